@@ -1,0 +1,60 @@
+"""The Kubernetes resources the tool server reads, and where each lives.
+
+One table serves both backends (API group and version for the live client, file name for a
+snapshot) so that adding a resource is one line, and so the RBAC in the Helm chart can be
+checked against exactly this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ResourceName = Literal[
+    "pods",
+    "events",
+    "services",
+    "endpoints",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "nodes",
+    "persistentvolumeclaims",
+]
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: ResourceName
+    kind: str
+    group_version: str  # "v1" for the core group, else "group/version"
+    namespaced: bool
+    snapshot_file: str  # file name inside the namespace folder (or the top folder when cluster-scoped)
+
+    @property
+    def api_prefix(self) -> str:
+        return "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+
+
+RESOURCES: dict[str, Resource] = {
+    r.name: r
+    for r in (
+        Resource("pods", "Pod", "v1", True, "pods.json"),
+        Resource("events", "Event", "v1", True, "events.json"),
+        Resource("services", "Service", "v1", True, "services.json"),
+        Resource("endpoints", "Endpoints", "v1", True, "endpoints.json"),
+        Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", True, "persistentvolumeclaims.json"),
+        Resource("nodes", "Node", "v1", False, "nodes.json"),
+        Resource("deployments", "Deployment", "apps/v1", True, "deployments.json"),
+        Resource("replicasets", "ReplicaSet", "apps/v1", True, "replicasets.json"),
+        Resource("statefulsets", "StatefulSet", "apps/v1", True, "statefulsets.json"),
+        Resource("daemonsets", "DaemonSet", "apps/v1", True, "daemonsets.json"),
+        Resource("jobs", "Job", "batch/v1", True, "jobs.json"),
+    )
+}
+
+RESOURCE_BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
+
+WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]

@@ -1,0 +1,76 @@
+"""Assemble and run the Kubernetes tool server from its settings."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+from mcp.server import MCPServer
+
+from mcp_servers.kubernetes.backends.base import Backend, BackendError
+from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.http import build_http_app
+from mcp_servers.kubernetes.settings import KubernetesServerSettings
+from mcp_servers.kubernetes.tools import build_server
+
+_SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+log = logging.getLogger("sre.mcp.kubernetes")
+
+
+def create_backend(settings: KubernetesServerSettings) -> Backend:
+    if settings.snapshot is not None:
+        return SnapshotBackend(settings.snapshot)
+    api_client = load_api_client(str(settings.kubeconfig) if settings.kubeconfig else None, settings.kube_context)
+    return LiveBackend(api_client, timeout_seconds=settings.api_timeout_seconds)
+
+
+def create_server(settings: KubernetesServerSettings, backend: Backend | None = None) -> MCPServer:
+    backend = backend or create_backend(settings)
+    return build_server(ClusterReader(backend, allowed_namespaces=settings.allowed_namespaces or None))
+
+
+def _startup_namespace(settings: KubernetesServerSettings) -> str | None:
+    """Story 2.1 AC4: prove the connection by listing pods in our own namespace."""
+    if settings.namespace:
+        return settings.namespace
+    if _SERVICE_ACCOUNT_NAMESPACE.is_file():
+        return _SERVICE_ACCOUNT_NAMESPACE.read_text(encoding="utf-8").strip()
+    return settings.allowed_namespaces[0] if settings.allowed_namespaces else None
+
+
+def run(settings: KubernetesServerSettings) -> int:
+    """Serve until stopped; a clear message and exit code 2 when the cluster cannot be read."""
+    try:
+        tokens = settings.tokens()
+        backend = create_backend(settings)
+        namespace = _startup_namespace(settings)
+        backend.check_connection(namespace)
+    except (BackendError, ValueError) as exc:
+        print(f"sre-orchestrator mcp: cannot start: {exc}", file=sys.stderr)
+        return 2
+    server = create_server(settings, backend)
+    if settings.transport == "stdio":
+        server.run()
+        return 0
+    if settings.host not in _LOOPBACK and not tokens and not settings.mcp_allow_unauthenticated:
+        print(
+            f"sre-orchestrator mcp: refusing to serve {settings.host}:{settings.port} without tokens; set "
+            "SRE_MCP_TOKENS or SRE_MCP_TOKENS_FILE, or SRE_MCP_ALLOW_UNAUTHENTICATED=true when a "
+            "NetworkPolicy guards the port",
+            file=sys.stderr,
+        )
+        return 2
+    app = build_http_app(server, backend, allowed_hosts=settings.mcp_allowed_hosts, tokens=tokens, namespace=namespace)
+    log.info(
+        "serving the Kubernetes tools on http://%s:%d/mcp (%s backend)",
+        settings.host,
+        settings.port,
+        backend.name,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+    return 0

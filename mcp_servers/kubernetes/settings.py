@@ -1,0 +1,59 @@
+"""Settings of the Kubernetes tool server, from flags or `SRE_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def split_comma_list(value: object) -> object:
+    """Lists in environment variables are comma separated: SRE_ALLOWED_NAMESPACES=shop,payments."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def read_tokens(inline: list[str], file: Path | None) -> list[str]:
+    """Bearer tokens from a setting and from a mounted file (one token per line)."""
+    tokens = list(inline)
+    if file is not None:
+        try:
+            tokens += [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except OSError as exc:
+            raise ValueError(f"cannot read the tokens file {file}: {exc.strerror}") from exc
+    return tokens
+
+
+class KubernetesServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore")
+
+    snapshot: Path | None = Field(None, description="Serve this cluster snapshot instead of a live cluster.")
+    kubeconfig: Path | None = Field(None, description="Kubeconfig file (default: in-cluster, then $KUBECONFIG).")
+    kube_context: str | None = Field(None, description="Kubeconfig context to use.")
+    namespace: str | None = Field(None, description="Namespace for the startup connection check.")
+    allowed_namespaces: CommaList = Field(default_factory=list, description="Only these namespaces are readable.")
+    api_timeout_seconds: float = Field(15.0, gt=0, le=300)
+
+    transport: Literal["stdio", "http"] = "stdio"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    mcp_allowed_hosts: CommaList = Field(
+        default_factory=list,
+        description="Extra Host headers accepted over HTTP, e.g. 'sre-mcp.sre.svc:8080'.",
+    )
+    mcp_tokens: CommaList = Field(default_factory=list, description="Bearer tokens accepted over HTTP.")
+    mcp_tokens_file: Path | None = None
+    mcp_allow_unauthenticated: bool = Field(
+        False,
+        description="Serve HTTP on a non-loopback address without tokens (e.g. behind a NetworkPolicy).",
+    )
+
+    _split = field_validator("allowed_namespaces", "mcp_allowed_hosts", "mcp_tokens", mode="before")(split_comma_list)
+
+    def tokens(self) -> list[str]:
+        return read_tokens(self.mcp_tokens, self.mcp_tokens_file)

@@ -1,0 +1,109 @@
+"""The `sre-orchestrator` command: one entry point, one subcommand per way of running.
+
+Every flag falls back to its `SRE_*` environment variable (the settings classes read them),
+so a flag given here only overrides what the environment says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+from pydantic import ValidationError
+
+from mcp_servers.kubernetes import serve as kubernetes_serve
+from mcp_servers.kubernetes.backends.base import BackendError
+from mcp_servers.kubernetes.settings import KubernetesServerSettings
+
+
+def _add_cluster_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--snapshot", type=Path, help="read this cluster snapshot instead of a live cluster")
+    parser.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: in-cluster, then $KUBECONFIG)")
+    parser.add_argument("--context", dest="kube_context", help="kubeconfig context")
+    parser.add_argument("--allowed-namespaces", help="comma-separated namespaces the tools may read")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sre-orchestrator", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
+    _add_cluster_flags(mcp)
+    mcp.add_argument("--transport", choices=["stdio", "http"])
+    mcp.add_argument("--host", help="address to listen on with --transport http (default 127.0.0.1)")
+    mcp.add_argument("--port", type=int, help="port for --transport http (default 8080)")
+    mcp.add_argument("--namespace", help="namespace for the startup connection check")
+
+    tool = commands.add_parser("tool", help="call one Kubernetes tool and print its result")
+    _add_cluster_flags(tool)
+    tool.add_argument("--url", help="a running tool server's streamable HTTP URL (default: in-process)")
+    tool.add_argument("--token", help="bearer token for --url")
+    tool.add_argument("--output", choices=["text", "json"], default="text")
+    tool.add_argument("name", nargs="?", help="tool name; omit to list the tools")
+    tool.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="tool arguments (JSON values allowed)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> KubernetesServerSettings:
+    fields = KubernetesServerSettings.model_fields
+    given = {key: value for key, value in vars(args).items() if key in fields and value is not None}
+    return KubernetesServerSettings(**given)
+
+
+def _tool_arguments(pairs: Sequence[str]) -> dict[str, Any]:
+    arguments: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"tool arguments are KEY=VALUE, got {pair!r}")
+        try:
+            arguments[key] = json.loads(raw)
+        except ValueError:
+            arguments[key] = raw
+    return arguments
+
+
+async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSettings) -> int:
+    if args.url:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+        target: Any = streamable_http_client(args.url, http_client=httpx2.AsyncClient(headers=headers))
+    else:
+        target = kubernetes_serve.create_server(settings)
+    async with Client(target) as client:
+        if not args.name:
+            for tool in (await client.list_tools()).tools:
+                print(f"{tool.name:<14} {(tool.description or '').splitlines()[0]}")
+            return 0
+        result = await client.call_tool(args.name, _tool_arguments(args.arguments))
+    if args.output == "json" and not result.is_error:
+        print(json.dumps(result.structured_content, indent=2))
+    else:
+        print("\n".join(getattr(block, "text", "") for block in result.content))
+    return 1 if result.is_error else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+        if args.command == "mcp":
+            return kubernetes_serve.run(settings)
+        return anyio.run(_call_tool, args, settings)
+    except ValidationError as exc:
+        print(f"sre-orchestrator: invalid setting: {exc}", file=sys.stderr)
+    except (BackendError, ValueError) as exc:
+        print(f"sre-orchestrator: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
