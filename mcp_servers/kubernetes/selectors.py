@@ -90,13 +90,23 @@ def parse_field_selector(selector: str | None) -> tuple[Requirement, ...]:
     return tuple(requirements)
 
 
+# Field selectors the API server reads from Go booleans: an absent one is "false", not "".
+_BOOLEAN_FIELDS = frozenset({"spec.unschedulable", "spec.hostNetwork"})
+
+
 def field_value(obj: Mapping[str, Any], path: str) -> str:
     """The string value at a dotted path, or "" when absent (how the API server compares)."""
     value: Any = obj
     for key in path.split("."):
         if not isinstance(value, Mapping):
-            return ""
+            value = None
+            break
         value = value.get(key)
+    if value is None and path in _BOOLEAN_FIELDS:
+        value = False
+    if isinstance(value, bool):
+        # Go formats booleans lowercase: `spec.unschedulable=true` must match True.
+        return "true" if value else "false"
     return "" if value is None else str(value)
 
 

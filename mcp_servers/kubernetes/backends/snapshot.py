@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from mcp_servers.kubernetes.backends.base import (
     BackendError,
@@ -26,7 +28,10 @@ from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
 from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
 
 _START = "==== START logs for container {container} of pod {namespace}/{pod} ===="
-_END_PREFIX = "==== END logs for container "
+_END = "==== END logs for container {container} of pod {namespace}/{pod} ===="
+# What kubectl writes inside a block instead of logs when it could not fetch them
+# (kubectl/pkg/cmd/clusterinfo/clusterinfo_dump.go), e.g. for a container still waiting.
+_DUMP_LOG_ERRORS = ("Request log error: ", "Create log request error: ")
 
 
 class SnapshotBackend:
@@ -108,26 +113,38 @@ class SnapshotBackend:
     def logs(self, namespace: str, pod: str, container: str, *, tail_lines: int, previous: bool) -> str:
         path = self.directory / namespace / pod / ("logs.previous.txt" if previous else "logs.txt")
         start = _START.format(container=container, namespace=namespace, pod=pod)
-        lines: deque[str] = deque(maxlen=max(tail_lines, 0))
-        found = False
-        if path.is_file():
-            with path.open(encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    if not found:
-                        found = line.rstrip("\n") == start
-                        continue
-                    end = line.find(_END_PREFIX)
-                    if end >= 0:
-                        # kubectl appends the END marker right after the log bytes, so a log
-                        # without a trailing newline shares its last line with the marker.
-                        if end > 0:
-                            lines.append(line[:end] + "\n")
-                        break
-                    lines.append(line)
-        if not found:
-            kind = "previous terminated container" if previous else "container"
+        end = _END.format(container=container, namespace=namespace, pod=pod)
+        kind = "previous terminated container" if previous else "container"
+        if not path.is_file():
             raise LogsUnavailableError(f"no logs for {kind} {container!r} of pod {namespace}/{pod}")
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            if not any(line.rstrip("\n") == start for line in handle):
+                raise LogsUnavailableError(f"no logs for {kind} {container!r} of pod {namespace}/{pod}")
+            lines: deque[str] = deque(maxlen=max(tail_lines, 0))
+            first, count = "", 0
+            for line in _block_lines(handle, end):
+                count += 1
+                first = first or line
+                lines.append(line)
+        if count == 1 and first.startswith(_DUMP_LOG_ERRORS):
+            raise LogsUnavailableError(
+                f"no logs for {kind} {container!r} of pod {namespace}/{pod}: the dump recorded {first.strip()!r}"
+            )
         return "".join(lines)
 
     def check_connection(self, namespace: str | None) -> None:
         self.list("pods", namespace, limit=1)
+
+
+def _block_lines(handle: TextIO, end: str) -> Iterator[str]:
+    """The remaining lines of a block whose START line has been read, up to its END marker."""
+    for line in handle:
+        text = line.rstrip("\n")
+        if text.endswith(end):
+            # kubectl appends the END marker right after the log bytes, so a log without a
+            # trailing newline shares its last line with the marker. Only this block's own
+            # marker ends it: a log line may well quote another one.
+            if len(text) > len(end):
+                yield text[: -len(end)] + "\n"
+            return
+        yield line

@@ -1,0 +1,92 @@
+"""The discovery documents clients read before anything else: /version, /api, /apis, and the
+resource list of each group version.
+
+Only the legacy (unaggregated) format is served: kubectl asks for aggregated discovery first
+and falls back when the answer is a plain APIVersions/APIGroupList, which is exactly how it
+talks to an older cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import GROUP_VERSIONS, ServedResource, served_in
+
+# Claim the same minor version as the installed kubectl so it prints no version-skew warning.
+SERVER_VERSION: dict[str, str] = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.4",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2025-04-22T16:02:27Z",
+    "goVersion": "go1.23.6",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+_READ_VERBS = ["get", "list", "watch"]
+
+
+def api_versions(server_address: str) -> dict[str, Any]:
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
+
+
+def _named_groups() -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for group_version in GROUP_VERSIONS:
+        group, _, version = group_version.rpartition("/")
+        if group:
+            groups.setdefault(group, []).append(version)
+    return groups
+
+
+def _api_group(group: str, versions: list[str]) -> dict[str, Any]:
+    entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+    return {"name": group, "versions": entries, "preferredVersion": entries[0]}
+
+
+def api_group_list() -> dict[str, Any]:
+    groups = [_api_group(group, versions) for group, versions in _named_groups().items()]
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def api_group(group: str) -> dict[str, Any] | None:
+    versions = _named_groups().get(group)
+    if versions is None:
+        return None
+    return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(group, versions)}
+
+
+def _resource_entries(resource: ServedResource) -> list[dict[str, Any]]:
+    entry: dict[str, Any] = {
+        "name": resource.name,
+        "singularName": resource.kind.lower(),
+        "namespaced": resource.namespaced,
+        "kind": resource.kind,
+        "verbs": _READ_VERBS,
+    }
+    if resource.short_names:
+        entry["shortNames"] = list(resource.short_names)
+    if resource.categories:
+        entry["categories"] = list(resource.categories)
+    entries = [entry]
+    if resource.name == "pods":
+        entries.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
+    return entries
+
+
+def api_resource_list(group_version: str) -> dict[str, Any] | None:
+    resources = served_in(group_version)
+    if not resources:
+        return None
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": [entry for resource in resources for entry in _resource_entries(resource)],
+    }
