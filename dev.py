@@ -37,7 +37,7 @@ def ensure_inspector() -> None:
     marker = INSPECTOR / "node_modules" / ".package-lock.json"
     lock = INSPECTOR / "package-lock.json"
     if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
-        run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=INSPECTOR)
+        run("npm", "ci", "--omit=optional", "--no-audit", "--no-fund", "--loglevel=error", cwd=INSPECTOR)
 
 
 def demo() -> None:
@@ -51,7 +51,9 @@ def demo() -> None:
         text=True,
     ).stdout
     pod = json.loads(pods)["pods"][0]
-    run(cli, "tool", "--snapshot", DEMO_SNAPSHOT, "diagnose_pod", f"namespace={pod['namespace']}", f"name={pod['name']}")
+    run(
+        cli, "tool", "--snapshot", DEMO_SNAPSHOT, "diagnose_pod", f"namespace={pod['namespace']}", f"name={pod['name']}"
+    )
 
 
 def test(pytest_args: list[str]) -> None:

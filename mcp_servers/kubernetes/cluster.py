@@ -59,8 +59,8 @@ class Limits:
     max_log_bytes: int = 262_144
     max_events: int = 200
     diagnose_events: int = 25
-    diagnose_tail_lines: int = 60
-    diagnose_log_bytes: int = 8_192
+    diagnose_tail_lines: int = 100
+    diagnose_log_bytes: int = 12_288
     max_endpoint_addresses: int = 100
 
 

@@ -84,6 +84,9 @@ class PodSummary(BaseModel):
     phase: str
     status: str = Field(description="What kubectl shows in STATUS, e.g. CrashLoopBackOff or Init:0/1.")
     ready: str = Field(description="Ready containers / all containers, e.g. '1/2'.")
+    ready_condition: str | None = Field(
+        None, description="The pod's Ready condition: False when its node is lost even if containers last said ready."
+    )
     restarts: int
     node: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)

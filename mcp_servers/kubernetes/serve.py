@@ -10,7 +10,6 @@ import uvicorn
 from mcp.server import MCPServer
 
 from mcp_servers.kubernetes.backends.base import Backend, BackendError
-from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.http import build_http_app
@@ -25,6 +24,10 @@ log = logging.getLogger("sre.mcp.kubernetes")
 def create_backend(settings: KubernetesServerSettings) -> Backend:
     if settings.snapshot is not None:
         return SnapshotBackend(settings.snapshot)
+    # Imported here: the kubernetes client takes ~0.9 s to import, which snapshot users
+    # (the demo, Claude Desktop on a dump) should not wait for at every start.
+    from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
+
     api_client = load_api_client(str(settings.kubeconfig) if settings.kubeconfig else None, settings.kube_context)
     return LiveBackend(api_client, timeout_seconds=settings.api_timeout_seconds)
 

@@ -233,6 +233,10 @@ def pod_summary(pod: KubeObject) -> PodSummary:
         phase=(pod.get("status") or {}).get("phase", "Unknown"),
         status=pod_status_text(pod),
         ready=_ready_text(pod),
+        ready_condition=next(
+            (c.get("status") for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"),
+            None,
+        ),
         restarts=_restarts(pod),
         node=(pod.get("spec") or {}).get("nodeName"),
         labels=meta.get("labels") or {},

@@ -1,0 +1,323 @@
+"""The MCP Inspector CLI, the reference MCP client, drives the Kubernetes tool server.
+
+The Inspector (npm `@modelcontextprotocol/inspector`, pinned in tests/inspector/package-lock.json)
+is what a person points at an MCP server to try it. Each test runs its CLI mode once,
+`mcp-inspector --cli --format json --method tools/list|tools/call ...`, against the server serving
+the oom-killed-java scenario's snapshot:
+
+- stdio: the Inspector spawns `sre-orchestrator mcp --snapshot DIR` itself;
+- HTTP: the test starts `sre-orchestrator mcp --transport http` with a bearer token, and the
+  Inspector connects to `http://127.0.0.1:PORT/mcp` with an `Authorization` header.
+
+Both protocol eras are exercised: by default the Inspector CLI negotiates the legacy handshake
+(`initialize`, protocol 2025-11-25); `--protocol-era modern` speaks 2026-07-28 (`server/discover`,
+per-request `_meta`, no handshake). The Inspector exits 0 on success, 3 when the server wants
+auth it does not have, and 5 when a tool answers `isError: true` (the result is still printed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from processes import mcp_http_server
+
+ROOT = Path(__file__).resolve().parents[1]
+INSPECTOR_DIR = ROOT / "tests" / "inspector"
+INSPECTOR_BIN = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
+SCENARIO = ROOT / "tests" / "scenarios" / "oom-killed-java"
+
+TOOLS = {
+    "list_pods",
+    "find_pods",
+    "get_pod",
+    "get_pod_logs",
+    "get_events",
+    "get_workload",
+    "get_service",
+    "get_node",
+    "diagnose_pod",
+}
+TOKEN = "inspector-test-token-3f9a1c"
+INSPECTOR_TIMEOUT = 60  # seconds; a call takes ~2 s over stdio (server start-up) and ~0.5 s over HTTP
+
+EXIT_OK, EXIT_AUTH_REQUIRED, EXIT_TOOL_ERROR = 0, 3, 5
+
+
+# --- the scenario -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetPod:
+    cluster: Path
+    namespace: str
+    name: str
+    status: str  # what kubectl shows in STATUS, derived from the snapshot's pod object
+
+
+def _kubectl_status(pod: dict[str, Any]) -> str:
+    """STATUS as kubectl prints it for a pod past its init containers: the first container
+    waiting or terminated with a reason names it, else the phase (kubectl walks them backwards)."""
+    status = pod.get("status", {})
+    reason = status.get("phase", "Unknown")
+    for container in reversed(status.get("containerStatuses") or []):
+        state = container.get("state") or {}
+        if state.get("waiting", {}).get("reason"):
+            reason = state["waiting"]["reason"]
+        elif state.get("terminated", {}).get("reason"):
+            reason = state["terminated"]["reason"]
+    return reason
+
+
+@pytest.fixture(scope="module")
+def target() -> TargetPod:
+    scenario = yaml.safe_load((SCENARIO / "scenario.yaml").read_text(encoding="utf-8"))
+    name = scenario["expect"]["pod"]
+    cluster = SCENARIO / "cluster"
+    for pods_file in sorted(cluster.glob("*/pods.json")):
+        for pod in json.loads(pods_file.read_text(encoding="utf-8"))["items"]:
+            if pod["metadata"]["name"] == name:
+                return TargetPod(cluster, pod["metadata"]["namespace"], name, _kubectl_status(pod))
+    raise AssertionError(f"{SCENARIO}/scenario.yaml expects pod {name!r}, but no {cluster}/*/pods.json has it")
+
+
+# --- running the Inspector --------------------------------------------------------------
+
+
+@dataclass
+class InspectorRun:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return json.loads(self.stdout)["result"]
+
+    @property
+    def error(self) -> dict[str, Any]:
+        """The error envelope the Inspector writes on stderr when it exits non-zero."""
+        for line in reversed(self.stderr.splitlines()):
+            if line.startswith('{"error"'):
+                return json.loads(line)["error"]
+        raise AssertionError(f"no error envelope on stderr:\n{self.stderr}")
+
+    def __str__(self) -> str:
+        return (
+            f"mcp-inspector {' '.join(self.args)}\nexit {self.returncode} after {self.seconds:.1f}s\n"
+            f"--- stdout ---\n{self.stdout[:4000]}\n--- stderr ---\n{self.stderr[:4000]}"
+        )
+
+
+@pytest.fixture(scope="session")
+def inspector(tmp_path_factory: pytest.TempPathFactory):
+    """A function running `mcp-inspector --cli --format json ARGS`, with a private HOME."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: the Inspector CLI needs Node.js (20 or newer)")
+    if not INSPECTOR_BIN.exists():
+        pytest.fail(
+            f"the MCP Inspector is not installed ({INSPECTOR_BIN} is missing): run"
+            f" npm ci --prefix {INSPECTOR_DIR.relative_to(ROOT)} --omit=optional"
+        )
+    # The Inspector keeps a catalog, client config and OAuth state under ~/.mcp-inspector.
+    env = {**os.environ, "HOME": str(tmp_path_factory.mktemp("inspector-home")), "NO_COLOR": "1"}
+
+    def run(*args: str) -> InspectorRun:
+        command = [node, str(INSPECTOR_BIN), "--cli", "--format", "json", *args]
+        started = time.monotonic()
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=INSPECTOR_TIMEOUT, check=False
+        )
+        return InspectorRun(list(args), done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+    return run
+
+
+# --- the servers ------------------------------------------------------------------------
+
+
+def _server_command() -> list[str]:
+    script = Path(sys.executable).parent / ("sre-orchestrator.exe" if os.name == "nt" else "sre-orchestrator")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "orchestrator.cli"]
+
+
+@pytest.fixture(scope="module")
+def http_server(target: TargetPod, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`sre-orchestrator mcp --transport http` on a free loopback port with a token; yields its /mcp URL."""
+    log_dir = tmp_path_factory.mktemp("mcp-http")
+    with mcp_http_server(["--snapshot", target.cluster], log_dir, env={"SRE_MCP_TOKENS": TOKEN}) as server:
+        yield server.mcp_url
+
+
+# Every case runs over HTTP in both eras (a call takes ~0.5 s there) and over stdio in the legacy
+# era, the Inspector's default. Each stdio call starts a server (~2 s), so stdio in the modern era
+# is kept to the handshake's proof: tools/list and one tool call.
+ALL_SERVERS = ["stdio-legacy", "stdio-modern", "http-legacy", "http-modern"]
+SERVERS = ["stdio-legacy", "http-legacy", "http-modern"]
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, target: TargetPod) -> list[str]:
+    """The Inspector arguments that select the server (and protocol era) under test."""
+    transport, era = request.param.split("-")
+    era_args = ["--protocol-era", era]
+    if transport == "stdio":
+        # The target command goes last, after `--`, so that its own flags are not the Inspector's.
+        return [*era_args, "--", *_server_command(), "mcp", "--snapshot", str(target.cluster)]
+    url = request.getfixturevalue("http_server")
+    return [
+        *era_args,
+        *("--transport", "http", "--server-url", url, "--header", f"Authorization: Bearer {TOKEN}"),
+        # Never fall into the interactive OAuth flow.
+        "--stored-auth-only",
+    ]
+
+
+def call(inspector, server: list[str], tool: str, *args: str) -> InspectorRun:
+    return inspector("--method", "tools/call", "--tool-name", tool, *args, *server)
+
+
+def text_of(result: dict[str, Any]) -> str:
+    return "\n".join(block["text"] for block in result["content"] if block["type"] == "text")
+
+
+# --- tools/list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ALL_SERVERS, indirect=True)
+def test_tools_list_shows_every_tool_read_only_with_an_output_schema(inspector, server):
+    # --strict: exit 6 if a tool's schema has an error-severity portability problem.
+    run = inspector("--method", "tools/list", "--strict", *server)
+    assert run.returncode == EXIT_OK, run
+    tools = {tool["name"]: tool for tool in run.result["tools"]}
+    assert set(tools) == TOOLS, run
+    for name, tool in tools.items():
+        assert tool["annotations"]["readOnlyHint"] is True, name
+        assert tool["annotations"].get("destructiveHint") is not True, name
+        assert tool["description"], name
+        assert tool["inputSchema"]["type"] == "object", name
+        output = tool["outputSchema"]
+        assert output["type"] == "object", name
+        assert output["properties"], name
+    assert {"namespace", "name"} <= set(tools["diagnose_pod"]["inputSchema"]["required"])
+    assert {"pod", "events", "logs"} <= set(tools["diagnose_pod"]["outputSchema"]["properties"])
+
+
+# --- tools/call ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_find_pods_finds_the_pod_by_name(inspector, server, target):
+    run = call(inspector, server, "find_pods", "--tool-arg", f"query={target.name}")
+    assert run.returncode == EXIT_OK, run
+    result = run.result
+    assert result.get("isError") is not True, run
+    pods = result["structuredContent"]["pods"]
+    assert pods, run
+    first = pods[0]
+    assert (first["namespace"], first["name"], first["status"]) == (target.namespace, target.name, target.status)
+    assert first["matched_on"]
+    assert target.name in text_of(result)
+
+
+@pytest.mark.parametrize("server", ALL_SERVERS, indirect=True)
+def test_diagnose_pod_shows_the_oom_kill(inspector, server, target):
+    arguments = json.dumps({"namespace": target.namespace, "name": target.name})
+    run = call(inspector, server, "diagnose_pod", "--tool-args-json", arguments)
+    assert run.returncode == EXIT_OK, run
+    result = run.result
+    assert result.get("isError") is not True, run
+    diagnosis = result["structuredContent"]
+    pod = diagnosis["pod"]
+    assert (pod["namespace"], pod["name"], pod["status"]) == (target.namespace, target.name, target.status)
+    terminations = [
+        state
+        for container in pod["containers"]
+        for state in (container["state"], container["last_state"])
+        if state and state.get("reason") == "OOMKilled"
+    ]
+    assert terminations, f"no container of {target.namespace}/{target.name} shows OOMKilled:\n{run}"
+    assert all(state["exit_code"] == 137 for state in terminations)
+    assert {log["container"] for log in diagnosis["logs"]} >= {c["name"] for c in pod["containers"]}
+    text = text_of(result)
+    assert f"{target.namespace}/{target.name}" in text
+    assert "OOMKilled" in text
+    # The scenario plants a bearer JWT in this pod's logs: what reaches the client is redacted.
+    assert not re.search(r"Bearer\s+(?!\[REDACTED\])\S", run.stdout), run
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_an_invalid_argument_is_a_tool_error_that_says_what_is_wrong(inspector, server, target):
+    arguments = json.dumps({"namespace": "Bad_NS", "name": target.name})
+    run = call(inspector, server, "diagnose_pod", "--tool-args-json", arguments)
+    assert run.returncode == EXIT_TOOL_ERROR, run
+    assert run.result["isError"] is True, run
+    assert "structuredContent" not in run.result
+    message = text_of(run.result)
+    assert "'Bad_NS' is not a valid namespace" in message, run
+    assert "lowercase" in message
+    assert run.error["code"] == "tool_is_error"
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_a_missing_pod_is_a_tool_error_that_names_it(inspector, server, target):
+    arguments = json.dumps({"namespace": target.namespace, "name": "no-such-pod-7d9f"})
+    run = call(inspector, server, "diagnose_pod", "--tool-args-json", arguments)
+    assert run.returncode == EXIT_TOOL_ERROR, run
+    assert run.result["isError"] is True, run
+    message = text_of(run.result)
+    assert f"{target.namespace}/no-such-pod-7d9f" in message, run
+    assert "not found" in message
+
+
+# --- HTTP authentication ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [pytest.param([], id="no-header"), pytest.param(["--header", "Authorization: Bearer wrong-token"], id="wrong")],
+)
+def test_http_without_the_token_is_refused(inspector, http_server, headers):
+    run = inspector(
+        "--method", "tools/list", "--transport", "http", "--server-url", http_server, *headers, "--stored-auth-only"
+    )
+    assert run.returncode == EXIT_AUTH_REQUIRED, run
+    assert run.stdout == "", run
+    error = run.error
+    assert error["code"] == "auth_required"
+    assert '"status": 401' in error["message"]
+    assert "Authorization: Bearer <token>" in error["message"]
+
+
+def test_http_refusal_is_a_401_problem_and_probes_stay_open(http_server):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode()
+    request = urllib.request.Request(
+        http_server,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    assert refused.value.headers["Content-Type"] == "application/problem+json"
+    assert refused.value.headers["WWW-Authenticate"].startswith("Bearer")
+    assert json.loads(refused.value.read())["status"] == 401
+    with urllib.request.urlopen(http_server.removesuffix("/mcp") + "/health", timeout=10) as health:
+        assert health.status == 200

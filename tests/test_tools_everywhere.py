@@ -1,0 +1,75 @@
+"""Every tool, on every scenario, through both backends and all three transports, gives the same answer.
+
+The reference is the in-memory client over the snapshot backend. The live backend reads the
+same snapshot through the test Kubernetes API server with the real `kubernetes` client; stdio
+and streamable HTTP run the real `sre-orchestrator mcp` command as a separate process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from kube_api_server import Kubeconfig
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from processes import CLI, mcp_http_server
+from tool_plan import ToolAnswer, ToolCall, plan_for, run_plan
+
+from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.tools import build_server
+
+SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
+TOKEN = "everywhere-test-token"
+
+
+def _answers(target: Any, plan: list[ToolCall]) -> dict[str, ToolAnswer]:
+    async def run() -> dict[str, ToolAnswer]:
+        async with Client(target) as client:
+            return await run_plan(client, plan)
+
+    return anyio.run(run)
+
+
+def _http(url: str) -> AbstractAsyncContextManager[Any]:
+    return streamable_http_client(url, http_client=httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}))
+
+
+def _assert_same(reference: dict[str, ToolAnswer], answers: dict[str, ToolAnswer], where: str) -> None:
+    assert answers.keys() == reference.keys()
+    for label, expected in reference.items():
+        assert answers[label] == expected, f"{where}: {label} differs from the in-memory snapshot answer"
+
+
+def test_scenarios_exist() -> None:
+    assert len(SCENARIOS) >= 12
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_every_tool_same_through_every_backend_and_transport(
+    scenario: Path, kubeconfig_for: Callable[..., Kubeconfig], tmp_path: Path
+) -> None:
+    cluster = scenario / "cluster"
+    plan = plan_for(cluster)
+    reference = _answers(build_server(ClusterReader(SnapshotBackend(cluster))), plan)
+    ok = [label for label, answer in reference.items() if not answer.is_error]
+    assert len(ok) >= 20 and any(label.startswith("diagnose_pod") for label in ok)
+    assert sum(answer.is_error for answer in reference.values()) >= 5  # the calls that must fail did
+
+    kubeconfig = kubeconfig_for(cluster)
+    live_args = ["--kubeconfig", str(kubeconfig.path), "--context", kubeconfig.context]
+    live = LiveBackend(load_api_client(str(kubeconfig.path), kubeconfig.context))
+    _assert_same(reference, _answers(build_server(ClusterReader(live)), plan), "live in memory")
+
+    for name, args in (("snapshot", ["--snapshot", str(cluster)]), ("live", live_args)):
+        stdio = StdioServerParameters(command=CLI[0], args=[*CLI[1:], "mcp", *args])
+        _assert_same(reference, _answers(stdio, plan), f"{name} over stdio")
+        with mcp_http_server(args, tmp_path, env={"SRE_MCP_TOKENS": TOKEN}) as server:
+            _assert_same(reference, _answers(_http(server.mcp_url), plan), f"{name} over HTTP")

@@ -1,0 +1,105 @@
+"""Every tool call worth making on a snapshot, and a way to run them through any MCP client.
+
+The differential and transport tests run the same plan through every backend and transport
+and compare the answers; the benchmark times it. The plan is read off the snapshot itself:
+every pod, container, workload, service and node in it, plus calls that must fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+
+_WORKLOADS = {
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+    "replicasets": "ReplicaSet",
+    "jobs": "Job",
+}
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    tool: str
+    arguments: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.tool}({json.dumps(self.arguments, sort_keys=True)})"
+
+
+@dataclass(frozen=True)
+class ToolAnswer:
+    is_error: bool
+    text: str
+    structured: Any
+
+
+def plan_for(snapshot_dir: Path) -> list[ToolCall]:
+    backend = SnapshotBackend(snapshot_dir)
+    calls = [ToolCall("list_pods", {}), ToolCall("get_events", {"warnings_only": True})]
+    pods = backend.list("pods", limit=10_000).items
+    for namespace in backend.namespaces():
+        calls += [
+            ToolCall("list_pods", {"namespace": namespace, "limit": 3}),
+            ToolCall("list_pods", {"namespace": namespace, "field_selector": "status.phase=Running"}),
+            ToolCall("get_events", {"namespace": namespace, "limit": 20}),
+        ]
+        for resource, kind in _WORKLOADS.items():
+            calls += [
+                ToolCall("get_workload", {"kind": kind, "namespace": namespace, "name": obj["metadata"]["name"]})
+                for obj in backend.list(resource, namespace).items  # type: ignore[arg-type]
+            ]
+        calls += [
+            ToolCall("get_service", {"namespace": namespace, "name": obj["metadata"]["name"]})
+            for obj in backend.list("services", namespace).items
+        ]
+    for pod in pods:
+        meta = pod["metadata"]
+        where = {"namespace": meta["namespace"], "name": meta["name"]}
+        calls += [ToolCall("get_pod", where), ToolCall("diagnose_pod", where)]
+        calls.append(
+            ToolCall("get_events", {"namespace": meta["namespace"], "object_kind": "Pod", "object_name": meta["name"]})
+        )
+        if app := (meta.get("labels") or {}).get("app"):
+            calls += [
+                ToolCall("find_pods", {"query": app}),
+                ToolCall("list_pods", {"label_selector": f"app={app}"}),
+            ]
+        for container in pod["spec"].get("initContainers", []) + pod["spec"].get("containers", []):
+            for previous in (False, True):
+                calls.append(
+                    ToolCall(
+                        "get_pod_logs",
+                        {**where, "container": container["name"], "tail_lines": 20, "previous": previous},
+                    )
+                )
+    calls += [ToolCall("get_node", {"name": node["metadata"]["name"]}) for node in backend.list("nodes").items]
+    some_namespace = backend.namespaces()[0]
+    calls += [  # calls that must fail, with the same message everywhere
+        ToolCall("get_pod", {"namespace": some_namespace, "name": "no-such-pod"}),
+        ToolCall("get_node", {"name": "no-such-node"}),
+        ToolCall("get_workload", {"kind": "Deployment", "namespace": some_namespace, "name": "no-such-deployment"}),
+        ToolCall("get_pod", {"namespace": "Not_A_Namespace", "name": "x"}),
+        ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
+    ]
+    return list({call.label: call for call in calls}.values())
+
+
+async def run_plan(client: Client, plan: list[ToolCall]) -> dict[str, ToolAnswer]:
+    answers = {}
+    for call in plan:
+        result = await client.call_tool(call.tool, call.arguments)
+        answers[call.label] = ToolAnswer(
+            is_error=bool(result.is_error),
+            text="\n".join(getattr(block, "text", "") for block in result.content),
+            structured=result.structured_content,
+        )
+    return answers
