@@ -1,0 +1,172 @@
+"""The REST API: report incidents, read their investigations, probes and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mcp_servers.kubernetes.http import BearerTokenMiddleware
+from orchestrator.models import FieldError, IncidentRequest, ListQuery
+from orchestrator.openapi import INCIDENTS, openapi_document
+from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
+from orchestrator.runner import InvestigationRunner, Investigator
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.store import IncidentStore, InvalidCursor
+
+InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
+"""Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
+
+OPEN_PATHS = ("/health", "/ready", "/openapi.json")
+_READY_TIMEOUT_SECONDS = 2.0
+# Answered before the body was read to its end: the rest of it is still on the connection, which
+# uvicorn therefore closes, so clients must not send another request on it.
+_BODY_UNREAD = {"Connection": "close"}
+log = logging.getLogger("sre.orchestrator.api")
+
+
+def _json(model: BaseModel, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: object) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProblemError.invalid(exc, model) from None
+
+
+async def read_json(request: Request, max_bytes: int) -> object:
+    """The JSON body, refused before it is read past `max_bytes`, with or without a Content-Length."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.partition(";")[0].strip().lower() != "application/json":
+        got = f"got {content_type!r}" if content_type else "no Content-Type was sent"
+        detail = f"send the body as JSON with 'Content-Type: application/json' ({got})"
+        raise ProblemError(415, detail, headers=_BODY_UNREAD)
+    too_large = ProblemError(
+        413, f"the body is larger than {max_bytes} bytes; shorten the description", headers=_BODY_UNREAD
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise too_large
+    if not body.strip():
+        raise ProblemError(400, 'the body is empty; send a JSON object such as {"description": "..."}')
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(
+            400, f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, a number too long, nesting too deep
+        raise ProblemError(400, f"the body is not valid JSON: {exc}") from None
+
+
+class IncidentApi:
+    """The endpoints, and the store and runner that the lifespan opens for them."""
+
+    store: IncidentStore
+    runner: InvestigationRunner
+
+    def __init__(self, settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> None:
+        self.settings = settings
+        self.investigator_factory = investigator_factory
+        self.openapi = openapi_document()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        settings = self.settings
+        async with IncidentStore(settings.database_path) as store:
+            # After the store: it creates the file in WAL mode that the investigator's checkpointer shares.
+            investigator = await self.investigator_factory(settings)
+            try:
+                runner = InvestigationRunner(
+                    store,
+                    investigator,
+                    max_concurrent=settings.max_concurrent_investigations,
+                    timeout_seconds=settings.investigation_timeout_seconds,
+                )
+                async with runner:
+                    self.store, self.runner = store, runner
+                    yield
+            finally:
+                await investigator.aclose()
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(self, request: Request) -> Response:
+        try:
+            async with asyncio.timeout(_READY_TIMEOUT_SECONDS):
+                await self.store.ping()
+        except Exception:
+            log.exception("the incident store does not answer")
+            return problem_response(request, 503, "the incident store does not answer; the server log says why")
+        return JSONResponse({"status": "ok"})
+
+    async def incidents(self, request: Request) -> Response:
+        # One route for both methods, so a PUT learns from 405's Allow that GET and POST exist.
+        if request.method == "POST":
+            return await self.create_incident(request)
+        return await self.list_incidents(request)
+
+    async def create_incident(self, request: Request) -> Response:
+        incident_request = _validate(IncidentRequest, await read_json(request, self.settings.max_body_bytes))
+        incident = await self.store.create(incident_request)  # committed before we answer
+        self.runner.submit(incident.incident_id, incident_request)
+        return _json(incident, 202, {"Location": f"{INCIDENTS}/{incident.incident_id}"})
+
+    async def get_incident(self, request: Request) -> Response:
+        incident_id: str = request.path_params["incident_id"]
+        incident = await self.store.get(incident_id)
+        if incident is None:
+            shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
+            raise ProblemError(404, f"there is no incident {shown!r}; list them at {INCIDENTS}")
+        return _json(incident)
+
+    async def list_incidents(self, request: Request) -> Response:
+        query = _validate(ListQuery, dict(request.query_params))
+        try:
+            page = await self.store.list_incidents(limit=query.limit, cursor=query.cursor, status=query.status)
+        except InvalidCursor as exc:
+            raise ProblemError(422, f"cursor: {exc}", errors=[FieldError(field="cursor", message=str(exc))]) from None
+        return _json(page)
+
+    async def openapi_json(self, request: Request) -> Response:
+        return JSONResponse(self.openapi)
+
+
+def create_app(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> Starlette:
+    """The REST API; its lifespan opens the store and the investigator and takes up unfinished investigations."""
+    api = IncidentApi(settings, investigator_factory)
+    routes = [
+        Route("/health", api.health, methods=["GET"]),
+        Route("/ready", api.ready, methods=["GET"]),
+        Route(INCIDENTS, api.incidents, methods=["GET", "POST"]),
+        Route(f"{INCIDENTS}/{{incident_id}}", api.get_incident, methods=["GET"]),
+        Route("/openapi.json", api.openapi_json, methods=["GET"]),
+    ]
+    middleware = [Middleware(BearerTokenMiddleware, tokens=settings.tokens(), open_paths=OPEN_PATHS)]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=api.lifespan,
+    )

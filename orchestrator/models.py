@@ -1,0 +1,107 @@
+"""The REST API's documents: what a client sends, what it gets back, and how errors look."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+IncidentStatus = Literal["pending", "investigating", "completed", "failed"]
+ConfidenceScore = Literal["high", "medium", "low"]
+
+# Kubernetes names: namespaces are DNS-1123 labels, pods DNS-1123 subdomains.
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Said instead of "String should match pattern '^[a-z0-9]...'", which helps nobody.
+PATTERN_MESSAGES = {
+    DNS_LABEL: "must be a Kubernetes namespace name: lowercase letters, digits and '-', "
+    "starting and ending with a letter or digit",
+    DNS_SUBDOMAIN: "must be a Kubernetes pod name: lowercase letters, digits, '-' and '.', "
+    "starting and ending with a letter or digit",
+}
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+NamespaceName = Annotated[str, StringConstraints(max_length=63, pattern=DNS_LABEL)]
+PodName = Annotated[str, StringConstraints(max_length=253, pattern=DNS_SUBDOMAIN)]
+
+
+class IncidentRequest(BaseModel):
+    """The body of `POST /api/v1/incidents`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"description": "Pod 'auth-service-7d9f' is in CrashLoopBackOff"}]},
+    )
+
+    description: Description = Field(description="The incident as a person would write it.")
+    namespace: NamespaceName | None = Field(None, description="Namespace to look in, when known.")
+    pod: PodName | None = Field(None, description="Name (or prefix) of the pod concerned, when known.")
+
+
+class IncidentResult(BaseModel):
+    """What an investigation adds to its incident; every field is null until it completes."""
+
+    # Every field is in every answer (null when unset), so the schema marks them all required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    extracted: dict[str, Any] | None = Field(None, description="What the incident is about: pod, namespace, ...")
+    extraction_method: str | None = Field(None, description="How it was extracted, e.g. 'llm' or 'deterministic'.")
+    evidence: Any = Field(None, description="The evidence collected from the cluster.")
+    suggested_root_cause: str | None = None
+    confidence_score: ConfidenceScore | None = None
+    confidence: float | None = Field(None, ge=0, le=1)
+    findings: list[dict[str, Any]] | None = Field(None, description="Ranked findings, most likely first.")
+    report: dict[str, Any] | None = None
+
+
+class IncidentHeader(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    incident_id: str
+    description: str
+    namespace: str | None = None
+    pod: str | None = None
+    status: IncidentStatus
+    step: str | None = Field(None, description="The investigation step running now, while investigating.")
+    created_at: datetime
+    updated_at: datetime
+    error: str | None = Field(None, description="Why the investigation failed, when it did.")
+
+
+# Pydantic lays out fields from the last base to the first, so the header comes first in the JSON.
+class Incident(IncidentResult, IncidentHeader):
+    """An incident and, once investigated, its findings."""
+
+
+class IncidentList(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    items: list[Incident]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last.")
+
+
+class ListQuery(BaseModel):
+    """The query of `GET /api/v1/incidents`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(20, ge=1, le=100, description="How many incidents per page.")
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
+    status: IncidentStatus | None = Field(None, description="Only incidents with this status.")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field, e.g. 'description'.")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and what to change.")
+    instance: str | None = Field(None, description="The request path.")
+    errors: list[FieldError] | None = Field(None, description="Each invalid field and why (422 only).")

@@ -1,0 +1,149 @@
+"""The OpenAPI 3.1 description of the REST API, with its schemas generated from the pydantic models."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from orchestrator.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
+from orchestrator.problems import PROBLEM_JSON
+
+INCIDENTS = "/api/v1/incidents"
+_PROBLEMS = {
+    400: "The body is not valid JSON.",
+    401: "No bearer token, or not one of the server's.",
+    404: "No such incident, or no such path.",
+    405: "The path does not take this method.",
+    413: "The body is larger than the server accepts.",
+    415: "The body is not sent as application/json.",
+    422: "A field is invalid; `errors` names each one and why.",
+    500: "The server failed; its log has the details.",
+    503: "The incident store does not answer.",
+}
+
+
+def _json(schema: dict[str, Any], media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": schema}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    return {str(status): {"$ref": f"#/components/responses/Problem{status}"} for status in statuses}
+
+
+def _list_parameters() -> list[dict[str, Any]]:
+    parameters = []
+    for name, schema in ListQuery.model_json_schema()["properties"].items():
+        description = schema.pop("description")
+        if "anyOf" in schema:  # `X | None`: a query parameter is absent, never null
+            (value,) = [variant for variant in schema.pop("anyOf") if variant != {"type": "null"}]
+            del schema["default"]
+            schema.update(value)
+        parameters.append({"name": name, "in": "query", "description": description, "schema": schema})
+    return parameters
+
+
+def _version() -> str:
+    try:
+        return version("sre-orchestrator")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def openapi_document() -> dict[str, Any]:
+    refs, definitions = models_json_schema(
+        [
+            (IncidentRequest, "validation"),
+            (Incident, "serialization"),
+            (IncidentList, "serialization"),
+            (Problem, "serialization"),
+        ],
+        ref_template="#/components/schemas/{model}",
+    )
+    request, incident, incident_list, problem = refs.values()
+    open_access: list[dict[str, list[str]]] = []  # probes and this document need no token
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SRE Orchestrator",
+            "version": _version(),
+            "description": "Post an incident sentence; a read-only investigation of the Kubernetes cluster "
+            "finds the likely root cause. Request bodies are JSON, at most the server's size limit "
+            "(64 KiB by default). Errors are RFC 9457 problem details.",
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "Liveness: the process answers",
+                    "operationId": "health",
+                    "security": open_access,
+                    "responses": {"200": {"description": "Alive.", **_json({"$ref": "#/components/schemas/Status"})}},
+                }
+            },
+            "/ready": {
+                "get": {
+                    "summary": "Readiness: the incident store answers",
+                    "operationId": "ready",
+                    "security": open_access,
+                    "responses": {
+                        "200": {"description": "Ready.", **_json({"$ref": "#/components/schemas/Status"})},
+                        **_problems(503),
+                    },
+                }
+            },
+            INCIDENTS: {
+                "post": {
+                    "summary": "Report an incident; its investigation starts in the background",
+                    "operationId": "createIncident",
+                    "requestBody": {"required": True, **_json(request)},
+                    "responses": {
+                        "202": {
+                            "description": "Stored as pending; poll the Location for the result.",
+                            "headers": {
+                                "Location": {"description": "The incident's URL.", "schema": {"type": "string"}}
+                            },
+                            **_json(incident),
+                        },
+                        **_problems(400, 401, 413, 415, 422, 500),
+                    },
+                },
+                "get": {
+                    "summary": "List incidents, newest first",
+                    "operationId": "listIncidents",
+                    "parameters": _list_parameters(),
+                    "responses": {"200": {"description": "One page.", **_json(incident_list)}, **_problems(401, 422)},
+                },
+            },
+            f"{INCIDENTS}/{{incident_id}}": {
+                "get": {
+                    "summary": "An incident, with its findings once investigated",
+                    "operationId": "getIncident",
+                    "parameters": [
+                        {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "The incident.", **_json(incident)}, **_problems(401, 404)},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "security": open_access,
+                    "responses": {"200": {"description": "OpenAPI 3.1.", **_json({"type": "object"})}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                **definitions["$defs"],
+                "Status": {"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]},
+            },
+            "responses": {
+                f"Problem{status}": {"description": description, **_json(problem, PROBLEM_JSON)}
+                for status, description in _PROBLEMS.items()
+            },
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,55 @@
+"""Run the REST API with uvicorn: `sre-orchestrator serve`."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+
+import uvicorn
+
+from orchestrator.api import InvestigatorFactory, create_app
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.store import StoreError, prepare_database
+
+log = logging.getLogger("sre.orchestrator")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost may resolve to anything
+        return False
+
+
+def check_listen_safety(settings: OrchestratorSettings) -> None:
+    """Refuse (ValueError) to serve incidents beyond this machine without tokens, unless told to."""
+    if is_loopback(settings.host) or settings.allow_unauthenticated or settings.tokens():
+        return
+    raise ValueError(
+        f"refusing to serve {settings.host}:{settings.port} without API tokens; set SRE_API_TOKENS or "
+        "SRE_API_TOKENS_FILE, or SRE_ALLOW_UNAUTHENTICATED=true when a NetworkPolicy guards the port"
+    )
+
+
+def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> int:
+    """Serve until stopped; 2 with a clear message when the settings or the database are unusable.
+
+    A SIGTERM/SIGINT ends the process with that signal after a graceful shutdown (uvicorn re-raises it).
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        check_listen_safety(settings)
+        app = create_app(settings, investigator_factory)
+        # Fail before listening, with a message rather than a lifespan traceback.
+        prepare_database(settings.database_path)
+    except (StoreError, ValueError) as exc:
+        print(f"sre-orchestrator serve: cannot start: {exc}", file=sys.stderr)
+        return 2
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on"))
+    log.info("incidents and investigation checkpoints in %s", settings.database_path)
+    server.run()
+    # Not started: the lifespan failed (the investigator could not open), and uvicorn logged why.
+    return 0 if server.started else 2

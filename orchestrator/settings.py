@@ -1,0 +1,85 @@
+"""Settings of the orchestrator (`serve`, `investigate`), from flags or `SRE_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_list
+
+_SQLITE_PREFIX = "sqlite:///"
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The file of a `sqlite:///PATH` URL (`sqlite:////abs/path` or `sqlite:///./relative`)."""
+    scheme, sep, _ = database_url.partition("://")
+    if not sep or not database_url.startswith(_SQLITE_PREFIX):
+        # Name only the scheme: the rest of a database URL may hold a password.
+        raise ValueError(
+            f"unsupported database URL scheme {scheme + sep if sep else database_url!r}: only "
+            "'sqlite:///PATH' is supported for now, e.g. sqlite:///./sre-orchestrator.db or "
+            "sqlite:////var/lib/sre/incidents.db"
+        )
+    path = database_url.removeprefix(_SQLITE_PREFIX)
+    if not path or path == ":memory:" or path.startswith("file:"):
+        # The checkpointer opens its own connection to the same file, so it must be a real file.
+        raise ValueError(f"the SQLite database must be a file path, got {database_url!r}")
+    return Path(path)
+
+
+class OrchestratorSettings(BaseSettings):
+    # Inputs stay out of error messages: a database URL or an API key may hold a secret.
+    model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
+
+    database_url: str = Field(
+        "sqlite:///./sre-orchestrator.db",
+        description="Where incidents and investigation checkpoints live: sqlite:///PATH.",
+    )
+
+    # The REST API.
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    api_tokens: CommaList = Field(default_factory=list, description="Bearer tokens accepted by the REST API.")
+    api_tokens_file: Path | None = Field(None, description="File with one bearer token per line.")
+    allow_unauthenticated: bool = Field(
+        False,
+        description="Serve on a non-loopback address without tokens (e.g. behind a NetworkPolicy).",
+    )
+    max_body_bytes: int = Field(64 * 1024, gt=0, description="Largest request body accepted.")
+    max_concurrent_investigations: int = Field(4, ge=1)
+    investigation_timeout_seconds: float = Field(120.0, gt=0)
+
+    # What the investigation reads.
+    snapshot: Path | None = Field(None, description="Investigate this cluster snapshot instead of a live cluster.")
+    kubeconfig: Path | None = Field(None, description="Kubeconfig file (default: in-cluster, then $KUBECONFIG).")
+    kube_context: str | None = Field(None, description="Kubeconfig context to use.")
+    knowledge_graph: Path | None = Field(None, description="Knowledge graph YAML (default: the bundled one).")
+    mcp_url: str | None = Field(None, description="A remote Kubernetes MCP server instead of the in-process one.")
+    mcp_token: SecretStr | None = Field(None, description="Bearer token for mcp_url.")
+    rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
+
+    # The optional LLM.
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_api_key_file: Path | None = None
+    llm_ca_bundle: Path | None = None
+    llm_allow_insecure_http: bool = False
+
+    _split = field_validator("api_tokens", "rules_dirs", mode="before")(split_comma_list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        sqlite_path(value)
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file shared by the incident store and the LangGraph checkpointer."""
+        return sqlite_path(self.database_url)
+
+    def tokens(self) -> list[str]:
+        return read_tokens(self.api_tokens, self.api_tokens_file)

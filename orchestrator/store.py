@@ -1,0 +1,217 @@
+"""Incidents in SQLite, in the same file as the investigation's LangGraph checkpoints.
+
+The file is in WAL mode so readers (GET) never wait for the writers (the runner and the
+checkpointer, each on its own connection); writers wait for each other up to a busy timeout.
+Every write is its own autocommitted statement, so an incident is on disk before the API
+answers and a crash loses nothing that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import sqlite3
+import uuid
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentStatus
+
+BUSY_TIMEOUT_MS = 5000
+_COLUMNS = "incident_id, description, namespace, pod, status, step, created_at, updated_at, error, result"
+
+# user_version numbers the schema, for the migrations to come.
+_SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    namespace TEXT,
+    pod TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
+    step TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    error TEXT,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS incidents_newest ON incidents (created_at DESC, incident_id DESC);
+CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, created_at DESC, incident_id DESC);
+PRAGMA user_version = 1;
+"""
+
+
+class StoreError(Exception):
+    """The incident database cannot be opened or used."""
+
+
+class InvalidCursor(ValueError):
+    """A list cursor this store did not hand out."""
+
+
+def prepare_database(path: Path) -> None:
+    """Create the database file and its schema; synchronous, so `serve` can fail before listening."""
+    try:
+        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+            db.executescript(_SCHEMA)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
+
+
+def encode_cursor(created_at: str, incident_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([created_at, incident_id]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidCursor("not a cursor from this API; pass next_cursor of the previous page") from exc
+    if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
+        raise InvalidCursor("not a cursor from this API; pass next_cursor of the previous page")
+    return position[0], position[1]
+
+
+def _timestamp(moment: datetime) -> str:
+    # Fixed width, so text order is time order (the list's keyset relies on it).
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _incident(row: sqlite3.Row) -> Incident:
+    fields = dict(row)
+    result = fields.pop("result")
+    if result is not None:
+        fields.update(json.loads(result))
+    return Incident.model_validate(fields)
+
+
+class IncidentStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+        self._last_created = ""
+
+    async def open(self) -> None:
+        await asyncio.to_thread(prepare_database, self.path)
+        try:
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the incident database {self.path}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def __aenter__(self) -> IncidentStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def _conn(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError("the incident store is not open")
+        return self._db
+
+    async def ping(self) -> None:
+        await self._conn.execute_fetchall("SELECT 1 FROM incidents LIMIT 1")
+
+    async def create(self, request: IncidentRequest) -> Incident:
+        now = self._creation_time()
+        incident = Incident(
+            incident_id=str(uuid.uuid4()),
+            description=request.description,
+            namespace=request.namespace,
+            pod=request.pod,
+            status="pending",
+            created_at=datetime.fromisoformat(now),
+            updated_at=datetime.fromisoformat(now),
+        )
+        await self._conn.execute(
+            "INSERT INTO incidents (incident_id, description, namespace, pod, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            (incident.incident_id, incident.description, incident.namespace, incident.pod, now, now),
+        )
+        return incident
+
+    async def get(self, incident_id: str) -> Incident | None:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE incident_id = ?",  # noqa: S608 (constant columns)
+            (incident_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _incident(row) if row is not None else None
+
+    async def list_incidents(
+        self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None
+    ) -> IncidentList:
+        """Newest first; raises InvalidCursor for a cursor it did not hand out."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if cursor is not None:
+            clauses.append("(created_at, incident_id) < (?, ?)")
+            params.extend(decode_cursor(cursor))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = list(
+            await self._conn.execute_fetchall(
+                f"SELECT {_COLUMNS} FROM incidents {where} "  # noqa: S608 (constant clauses)
+                "ORDER BY created_at DESC, incident_id DESC LIMIT ?",
+                (*params, limit + 1),  # one more row tells whether there is a next page
+            )
+        )
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["incident_id"]) if len(rows) > limit else None
+        return IncidentList(items=[_incident(row) for row in page], next_cursor=next_cursor)
+
+    async def unfinished(self) -> list[Incident]:
+        """Pending and investigating incidents, the investigating ones (furthest along) first, then oldest first."""
+        rows = await self._conn.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM incidents WHERE status IN ('investigating', 'pending') "  # noqa: S608
+            "ORDER BY status = 'pending', created_at, incident_id"
+        )
+        return [_incident(row) for row in rows]
+
+    async def set_step(self, incident_id: str, step: str) -> None:
+        """The investigation runs `step` now."""
+        await self._update(incident_id, status="investigating", step=step)
+
+    async def complete(self, incident_id: str, result: IncidentResult) -> None:
+        await self._update(incident_id, status="completed", step=None, result=result.model_dump_json())
+
+    async def fail(self, incident_id: str, error: str) -> None:
+        await self._update(incident_id, status="failed", step=None, error=error)
+
+    async def _update(self, incident_id: str, **fields: str | None) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        # Finished incidents stay as they are: a late write from a cancelled run must not reopen one.
+        await self._conn.execute(
+            f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
+            "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
+            (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
+        )
+
+    def _creation_time(self) -> str:
+        # Strictly increasing within this process, so "newest first" is exactly creation order
+        # even for incidents created in the same microsecond.
+        now = _timestamp(datetime.now(UTC))
+        if now <= self._last_created:
+            now = _timestamp(datetime.fromisoformat(self._last_created) + timedelta(microseconds=1))
+        self._last_created = now
+        return now
