@@ -11,15 +11,23 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from mcp import Client
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
+from knowledge import KnowledgeGraphError
+from knowledge.rules import RuleError
 from mcp_servers.kubernetes import serve as kubernetes_serve
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
+from orchestrator import investigation, reports
+from orchestrator import serve as api_serve
+from orchestrator.settings import OrchestratorSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 def _add_cluster_flags(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +37,29 @@ def _add_cluster_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allowed-namespaces", help="comma-separated namespaces the tools may read")
 
 
+def _add_investigation_flags(parser: argparse.ArgumentParser) -> None:
+    _add_cluster_flags(parser)
+    parser.add_argument("--knowledge-graph", type=Path, help="knowledge graph YAML (default: the bundled one)")
+    parser.add_argument("--rules-dir", dest="rules_dirs", action="append", type=Path, help="extra rules directory")
+    parser.add_argument("--mcp-url", help="a remote Kubernetes MCP server (default: in-process)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sre-orchestrator", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the REST API (and run investigations)")
+    _add_investigation_flags(serve)
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8080)")
+    serve.add_argument("--database-url", help="sqlite:///path (default sqlite:///./sre-orchestrator.db)")
+
+    investigate = commands.add_parser("investigate", help="investigate one incident here and print the report")
+    _add_investigation_flags(investigate)
+    investigate.add_argument("description", help="the incident, as a person would write it")
+    investigate.add_argument("--namespace", help="namespace of the incident, when known")
+    investigate.add_argument("--pod", help="pod concerned, when known")
+    investigate.add_argument("--output", choices=["text", "json"], default="text")
 
     mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
     _add_cluster_flags(mcp)
@@ -50,10 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> KubernetesServerSettings:
-    fields = KubernetesServerSettings.model_fields
+def _settings(args: argparse.Namespace, settings_class: type[S]) -> S:
+    """Flags given on the command line override the environment; the rest comes from SRE_*."""
+    fields = settings_class.model_fields
     given = {key: value for key, value in vars(args).items() if key in fields and value is not None}
-    return KubernetesServerSettings(**given)
+    return settings_class(**given)
 
 
 def _tool_arguments(pairs: Sequence[str]) -> dict[str, Any]:
@@ -78,12 +107,19 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
         target: Any = streamable_http_client(args.url, http_client=httpx2.AsyncClient(headers=headers))
     else:
         target = kubernetes_serve.create_server(settings)
-    async with Client(target) as client:
-        if not args.name:
-            for tool in (await client.list_tools()).tools:
-                print(f"{tool.name:<14} {(tool.description or '').splitlines()[0]}")
-            return 0
-        result = await client.call_tool(args.name, _tool_arguments(args.arguments))
+    try:
+        async with Client(target) as client:
+            if not args.name:
+                for tool in (await client.list_tools()).tools:
+                    print(f"{tool.name:<14} {(tool.description or '').splitlines()[0]}")
+                return 0
+            result = await client.call_tool(args.name, _tool_arguments(args.arguments))
+    except Exception as exc:  # transport failures arrive wrapped in task-group exception groups
+        if not args.url:
+            raise
+        print(f"sre-orchestrator: cannot use the MCP server at {args.url}: {_root_cause(exc)}", file=sys.stderr)
+        print("  check the URL, that the server runs, and the --token", file=sys.stderr)
+        return 2
     if args.output == "json" and not result.is_error:
         print(json.dumps(result.structured_content, indent=2))
     else:
@@ -91,16 +127,42 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
     return 1 if result.is_error else 0
 
 
+def _root_cause(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args, OrchestratorSettings)
+    investigation.load_knowledge(settings)  # a broken rule or graph file stops here, named
+    return api_serve.run(settings, investigation.open_server_investigator)
+
+
+def _investigate(args: argparse.Namespace) -> int:
+    settings = _settings(args, OrchestratorSettings)
+    incident = anyio.run(reports.investigate_once, settings, args.description, args.namespace, args.pod)
+    if args.output == "json":
+        print(incident.model_dump_json(indent=2))
+    else:
+        print(reports.render_incident(incident))
+    return 0 if incident.status == "completed" else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = _settings(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "investigate":
+            return _investigate(args)
+        settings = _settings(args, KubernetesServerSettings)
         if args.command == "mcp":
             return kubernetes_serve.run(settings)
         return anyio.run(_call_tool, args, settings)
     except ValidationError as exc:
         print(f"sre-orchestrator: invalid setting: {exc}", file=sys.stderr)
-    except (BackendError, ValueError) as exc:
+    except (BackendError, KnowledgeGraphError, RuleError, ValueError) as exc:
         print(f"sre-orchestrator: {exc}", file=sys.stderr)
     return 2
 

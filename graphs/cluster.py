@@ -1,0 +1,115 @@
+"""The investigation's view of the cluster: the Kubernetes MCP tools, called over MCP.
+
+The same code talks to the tool server in-process (an in-memory MCP transport), over
+streamable HTTP (the Helm deployment) or over stdio, so the pipeline sees exactly what any MCP
+client sees. Results are parsed back into the server's own pydantic models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from mcp import Client
+from pydantic import BaseModel
+
+from mcp_servers.kubernetes.models import (
+    EventList,
+    LogExcerpt,
+    PodDetail,
+    PodDiagnosis,
+    PodList,
+    PodMatches,
+    ServiceDetail,
+    WorkloadDetail,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ToolCallError(Exception):
+    """A tool answered with an error (a missing object, a refused namespace, an API failure)."""
+
+    def __init__(self, tool: str, message: str) -> None:
+        super().__init__(f"{tool}: {message}")
+        self.tool = tool
+        self.message = message
+
+
+class ClusterTools:
+    """Typed calls to the Kubernetes MCP tools over an open MCP client, counting its calls."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.calls = 0
+
+    async def _call(self, tool: str, model: type[Model], **arguments: Any) -> Model:
+        self.calls += 1
+        result = await self._client.call_tool(tool, {k: v for k, v in arguments.items() if v is not None})
+        if result.is_error:
+            text = " ".join(getattr(block, "text", "") for block in result.content)
+            raise ToolCallError(tool, text.removeprefix(f"Error executing tool {tool}: "))
+        return model.model_validate(result.structured_content)
+
+    async def find_pods(self, query: str, namespace: str | None = None, limit: int = 20) -> PodMatches:
+        return await self._call("find_pods", PodMatches, query=query, namespace=namespace, limit=limit)
+
+    async def list_pods(self, namespace: str | None = None, label_selector: str | None = None) -> PodList:
+        return await self._call("list_pods", PodList, namespace=namespace, label_selector=label_selector, limit=50)
+
+    async def get_pod(self, namespace: str, name: str) -> PodDetail:
+        return await self._call("get_pod", PodDetail, namespace=namespace, name=name)
+
+    async def diagnose_pod(self, namespace: str, name: str) -> PodDiagnosis:
+        return await self._call("diagnose_pod", PodDiagnosis, namespace=namespace, name=name)
+
+    async def get_workload(self, kind: str, namespace: str, name: str) -> WorkloadDetail:
+        return await self._call("get_workload", WorkloadDetail, kind=kind, namespace=namespace, name=name)
+
+    async def get_events(
+        self,
+        namespace: str,
+        object_kind: str | None = None,
+        object_name: str | None = None,
+        warnings_only: bool = False,
+    ) -> EventList:
+        return await self._call(
+            "get_events",
+            EventList,
+            namespace=namespace,
+            object_kind=object_kind,
+            object_name=object_name,
+            warnings_only=warnings_only,
+            limit=50,
+        )
+
+    async def get_service(self, namespace: str, name: str) -> ServiceDetail:
+        return await self._call("get_service", ServiceDetail, namespace=namespace, name=name)
+
+    async def get_pod_logs(self, namespace: str, name: str, container: str, previous: bool) -> LogExcerpt:
+        return await self._call(
+            "get_pod_logs", LogExcerpt, namespace=namespace, name=name, container=container, previous=previous
+        )
+
+
+class ClusterSession:
+    """One MCP client kept open for the process, shared by every investigation.
+
+    Opening a client lists the tools and compiles their output schemas; doing that once rather
+    than per step is most of an in-process investigation's cost. Calls are independent
+    JSON-RPC requests, so concurrent investigations share the client safely.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, target: Any) -> AsyncIterator[ClusterSession]:
+        """`target`: an MCPServer (in-process), a streamable HTTP URL or transport, or stdio parameters."""
+        async with Client(target) as client:
+            yield cls(client)
+
+    def tools(self) -> ClusterTools:
+        return ClusterTools(self._client)

@@ -1,0 +1,83 @@
+"""Step 2: collect read-only evidence about the target and the components it depends on.
+
+One `diagnose_pod` call brings the pod, its events, current and previous logs, owner workload
+and node; for a workload without pods, the workload and its controllers' warnings. Each
+dependency from the knowledge graph is checked through its Service endpoints and its pods,
+so a log line "connection refused" can be tied to a dependency that is down, and say why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.cluster import ClusterTools, ToolCallError
+from graphs.state import DependencyState, Extracted
+from knowledge.graph import KnowledgeGraph
+from knowledge.model import Component
+
+_HEALTHY_STATUSES = {"Running", "Completed", "Succeeded"}
+
+
+async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extracted: Extracted) -> dict[str, Any]:
+    evidence: dict[str, Any] = {"diagnosis": None, "workload": None, "workload_events": [], "dependencies": []}
+    notes: list[str] = []
+    if extracted.pod and extracted.namespace:
+        diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
+        evidence["diagnosis"] = diagnosis.model_dump(mode="json")
+    elif extracted.workload and extracted.namespace and extracted.workload_kind:
+        workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
+        evidence["workload"] = workload.model_dump(mode="json")
+        warnings = await cluster.get_events(extracted.namespace, warnings_only=True)
+        # Controllers name what they create after the workload (ReplicaSet "name-hash").
+        evidence["workload_events"] = [
+            e.model_dump(mode="json")
+            for e in warnings.events
+            if e.object.name == extracted.workload or e.object.name.startswith(extracted.workload + "-")
+        ]
+    else:
+        notes.append("no target could be resolved in the cluster; nothing was collected")
+    if extracted.component and extracted.component in graph:
+        for dependency in graph.dependencies(extracted.component):
+            state = await dependency_state(cluster, dependency)
+            evidence["dependencies"].append(state.model_dump(mode="json"))
+    evidence["notes"] = notes
+    return evidence
+
+
+async def dependency_state(cluster: ClusterTools, component: Component) -> DependencyState:
+    base = {"name": component.name, "type": component.type, "namespace": component.namespace}
+    if component.type == "external" or not component.namespace:
+        return DependencyState(**base, summary=f"{component.name} is external to the cluster; not checked")
+    ready = not_ready = None
+    try:
+        if component.service:
+            service = await cluster.get_service(component.namespace, component.service)
+            if service.endpoints_known:
+                ready, not_ready = len(service.ready_endpoints), len(service.not_ready_endpoints)
+        selector = ",".join(f"{k}={v}" for k, v in (component.selector or {}).items()) or None
+        pods = (await cluster.list_pods(component.namespace, selector)).pods if selector else []
+    except ToolCallError as exc:
+        return DependencyState(**base, summary=f"the state of {component.name} could not be read: {exc.message}")
+    pod_states = [{"name": p.name, "status": p.status, "ready": p.ready, "restarts": p.restarts} for p in pods]
+    ready_pods = [p for p in pods if p.status in _HEALTHY_STATUSES and p.ready.split("/")[0] == p.ready.split("/")[1]]
+    healthy = ready > 0 if ready is not None else bool(ready_pods)
+    return DependencyState(
+        **base,
+        healthy=healthy,
+        ready_endpoints=ready,
+        not_ready_endpoints=not_ready,
+        pods=pod_states,
+        summary=_dependency_summary(component, healthy, ready, pod_states),
+    )
+
+
+def _dependency_summary(component: Component, healthy: bool, ready: int | None, pods: list[dict[str, Any]]) -> str:
+    if not pods:
+        pods_text = "no pods match its selector"
+    else:
+        pods_text = ", ".join(
+            f"{p['name']} {p['status']} ({p['ready']} ready, {p['restarts']} restarts)" for p in pods[:3]
+        )
+    endpoints = "" if ready is None else f"{ready} ready endpoint{'s' if ready != 1 else ''}; "
+    state = "healthy" if healthy else "NOT healthy"
+    return f"{component.name} ({component.type}) is {state}: {endpoints}{pods_text}"

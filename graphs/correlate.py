@@ -1,0 +1,32 @@
+"""Step 3: correlate. The rules engine over facts built from the evidence and the knowledge graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.facts import FactBuilder
+from graphs.state import Extracted
+from knowledge.graph import KnowledgeGraph
+from knowledge.rules import Evaluation, RuleSet
+
+
+def correlate(
+    rules: RuleSet, graph: KnowledgeGraph, extracted: Extracted, evidence: dict[str, Any]
+) -> tuple[Evaluation, list[dict[str, Any]]]:
+    """Ranked findings, and the catalog of every evidence item a finding cites."""
+    builder = FactBuilder(graph, extracted, evidence)
+    facts = builder.build()
+    evaluation = rules.evaluate(facts)
+    log_lines = {line["evidence"]: line for line in facts["log_lines"]}
+    cited: dict[str, Any] = {}
+    for finding in evaluation.findings:
+        for item_id in finding.evidence:
+            if item_id in log_lines:
+                builder.cite_log_line(log_lines[item_id])
+            if item_id in builder.catalog:
+                cited[item_id] = builder.catalog[item_id].model_dump()
+    # Everything observed is listed, cited first, so a reader sees what supports the answer.
+    uncited = [
+        item.model_dump() for key, item in builder.catalog.items() if key not in cited and not key.startswith("log:")
+    ]
+    return evaluation, [*cited.values(), *uncited]

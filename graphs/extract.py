@@ -1,0 +1,170 @@
+"""Step 1: what is the incident about? Names and symptoms from the text, confirmed against the cluster.
+
+The deterministic extractor reads candidate names (pods, apps, workloads, namespaces) and
+symptom keywords from the description, asks the cluster which pods each name refers to
+(`find_pods`), and picks the pod the incident is most likely about: the best kind of match,
+in a namespace the text mentions, unhealthy rather than healthy. When no pod exists (a
+Deployment that cannot create any), it falls back to the workload itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphs.cluster import ClusterTools, ToolCallError
+from graphs.state import Extracted
+from knowledge.graph import KnowledgeGraph
+from mcp_servers.kubernetes.models import PodMatch
+
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+_POD_NAME = re.compile(r"^[a-z0-9-]+-(?:[a-z0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|\d+)$")
+_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
+_MAX_LOOKUPS = 8
+_HEALTHY_STATUSES = {"Running", "Completed", "Succeeded"}
+
+_STOP_WORDS = frozenset(
+    word
+    for line in (Path(__file__).parent / "stop_words.txt").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")
+    for word in line.split()
+)
+
+SYMPTOMS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "crash_loop": r"crash\s*loop|crashloopbackoff|crash(?:ing|es)|keeps? restarting|restarts?",
+        "oom": r"\boom\b|oomkilled|out of memory|memory",
+        "pending": r"\bpending\b|not scheduled|unschedulable|never starts",
+        "image_pull": r"imagepull|errimagepull|image pull|pull(?:ing)? image",
+        "evicted": r"evict",
+        "not_ready": r"not ready|never becomes ready|0/\d+ ready|unready|readiness",
+        "config": r"config(?:map|uration)?|env(?:ironment)? var|secret",
+        "connectivity": r"connection refused|timed? ?out|timeout|unreachable|cannot connect|503|502|504",
+        "dns": r"\bdns\b|lookup|no such host|resolve",
+        "permission": r"forbidden|permission|rbac|unauthori[sz]ed|access denied",
+        "storage": r"\bpvc\b|volume|disk|storage|mount",
+        "init": r"\binit\b|init:|initcontainer|migration",
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class Candidates:
+    names: list[str]
+    namespaces: set[str]
+
+
+def symptoms_of(text: str) -> list[str]:
+    return [name for name, pattern in SYMPTOMS.items() if pattern.search(text)]
+
+
+def candidates_of(text: str, graph: KnowledgeGraph, namespace: str | None, pod: str | None) -> Candidates:
+    """Names worth asking the cluster about, most promising first."""
+    lowered = text.lower()
+    tokens = list(dict.fromkeys(_NAME.findall(lowered)))
+    components = {c.name for c in graph.components}
+
+    def score(token: str) -> int:
+        if _POD_NAME.match(token):
+            return 0
+        if token in components:
+            return 1
+        return 2 if "-" in token else 3
+
+    names = [t for t in tokens if len(t) >= 3 and t not in _STOP_WORDS and not t.isdigit() and "." not in t]
+    names.sort(key=score)
+    if pod:
+        names.insert(0, pod)
+    namespaces = set(tokens) | ({namespace} if namespace else set())
+    return Candidates(names=list(dict.fromkeys(names)), namespaces=namespaces)
+
+
+def _preference(match: PodMatch, namespaces: set[str], requested_namespace: str | None) -> tuple:
+    rank = {"name": 0}.get(match.matched_on, 1 if match.matched_on.startswith(("label", "owner")) else 2)
+    ready, total = (int(n) for n in match.ready.split("/"))
+    unhealthy = (
+        match.status not in _HEALTHY_STATUSES or ready < total or match.restarts > 0 or match.ready_condition == "False"
+    )
+    return (
+        rank,
+        0 if requested_namespace is None or match.namespace == requested_namespace else 1,
+        0 if match.namespace in namespaces else 1,
+        0 if unhealthy else 1,
+        -match.restarts,
+        # Among equals, the one failing longest has gathered the most evidence.
+        match.created_at or "",
+    )
+
+
+async def _find_workload(cluster: ClusterTools, name: str, namespaces: list[str]) -> tuple[str, str] | None:
+    for namespace in namespaces:
+        for kind in _WORKLOAD_KINDS:
+            try:
+                await cluster.get_workload(kind, namespace, name)
+            except ToolCallError:
+                continue
+            return kind, namespace
+    return None
+
+
+async def extract_deterministic(
+    cluster: ClusterTools,
+    graph: KnowledgeGraph,
+    description: str,
+    namespace: str | None = None,
+    pod: str | None = None,
+) -> Extracted:
+    candidates = candidates_of(description, graph, namespace, pod)
+    extracted = Extracted(symptoms=symptoms_of(description), candidates=candidates.names[:_MAX_LOOKUPS])
+    best: tuple[tuple, PodMatch, str] | None = None
+    for name in candidates.names[:_MAX_LOOKUPS]:
+        try:
+            found = await cluster.find_pods(name, namespace=namespace)
+        except ToolCallError:
+            continue
+        good = [m for m in found.pods if m.matched_on != "name contains"]
+        for match in good:
+            key = _preference(match, candidates.namespaces, namespace)
+            if best is None or key < best[0]:
+                best = (key, match, name)
+        if best is not None and best[0][0] == 0:
+            break  # an exact pod name cannot be beaten
+    if best is not None:
+        _, match, name = best
+        component = graph.component_for_pod(match.namespace, match.labels)
+        extracted.namespace, extracted.pod = match.namespace, match.name
+        extracted.component = component.name if component else None
+        extracted.resolution = f"{name!r} matched pod {match.namespace}/{match.name} by {match.matched_on}"
+        return extracted
+    return await _workload_without_pods(cluster, graph, candidates, extracted, namespace)
+
+
+async def _workload_without_pods(
+    cluster: ClusterTools,
+    graph: KnowledgeGraph,
+    candidates: Candidates,
+    extracted: Extracted,
+    namespace: str | None,
+) -> Extracted:
+    """No pod matched: the workload may exist without pods (quota, admission, scaled to zero)."""
+    for name in candidates.names[:_MAX_LOOKUPS]:
+        component = graph.component(name)
+        namespaces = [namespace] if namespace else []
+        if component and component.namespace:
+            namespaces.append(component.namespace)
+        namespaces += sorted(candidates.namespaces - set(namespaces) - _STOP_WORDS)[:4]
+        found = await _find_workload(cluster, name, list(dict.fromkeys(n for n in namespaces if n)))
+        if found:
+            extracted.workload_kind, extracted.namespace = found
+            extracted.workload = name
+            extracted.component = component.name if component else None
+            extracted.resolution = f"{name!r} has no pods; found {found[0]} {found[1]}/{name}"
+            return extracted
+    extracted.namespace = namespace
+    extracted.resolution = (
+        "no pod or workload in the cluster matches the names in the description "
+        f"({', '.join(candidates.names[:_MAX_LOOKUPS]) or 'none found'})"
+    )
+    return extracted

@@ -1,0 +1,80 @@
+"""The investigation as a LangGraph state machine: extract -> collect -> correlate -> report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from graphs.cluster import ClusterSession
+from graphs.collect import collect_evidence
+from graphs.correlate import correlate
+from graphs.extract import extract_deterministic
+from graphs.report import build_result
+from graphs.state import Extracted, InvestigationState
+from knowledge.graph import KnowledgeGraph
+from knowledge.rules import Evaluation, Finding, RuleSet
+
+STEPS = ("extract", "collect", "correlate", "report")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What every investigation shares: the way to the cluster, the application model, the rules."""
+
+    cluster: ClusterSession
+    graph: KnowledgeGraph
+    rules: RuleSet
+
+
+def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> CompiledStateGraph:
+    async def extract(state: InvestigationState) -> dict[str, Any]:
+        cluster = deps.cluster.tools()
+        extracted = await extract_deterministic(
+            cluster, deps.graph, state["description"], state.get("namespace"), state.get("pod")
+        )
+        return {"extracted": extracted.model_dump(mode="json"), "tool_calls": cluster.calls}
+
+    async def collect(state: InvestigationState) -> dict[str, Any]:
+        cluster = deps.cluster.tools()
+        evidence = await collect_evidence(cluster, deps.graph, Extracted.model_validate(state["extracted"]))
+        return {"evidence": evidence, "tool_calls": cluster.calls}
+
+    def correlate_step(state: InvestigationState) -> dict[str, Any]:
+        evaluation, catalog = correlate(
+            deps.rules, deps.graph, Extracted.model_validate(state["extracted"]), state["evidence"]
+        )
+        return {
+            "findings": [f.model_dump(mode="json") for f in evaluation.findings],
+            "rule_errors": evaluation.errors,
+            "catalog": catalog,
+        }
+
+    def report(state: InvestigationState) -> dict[str, Any]:
+        evaluation = Evaluation(
+            findings=[Finding.model_validate(f) for f in state["findings"]], errors=state.get("rule_errors", [])
+        )
+        result = build_result(
+            Extracted.model_validate(state["extracted"]),
+            evaluation,
+            state["evidence"],
+            state["catalog"],
+            deps.graph,
+            state.get("tool_calls", 0),
+        )
+        return {"result": result}
+
+    builder = StateGraph(InvestigationState)
+    builder.add_node("extract", extract)
+    builder.add_node("collect", collect)
+    builder.add_node("correlate", correlate_step)
+    builder.add_node("report", report)
+    builder.add_edge(START, "extract")
+    builder.add_edge("extract", "collect")
+    builder.add_edge("collect", "correlate")
+    builder.add_edge("correlate", "report")
+    builder.add_edge("report", END)
+    return builder.compile(checkpointer=checkpointer)

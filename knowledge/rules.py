@@ -1,0 +1,281 @@
+"""Codified SRE rules: YAML files with CEL conditions, compiled once, evaluated over facts.
+
+A rule looks at one kind of fact (`for_each`: each container, event, log line, dependency, or
+the pod, its owner workload or node), selects items with an optional regular expression on
+their text (`pattern`, so that only a few log lines reach CEL) and a CEL condition (`when`),
+and turns each match into a finding: a root-cause category, a sentence, a confidence that
+corroborating conditions raise, the evidence ids of the matched items, and a remediation.
+
+Rules are data: a user adds one by dropping a YAML file into a rules directory. Every file is
+checked at load, and an invalid one fails startup naming the file and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import cel
+import yaml
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
+
+Category = Literal[
+    "insufficient_memory",
+    "insufficient_cluster_resources",
+    "unschedulable_constraints",
+    "image_pull_failure",
+    "missing_config",
+    "configuration_error",
+    "application_crash",
+    "container_command_failure",
+    "liveness_probe_failure",
+    "readiness_probe_failure",
+    "dependency_unreachable",
+    "dns_resolution_failure",
+    "volume_failure",
+    "node_failure",
+    "eviction",
+    "resource_quota_exceeded",
+    "permission_denied",
+    "init_container_failure",
+    "unknown",
+]
+FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node"]
+# Which text field a rule's `pattern` is matched against, per kind of fact.
+_PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
+_MAX_EVIDENCE_PER_FINDING = 8
+# What a condition may refer to: the facts (see graphs/facts.py) and the item under test.
+FACT_NAMES = frozenset(
+    {"pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "component", "symptoms", "item"}
+)
+
+_templates = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file and the rule."""
+
+
+class Corroboration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    when: str
+    add: float = Field(gt=0, le=0.5)
+    why: str
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    category: Category
+    title: str
+    for_each: FactKind
+    pattern: str | None = None
+    when: str = "true"
+    confidence: float = Field(gt=0, le=1)
+    corroborate: list[Corroboration] = Field(default_factory=list)
+    root_cause: str
+    remediation: str
+    dependency: str | None = Field(None, description="Template naming the dependency a finding is about.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+        return value
+
+
+class Finding(BaseModel):
+    rule_id: str
+    category: Category
+    title: str
+    root_cause: str
+    confidence: float
+    confidence_score: Literal["high", "medium", "low"]
+    evidence: list[str]
+    remediation: str
+    dependency: str | None = None
+    corroborated_by: list[str] = Field(default_factory=list)
+
+
+class Evaluation(BaseModel):
+    findings: list[Finding]
+    errors: list[str] = Field(default_factory=list, description="Rules that failed on these facts.")
+
+
+def confidence_score(confidence: float) -> Literal["high", "medium", "low"]:
+    if confidence >= 0.8:
+        return "high"
+    return "medium" if confidence >= 0.5 else "low"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    spec: RuleSpec
+    order: int
+    pattern: re.Pattern[str] | None
+    when: Any
+    corroborations: tuple[tuple[Any, float, Any], ...]
+    root_cause: Any
+    remediation: Any
+    dependency: Any
+
+
+class RuleSet:
+    def __init__(self, rules: Iterable[_Compiled]) -> None:
+        self._rules = tuple(rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    @property
+    def rules(self) -> tuple[RuleSpec, ...]:
+        return tuple(rule.spec for rule in self._rules)
+
+    def evaluate(self, facts: Mapping[str, Any]) -> Evaluation:
+        """Findings ranked by confidence, then by rule order (earlier rules are more specific)."""
+        context = cel.Context(variables=dict(facts))
+        errors: list[str] = []
+        ranked: dict[tuple[str, str], tuple[int, Finding]] = {}
+        for rule in self._rules:
+            for item in _items(facts, rule.spec.for_each):
+                if rule.pattern is not None and not rule.pattern.search(
+                    str(item.get(_PATTERN_FIELD.get(rule.spec.for_each, "message"), ""))
+                ):
+                    continue
+                context.add_variable("item", item)
+                try:
+                    if rule.when.execute(context) is not True:
+                        continue
+                except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+                    # A rule that trips over facts it did not expect must not end the investigation.
+                    errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
+                    continue
+                finding = _finding(rule, item, context, facts)
+                key = (rule.spec.id, finding.root_cause)
+                if key in ranked:
+                    merged = ranked[key][1]
+                    merged.evidence = _merge_evidence(merged.evidence, finding.evidence)
+                    if finding.confidence > merged.confidence:
+                        merged.confidence, merged.confidence_score = finding.confidence, finding.confidence_score
+                        merged.corroborated_by = finding.corroborated_by
+                else:
+                    ranked[key] = (rule.order, finding)
+        findings = [f for _, f in sorted(ranked.values(), key=lambda pair: (-pair[1].confidence, pair[0]))]
+        return Evaluation(findings=findings, errors=errors)
+
+
+def _items(facts: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
+    value = facts.get(kind)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _merge_evidence(first: list[str], second: list[str]) -> list[str]:
+    return list(dict.fromkeys(first + second))[:_MAX_EVIDENCE_PER_FINDING]
+
+
+def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapping[str, Any]) -> Finding:
+    variables = {**facts, "item": item}
+    confidence = rule.spec.confidence
+    corroborated_by = []
+    for condition, add, why in rule.corroborations:
+        if condition.execute(context) is True:
+            confidence += add
+            corroborated_by.append(why.render(variables))
+    confidence = round(min(confidence, 0.99), 2)
+    return Finding(
+        rule_id=rule.spec.id,
+        category=rule.spec.category,
+        title=rule.spec.title,
+        root_cause=rule.root_cause.render(variables).strip(),
+        confidence=confidence,
+        confidence_score=confidence_score(confidence),
+        evidence=[str(item["evidence"])] if item.get("evidence") else [],
+        remediation=rule.remediation.render(variables).strip(),
+        dependency=(rule.dependency.render(variables).strip() or None) if rule.dependency else None,
+        corroborated_by=corroborated_by,
+    )
+
+
+def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
+    def expression(source: str, field: str) -> Any:
+        try:
+            program = cel.compile(source)
+        except ValueError as exc:
+            raise RuleError(f"{where}: rule {spec.id!r}: {field} is not valid CEL: {exc}") from exc
+        # Comprehension variables (the c in containers.exists(c, ...)) are reported too; only
+        # names that look like typos of facts are worth refusing.
+        unknown = [name for name in program.variables() if name not in FACT_NAMES and len(name) > 2]
+        if unknown:
+            raise RuleError(
+                f"{where}: rule {spec.id!r}: {field} refers to unknown {', '.join(unknown)} "
+                f"(facts are: {', '.join(sorted(FACT_NAMES))})"
+            )
+        return program
+
+    def template(source: str, field: str) -> Any:
+        try:
+            return _templates.from_string(source)
+        except TemplateError as exc:
+            raise RuleError(f"{where}: rule {spec.id!r}: {field} is not a valid template: {exc}") from exc
+
+    return _Compiled(
+        spec=spec,
+        order=order,
+        pattern=re.compile(spec.pattern, re.IGNORECASE) if spec.pattern else None,
+        when=expression(spec.when, "when"),
+        corroborations=tuple(
+            (expression(c.when, f"corroborate[{i}].when"), c.add, template(c.why, f"corroborate[{i}].why"))
+            for i, c in enumerate(spec.corroborate)
+        ),
+        root_cause=template(spec.root_cause, "root_cause"),
+        remediation=template(spec.remediation, "remediation"),
+        dependency=template(spec.dependency, "dependency") if spec.dependency else None,
+    )
+
+
+def _rule_specs(path: Path) -> list[tuple[RuleSpec, str]]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleError(f"{path}: cannot read rules: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+        raise RuleError(f"{path}: a rules file is a mapping with a 'rules' list")
+    specs = []
+    for index, raw in enumerate(document["rules"]):
+        name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+        try:
+            specs.append((RuleSpec.model_validate(raw), str(path)))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg']}" for e in exc.errors())
+            raise RuleError(f"{path}: rule {name!r}: {problems}") from exc
+    return specs
+
+
+def load_rules(*directories: Path) -> RuleSet:
+    """Every `*.yaml` in the directories, in name order; later directories add rules."""
+    compiled: list[_Compiled] = []
+    seen: dict[str, str] = {}
+    for directory in directories or (DEFAULT_RULES_DIR,):
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rules directory does not exist")
+        for path in sorted(directory.glob("*.yaml")):
+            for spec, where in _rule_specs(path):
+                if spec.id in seen:
+                    raise RuleError(f"{where}: rule {spec.id!r} is already defined in {seen[spec.id]}")
+                seen[spec.id] = where
+                compiled.append(_compile(spec, len(compiled), where))
+    return RuleSet(compiled)

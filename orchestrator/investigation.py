@@ -1,0 +1,66 @@
+"""Settings to a ready investigator: the cluster's MCP server, the knowledge graph and the rules.
+
+Both `serve` and `investigate` open their investigator here, so the REST API and the command
+line run the same investigation against the same configuration.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from mcp.client.streamable_http import streamable_http_client
+
+from graphs.cluster import ClusterSession
+from graphs.graph import Dependencies
+from graphs.investigator import GraphInvestigator
+from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
+from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
+from mcp_servers.kubernetes.serve import create_server
+from mcp_servers.kubernetes.settings import KubernetesServerSettings
+from orchestrator.settings import OrchestratorSettings
+
+MCP_TIMEOUT_SECONDS = 30.0
+
+
+def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, RuleSet]:
+    """The application model and the rules; a broken file raises with its name and line or rule."""
+    graph = load_knowledge_graph(settings.knowledge_graph or DEFAULT_KNOWLEDGE_GRAPH)
+    rules = load_rules(DEFAULT_RULES_DIR, *(Path(d) for d in settings.rules_dirs))
+    return graph, rules
+
+
+def cluster_target(settings: OrchestratorSettings) -> Any:
+    """The Kubernetes MCP server: remote over streamable HTTP when a URL is set, else in-process."""
+    if settings.mcp_url:
+        headers = {"Authorization": f"Bearer {settings.mcp_token.get_secret_value()}"} if settings.mcp_token else {}
+        client = httpx2.AsyncClient(headers=headers, timeout=MCP_TIMEOUT_SECONDS)
+        return streamable_http_client(settings.mcp_url, http_client=client)
+    return create_server(
+        KubernetesServerSettings(
+            snapshot=settings.snapshot, kubeconfig=settings.kubeconfig, kube_context=settings.kube_context
+        )
+    )
+
+
+async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path | None = None) -> GraphInvestigator:
+    """An investigator holding its MCP client (and, given a database, its checkpointer) until `aclose()`."""
+    graph, rules = load_knowledge(settings)
+    resources = AsyncExitStack()
+    try:
+        session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
+        saver = None
+        if checkpoints is not None:
+            saver = await resources.enter_async_context(AsyncSqliteSaver.from_conn_string(str(checkpoints)))
+        return GraphInvestigator(Dependencies(cluster=session, graph=graph, rules=rules), saver, resources)
+    except BaseException:
+        await resources.aclose()
+        raise
+
+
+async def open_server_investigator(settings: OrchestratorSettings) -> GraphInvestigator:
+    """The REST server's investigator: checkpoints in the incidents' own database."""
+    return await open_investigator(settings, checkpoints=settings.database_path)
