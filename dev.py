@@ -7,7 +7,6 @@ demo on the bundled snapshot or the whole check suite (lint, format, tests). CI 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 INSPECTOR = ROOT / "tests" / "inspector"
-DEMO_SNAPSHOT = ROOT / "knowledge" / "demo" / "cluster"
+DEMO = ROOT / "knowledge" / "demo"
 
 
 def run(*command: str | Path, cwd: Path = ROOT) -> None:
@@ -41,18 +40,17 @@ def ensure_inspector() -> None:
 
 
 def demo() -> None:
+    """A real investigation of the bundled demo cluster: the sentence in, the report out."""
     ensure_venv()
-    cli = BIN / "sre-orchestrator"
-    run(cli, "tool", "--snapshot", DEMO_SNAPSHOT, "find_pods", "query=auth-service")
-    pods = subprocess.run(
-        [cli, "tool", "--snapshot", DEMO_SNAPSHOT, "--output", "json", "find_pods", "query=auth-service", "limit=1"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    pod = json.loads(pods)["pods"][0]
+    incident = (DEMO / "incident.txt").read_text(encoding="utf-8").strip()
     run(
-        cli, "tool", "--snapshot", DEMO_SNAPSHOT, "diagnose_pod", f"namespace={pod['namespace']}", f"name={pod['name']}"
+        BIN / "sre-orchestrator",
+        "investigate",
+        incident,
+        "--snapshot",
+        DEMO / "cluster",
+        "--knowledge-graph",
+        DEMO / "knowledge_graph.yaml",
     )
 
 

@@ -18,13 +18,9 @@ from mcp import Client
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from knowledge import KnowledgeGraphError
-from knowledge.rules import RuleError
 from mcp_servers.kubernetes import serve as kubernetes_serve
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator import investigation, reports
-from orchestrator import serve as api_serve
 from orchestrator.settings import OrchestratorSettings
 
 S = TypeVar("S", bound=BaseSettings)
@@ -133,13 +129,22 @@ def _root_cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# The investigation stack (LangGraph, rules, the store) is imported by the commands that use
+# it, so that `sre-orchestrator mcp` starts quickly for MCP clients that spawn it.
+
+
 def _serve(args: argparse.Namespace) -> int:
+    from orchestrator import investigation
+    from orchestrator import serve as api_serve
+
     settings = _settings(args, OrchestratorSettings)
     investigation.load_knowledge(settings)  # a broken rule or graph file stops here, named
     return api_serve.run(settings, investigation.open_server_investigator)
 
 
 def _investigate(args: argparse.Namespace) -> int:
+    from orchestrator import reports
+
     settings = _settings(args, OrchestratorSettings)
     incident = anyio.run(reports.investigate_once, settings, args.description, args.namespace, args.pod)
     if args.output == "json":
@@ -162,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return anyio.run(_call_tool, args, settings)
     except ValidationError as exc:
         print(f"sre-orchestrator: invalid setting: {exc}", file=sys.stderr)
-    except (BackendError, KnowledgeGraphError, RuleError, ValueError) as exc:
+    except (BackendError, ValueError) as exc:  # includes broken knowledge graph and rule files
         print(f"sre-orchestrator: {exc}", file=sys.stderr)
     return 2
 

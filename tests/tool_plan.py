@@ -61,26 +61,26 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
             ToolCall("get_service", {"namespace": namespace, "name": obj["metadata"]["name"]})
             for obj in backend.list("services", namespace).items
         ]
-    for pod in pods:
+    for index, pod in enumerate(pods):
         meta = pod["metadata"]
         where = {"namespace": meta["namespace"], "name": meta["name"]}
         calls += [ToolCall("get_pod", where), ToolCall("diagnose_pod", where)]
-        calls.append(
-            ToolCall("get_events", {"namespace": meta["namespace"], "object_kind": "Pod", "object_name": meta["name"]})
-        )
         if app := (meta.get("labels") or {}).get("app"):
-            calls += [
-                ToolCall("find_pods", {"query": app}),
-                ToolCall("list_pods", {"label_selector": f"app={app}"}),
-            ]
-        for container in pod["spec"].get("initContainers", []) + pod["spec"].get("containers", []):
-            for previous in (False, True):
-                calls.append(
-                    ToolCall(
-                        "get_pod_logs",
-                        {**where, "container": container["name"], "tail_lines": 20, "previous": previous},
-                    )
+            calls += [ToolCall("find_pods", {"query": app}), ToolCall("list_pods", {"label_selector": f"app={app}"})]
+        # diagnose_pod already reads every pod's events and logs; the dedicated tools are asked
+        # about the pods where they matter (restarts, not running) and a few healthy ones.
+        statuses = pod.get("status", {}).get("containerStatuses") or []
+        troubled = pod.get("status", {}).get("phase") != "Running" or any(s.get("restartCount") for s in statuses)
+        if troubled or index < 3:
+            calls.append(
+                ToolCall(
+                    "get_events", {"namespace": meta["namespace"], "object_kind": "Pod", "object_name": meta["name"]}
                 )
+            )
+            for container in pod["spec"].get("initContainers", []) + pod["spec"].get("containers", []):
+                for previous in (False, True):
+                    arguments = {**where, "container": container["name"], "tail_lines": 20, "previous": previous}
+                    calls.append(ToolCall("get_pod_logs", arguments))
     calls += [ToolCall("get_node", {"name": node["metadata"]["name"]}) for node in backend.list("nodes").items]
     some_namespace = backend.namespaces()[0]
     calls += [  # calls that must fail, with the same message everywhere
