@@ -1,0 +1,135 @@
+"""Rules are data: a YAML file adds one, and a broken file stops startup naming the file and the rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.rules import DEFAULT_RULES_DIR, RuleError, load_rules
+
+FACTS = {
+    "pod": {"name": "api-1", "phase": "Running", "reason": "", "evidence": "pod:shop/api-1"},
+    "containers": [
+        {"name": "app", "restarts": 5, "reason": "CrashLoopBackOff", "evidence": "container:app"},
+    ],
+    "events": [],
+    "log_lines": [
+        {
+            "container": "app",
+            "text": "x509: certificate has expired",
+            "dependency": None,
+            "evidence": "log:app:current:7",
+        },
+        {"container": "app", "text": "GET /health 200", "dependency": None, "evidence": "log:app:current:8"},
+    ],
+    "dependencies": [],
+    "owner": None,
+    "node": None,
+    "component": {"name": "api", "type": "service"},
+    "symptoms": [],
+}
+
+USER_RULE = """
+rules:
+  - id: expired-certificate
+    category: configuration_error
+    title: An expired TLS certificate
+    for_each: log_lines
+    pattern: certificate has expired
+    confidence: 0.7
+    corroborate:
+      - when: containers.exists(c, c.restarts > 3)
+        add: 0.1
+        why: "{{ containers[0].name }} keeps restarting"
+    root_cause: 'TLS fails in {{ component.name }}: "{{ item.text }}"'
+    remediation: Renew the certificate.
+"""
+
+
+def _write(directory: Path, text: str, name: str = "rules.yaml") -> Path:
+    directory.mkdir(exist_ok=True)
+    (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_the_bundled_rules_load() -> None:
+    rules = load_rules()
+    assert len(rules) >= 25
+    assert {r.category for r in rules.rules} >= {
+        "insufficient_memory",
+        "insufficient_cluster_resources",
+        "dependency_unreachable",
+    }
+
+
+def test_a_user_rule_file_adds_a_rule_that_fires_and_cites_its_evidence(tmp_path: Path) -> None:
+    rules = load_rules(DEFAULT_RULES_DIR, _write(tmp_path / "mine", USER_RULE))
+    findings = rules.evaluate(FACTS).findings
+    mine = next(f for f in findings if f.rule_id == "expired-certificate")
+    assert mine.root_cause == 'TLS fails in api: "x509: certificate has expired"'
+    assert mine.evidence == ["log:app:current:7"]
+    assert mine.confidence == 0.8 and mine.confidence_score == "high"
+    assert mine.corroborated_by == ["app keeps restarting"]
+
+
+def test_findings_are_ranked_by_confidence(tmp_path: Path) -> None:
+    weaker = USER_RULE.replace("expired-certificate", "weak").replace("confidence: 0.7", "confidence: 0.3")
+    rules = load_rules(_write(tmp_path / "a", USER_RULE), _write(tmp_path / "b", weaker))
+    assert [f.rule_id for f in rules.evaluate(FACTS).findings] == ["expired-certificate", "weak"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("category: configuration_error", "category: bad_luck"),
+            "rule 'expired-certificate': category: Input should be",
+        ),
+        (
+            ("pattern: certificate has expired", "pattern: certificate (has"),
+            "pattern is not a valid regular expression",
+        ),
+        (("confidence: 0.7", "confidence: 7"), "confidence: Input should be less than or equal to 1"),
+        (("    for_each: log_lines", "    for_each: log_lines\n    when: item.text.matches("), "when is not valid CEL"),
+        (
+            ("    for_each: log_lines", "    for_each: log_lines\n    when: contianers.size() > 0"),
+            "refers to unknown contianers",
+        ),
+        (
+            ("    remediation: Renew the certificate.", "    remediation: Renew {{ the"),
+            "remediation is not a valid template",
+        ),
+        (("    title: An expired TLS certificate\n", ""), "title: Field required"),
+        (
+            ("    confidence: 0.7", "    confidence: 0.7\n    severity: high"),
+            "severity: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_an_invalid_rule_names_the_file_and_the_rule(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    directory = _write(tmp_path / "broken", USER_RULE.replace(*change), name="team.yaml")
+    with pytest.raises(RuleError) as raised:
+        load_rules(directory)
+    assert str(directory / "team.yaml") in str(raised.value)
+    assert "expired-certificate" in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_a_duplicate_rule_id_names_both_files(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match=r"b\.yaml: rule 'expired-certificate' is already defined in .*a\.yaml"):
+        load_rules(_write(_write(tmp_path / "d", USER_RULE, "a.yaml"), USER_RULE, "b.yaml"))
+
+
+def test_a_file_that_is_not_a_rules_list_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="a rules file is a mapping with a 'rules' list"):
+        load_rules(_write(tmp_path / "e", "- just: a list\n"))
+    with pytest.raises(RuleError, match="cannot read rules"):
+        load_rules(_write(tmp_path / "f", "rules: [unclosed\n"))
+
+
+def test_a_rule_that_fails_on_unexpected_facts_is_reported_not_fatal(tmp_path: Path) -> None:
+    fragile = USER_RULE.replace("    pattern: certificate has expired\n", "    when: item.missing_field == 1\n")
+    evaluation = load_rules(_write(tmp_path / "g", fragile)).evaluate(FACTS)
+    assert evaluation.findings == []
+    assert evaluation.errors and "expired-certificate" in evaluation.errors[0]
