@@ -159,12 +159,14 @@ class Namespace:
         depends_on: Iterable[str] = (),
         template: PodTemplate | None = None,
         pods: int | None = None,
+        service: str | None = None,
         **template_fields: Any,
     ) -> Deployment:
         """A Deployment whose first ReplicaSet runs `replicas` healthy pods (created days ago
         unless `created` says otherwise; `pods` creates fewer, e.g. 0 when admission rejects
         them). `port` adds a ClusterIP Service of the same name; `component` registers it in
-        the knowledge graph with that type."""
+        the knowledge graph with that type; `service` names the Service when it is not the
+        workload's name."""
         template = template or self.template(name, containers, **template_fields)
         created = created or days_ago(
             ids.number(3, 30, self.name, name),
@@ -175,7 +177,7 @@ class Namespace:
         )
         deployment.start(template, created + seconds(1), pods)
         self.deployments.append(deployment)
-        self._expose(name, template, port, created, component, depends_on)
+        self._expose(name, template, port, created, component, depends_on, service)
         return deployment
 
     def statefulset(
@@ -191,9 +193,11 @@ class Namespace:
         storage_class: str | None = None,
         claim: str = "data",
         template: PodTemplate | None = None,
+        service: str | None = None,
         **template_fields: Any,
     ) -> StatefulSet:
-        """A StatefulSet with a headless `<name>-headless` Service and, with `port`, a regular one."""
+        """A StatefulSet with a headless `<name>-headless` Service and, with `port`, a regular one
+        (named `service` when given, else after the StatefulSet)."""
         template = template or self.template(name, containers, **template_fields)
         created = created or days_ago(ids.number(20, 60, self.name, name), clock="10:02:44")
         storage_class = storage_class or ("gp3" if self.cluster.flavor is EKS else "local-path")
@@ -232,7 +236,7 @@ class Namespace:
                 created,
                 headless=True,
             )
-        self._expose(name, template, port, created, component, depends_on)
+        self._expose(name, template, port, created, component, depends_on, service)
         return sts
 
     def daemonset(
@@ -355,12 +359,14 @@ class Namespace:
         created: datetime,
         component: str | None,
         depends_on: Iterable[str],
+        service: str | None = None,
     ) -> None:
+        service = service or name
         if port:
             port_name, _ = _first_port(template)
-            self.service(name, {"app": name}, [ServicePort(port_name, port, port_name)], created)
+            self.service(service, {"app": name}, [ServicePort(port_name, port, port_name)], created)
         if component:
-            self.cluster.graph.add(Component(name, component, self.name, {"app": name}, name if port else None))
+            self.cluster.graph.add(Component(name, component, self.name, {"app": name}, service if port else None))
             self.cluster.graph.depends(name, *depends_on)
 
     # --- reading -------------------------------------------------------------------------
@@ -465,8 +471,9 @@ class Cluster:
         return [n for n in self.nodes if not n.control_plane]
 
     def place(self, count: int, seed: str) -> list[Node]:
-        """Round-robin over the worker nodes, starting at a node chosen by `seed`."""
-        workers = self.workers
+        """Round-robin over the worker nodes, starting at a node chosen by `seed`. Nodes with
+        taints of their own (a GPU node group) are skipped: put pods there with `Pod.move_to`."""
+        workers = [n for n in self.workers if not n.dedicated]
         start = ids.number(0, len(workers) - 1, seed)
         return [workers[(start + i) % len(workers)] for i in range(count)]
 
@@ -504,7 +511,11 @@ class Cluster:
     def files(self) -> dict[str, str]:
         """Every file of the snapshot, by path relative to its directory."""
         documents: dict[str, tuple[str, str, list[Json]]] = {
-            "nodes.json": ("NodeList", "v1", [n.render(resource_version("Node", None, n.name)) for n in self.nodes]),
+            "nodes.json": (  # the API server lists by name, whatever order the nodes were made in
+                "NodeList",
+                "v1",
+                [n.render(resource_version("Node", None, n.name)) for n in sorted(self.nodes, key=lambda n: n.name)],
+            ),
         }
         logs: dict[str, str] = {}
         for namespace in sorted(self.namespaces):

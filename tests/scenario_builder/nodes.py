@@ -79,6 +79,8 @@ class Node:
     labels: dict[str, str] = field(default_factory=dict)
     cpu: str | None = None
     memory_ki: int | None = None
+    taints: list[Json] = field(default_factory=list)  # set on the node (dedicated/GPU node groups)
+    extended: dict[str, str] = field(default_factory=dict)  # extended resources, e.g. {"nvidia.com/gpu": "1"}
     _next_ip: int = 10
 
     @property
@@ -92,6 +94,11 @@ class Node:
     @property
     def schedulable(self) -> bool:
         return not self.control_plane and self.ready == "True"
+
+    @property
+    def dedicated(self) -> bool:
+        """A node whose own taints keep ordinary workloads away (they are not placed on it)."""
+        return any(taint.get("effect") in ("NoSchedule", "NoExecute") for taint in self.taints)
 
     def allocate_pod_ip(self) -> str:
         self._next_ip += 1 + ids.number(0, 6, self.name, self._next_ip)
@@ -140,7 +147,7 @@ class Node:
                     "node.kubernetes.io/exclude-from-external-load-balancers": "",
                 }
         labels |= self.labels
-        taints = self._taints()
+        taints = [dict(taint) for taint in self.taints] + self._taints()
         if taints:
             spec["taints"] = taints
         cpu = self.cpu or flavor.cpu
@@ -152,6 +159,7 @@ class Node:
             "hugepages-2Mi": "0",
             "memory": f"{memory_ki}Ki",
             "pods": str(flavor.max_pods),
+            **self.extended,
         }
         reserved_cpu = 80 if flavor is EKS else 0
         allocatable = capacity | {

@@ -264,11 +264,16 @@ class Deployment:
         """The index-th pod of the newest ReplicaSet."""
         return self.current.pods[index]
 
-    def start(self, template: PodTemplate, at: datetime, pods: int | None = None) -> ReplicaSet:
+    def start(
+        self, template: PodTemplate, at: datetime, pods: int | None = None, desired: int | None = None
+    ) -> ReplicaSet:
         """A new ReplicaSet at `at` with `pods` pods (default: all replicas). With pods=0 the
-        ReplicaSet still wants all replicas (e.g. admission rejects every pod)."""
+        ReplicaSet still wants all replicas (e.g. admission rejects every pod) unless `desired`
+        says how many it wants (a rollout surging by one)."""
         count = self.replicas if pods is None else pods
-        rs = ReplicaSet(self.namespace, self, template, len(self.replica_sets) + 1, at, count or self.replicas)
+        rs = ReplicaSet(
+            self.namespace, self, template, len(self.replica_sets) + 1, at, desired or count or self.replicas
+        )
         for i, node in enumerate(self.place(count, f"{self.name}/{rs.revision}")):
             rs.new_pod(node, at + seconds(_pod_start_offset(i)))
         self.replica_sets.append(rs)
@@ -283,12 +288,14 @@ class Deployment:
         new_pods: int | None = None,
         old_pods_left: int = 0,
         change: Callable[[PodTemplate], PodTemplate] | None = None,
+        desired: int | None = None,
     ) -> ReplicaSet:
         """A new revision at `at`: `new_pods` pods of the new template are created, the
-        previous ReplicaSet keeps `old_pods_left` (a stuck rollout keeps them all)."""
+        previous ReplicaSet keeps `old_pods_left` (a stuck rollout keeps them all). `desired`
+        is what the new ReplicaSet asks for when that differs (pods rejected by admission)."""
         previous = self.current
         new_template = template or (change(previous.template) if change else previous.template)
-        rs = self.start(new_template, at, new_pods)
+        rs = self.start(new_template, at, new_pods, desired)
         self.generation += 1
         before = len(_active(previous.pods))
         previous.pods = previous.pods[:old_pods_left]
@@ -306,6 +313,7 @@ class Deployment:
         new_pods: int | None = None,
         old_pods_left: int = 0,
         env: dict[str, EnvValue] | None = None,
+        desired: int | None = None,
         **changes: Any,
     ) -> ReplicaSet:
         """The usual "someone deployed": a new revision that changes one container (image,
@@ -315,7 +323,11 @@ class Deployment:
             return ct.but(env={**ct.env, **(env or {})}, **changes)
 
         return self.rollout(
-            at, change=lambda tpl: tpl.map_container(container, change), new_pods=new_pods, old_pods_left=old_pods_left
+            at,
+            change=lambda tpl: tpl.map_container(container, change),
+            new_pods=new_pods,
+            old_pods_left=old_pods_left,
+            desired=desired,
         )
 
     def scale(self, to: int, at: datetime) -> list[Pod]:
@@ -483,10 +495,21 @@ class StatefulSet:
     pods: list[Pod] = field(default_factory=list)
     deletions: list[tuple[str, datetime]] = field(default_factory=list)
     generation: int = 1
+    reused_claims: set[str] = field(default_factory=set)  # pods recreated onto claims that already existed
 
     @property
     def uid(self) -> str:
         return ids.uid("StatefulSet", self.namespace, self.name)
+
+    def recreate(self, index: int, node: Node, at: datetime) -> Pod:
+        """Pod `index` was deleted (a rollout, `kubectl delete`) and the controller created it
+        again at `at` on `node`, reusing its existing claims."""
+        pod = self.pods[index]
+        self.deletions.append((pod.name, at - seconds(1)))
+        pod.created = at
+        pod.move_to(node)
+        self.reused_claims.add(pod.name)
+        return pod
 
     def scale(self, to: int, at: datetime) -> None:
         """Scale down (pods are deleted from the highest ordinal; their claims are retained)."""
@@ -584,7 +607,7 @@ class StatefulSet:
         events = []
         for i, pod in enumerate(self.pods):
             if recent(pod.created):
-                for claim in self.claim_names(i):
+                for claim in self.claim_names(i) if pod.name not in self.reused_claims else []:
                     events.append(
                         Event(
                             self.ref(),

@@ -35,7 +35,9 @@ from scenario_builder import (
     Container,
     Expect,
     Namespace,
+    Node,
     Pod,
+    PodTemplate,
     ProbeFailure,
     Scenario,
     check_scenario_dir,
@@ -61,6 +63,7 @@ from scenario_builder import (
     oom_killed,
     pending_init,
     postgres,
+    pvc_volume,
     python_service,
     redis,
     run_container_error,
@@ -72,7 +75,10 @@ from scenario_builder import (
 from scenario_builder import (
     image_pull_backoff as cannot_pull,
 )
-from scenario_builder.logs import GoLog, KlogLog, LogContext, NodeLog, PythonLog, SpringLog
+from scenario_builder.ids import safe_suffix
+from scenario_builder.knowledge import Component
+from scenario_builder.logs import GoLog, KlogLog, Log, LogContext, NodeLog, PythonLog, SpringLog
+from scenario_builder.nodes import EKS, eks_nodes
 
 SCENARIOS: dict[str, Callable[[], Scenario]] = {}
 
@@ -1789,6 +1795,1814 @@ def node_selector_mismatch() -> Scenario:
         c,
         notes="nodeSelector node.kubernetes.io/instance-type=g5.xlarge but the GPU node group was scaled to zero: only "
         "m6i.xlarge nodes exist. FailedScheduling \"3 node(s) didn't match Pod's node affinity/selector\".",
+    )
+
+
+# ============================================================================================
+# Issue #5: a wider suite. Each scenario below covers a shape the ones above do not.
+# ============================================================================================
+
+
+def _rid(*parts: object) -> str:
+    """A short, stable id for request/order ids in logs."""
+    return safe_suffix(3, *parts)
+
+
+def _since_start(ctx: LogContext, clock: str) -> float:
+    """Offset of a wall-clock moment of the incident night from the start of a container instance."""
+    return (t(clock) - ctx.start).total_seconds()
+
+
+PRICEFEED_AMQP = "amqp://pricefeed:Pf-amqp-9Qx2Lm7Rt4@rabbitmq.pricing.svc.cluster.local:5672/%2F"
+
+
+def _pricefeed_start(log: PythonLog) -> None:
+    log.line(0.6, "INFO", "pricefeed.worker", "pricefeed-worker 2.7.0 starting (python 3.12.7, pandas 2.2.3, pid 1)")
+    log.line(
+        0.9,
+        "INFO",
+        "pricefeed.amqp",
+        "connected to amqp://pricefeed:***@rabbitmq.pricing.svc.cluster.local:5672/%2F (prefetch=1, heartbeat=60s)",
+    )
+    log.line(1.0, "INFO", "pricefeed.worker", "consuming from queue supplier-feeds")
+
+
+def _pricefeed_until_oom(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    _pricefeed_start(log)
+    log.line(
+        1.3,
+        "INFO",
+        "pricefeed.worker",
+        "job 7f3c2a91: feed eurotrade/full-catalog-2026-11-20.csv.gz (612.4 MiB compressed, redelivered=True, attempt="
+        f"{ctx.instance + 2})",
+    )
+    log.line(
+        9.8, "INFO", "pricefeed.feeds", "downloaded full-catalog-2026-11-20.csv.gz in 8.4s, loading into a DataFrame"
+    )
+    log.raw(
+        "/app/pricefeed/feeds.py:88: DtypeWarning: Columns (14,22,31) have mixed types. Specify dtype option on import "
+        'or set low_memory=False.\n  frame = pd.read_csv(path, compression="gzip", sep=";")'
+    )
+    log.line(-6.0, "INFO", "pricefeed.feeds", "parsed 9,812,440 rows x 46 columns; joining with 1,204,331 SKU mappings")
+    return log.text()
+
+
+def _pricefeed_loading(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    _pricefeed_start(log)
+    log.line(
+        1.4,
+        "INFO",
+        "pricefeed.worker",
+        "job 7f3c2a91: feed eurotrade/full-catalog-2026-11-20.csv.gz (612.4 MiB compressed, redelivered=True, attempt=27)",
+    )
+    log.line(
+        10.3, "INFO", "pricefeed.feeds", "downloaded full-catalog-2026-11-20.csv.gz in 8.9s, loading into a DataFrame"
+    )
+    return log.text()
+
+
+def _pricefeed_idle(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    _pricefeed_start(log)
+    if ctx.uptime > 600:
+        for offset in log.tail_offsets(3, 170):
+            log.line(offset, "INFO", "pricefeed.worker", "heartbeat: idle, 0 jobs in flight")
+    return log.text()
+
+
+@scenario
+def oom_killed_python() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    back_office(c, "ops")
+    pricing = c.namespace("pricing")
+    pricing.statefulset("rabbitmq", rabbitmq_server(), port=5672, component="queue", storage="20Gi")
+    pricing.statefulset(
+        "pricing-db",
+        postgres(version="16.4", password_secret="pricing-db-credentials"),
+        port=5432,
+        component="database",
+        storage="50Gi",
+    )
+    pricing.deployment(
+        "price-api",
+        go_service("price-api", "harbor.internal.acme.io/pricing/price-api:v4.1.2"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["pricing-db"],
+    )
+    worker = python_service(
+        "pricefeed-worker",
+        "harbor.internal.acme.io/pricing/pricefeed-worker:2.7.0",
+        memory="1Gi",
+        cpu="500m",
+        env={
+            "RABBITMQ_URL": PRICEFEED_AMQP,
+            "DATABASE_PASSWORD": secret_ref("pricing-db-credentials", "password"),
+            "DATABASE_HOST": "pricing-db",
+            "FEED_BUCKET": "s3://acme-supplier-feeds",
+            "METRICS_PORT": "9102",
+        },
+    ).but(
+        command=("python", "-m", "pricefeed.worker"),
+        args=(),
+        ports={"metrics": 9102},
+        liveness=None,
+        readiness=None,
+        env_from=(env_from_secret("pricefeed-s3"),),
+        logs=_pricefeed_idle,
+    )
+    feed = pricing.deployment(
+        "pricefeed-worker", worker, replicas=3, component="service", depends_on=["rabbitmq", "pricing-db"]
+    )
+    target = feed.pod(0)
+    target.set(
+        "app",
+        crash_loop(
+            oom_killed(t("03:15:02"), t("03:15:58")), restarts=9, since=t("02:41:15"), logs=_pricefeed_until_oom
+        ),
+    )
+    feed.pod(1).set(
+        "app",
+        crash_loop(
+            oom_killed(t("03:17:10"), t("03:18:04")), restarts=8, since=t("02:43:40"), logs=_pricefeed_until_oom
+        ),
+    )
+    feed.pod(2).set(
+        "app",
+        running(
+            t("03:19:21"),
+            restarts=9,
+            last=oom_killed(t("03:12:47"), t("03:13:44")),
+            since=t("02:42:02"),
+            logs=_pricefeed_loading,
+            previous_logs=_pricefeed_until_oom,
+        ),
+    )
+    return Scenario(
+        "oom-killed-python",
+        "pricing: pricefeed-worker pods keep dying, exit code 137 every time, supplier feed import has not finished since ~2:40",
+        Expect("insufficient_memory", "pricefeed-worker", target.name),
+        c,
+        notes="A 612 MiB gzipped supplier feed is loaded into one pandas DataFrame (9.8M rows x 46 columns) inside a 1Gi "
+        "limit. The kernel kills the worker (OOMKilled, 137) mid-join; the message is redelivered, so all three replicas "
+        "take turns dying: two in CrashLoopBackOff, the third Running again and loading the same feed. No Python error, "
+        "only a pandas DtypeWarning before the logs stop.",
+        secrets=("RabbitMQ URL with password in the RABBITMQ_URL env value of pricefeed-worker",),
+    )
+
+
+# --- extended resources: a GPU node group --------------------------------------------------
+
+
+def _gpu_node(node: Node) -> Node:
+    node.labels = {
+        "eks.amazonaws.com/nodegroup": "gpu-g5",
+        "k8s.amazonaws.com/accelerator": "nvidia-a10g",
+        "node.kubernetes.io/instance-type": "g5.xlarge",
+        "nvidia.com/gpu.count": "1",
+        "nvidia.com/gpu.present": "true",
+        "nvidia.com/gpu.product": "NVIDIA-A10G",
+    }
+    node.memory_ki = 16069868
+    node.extended = {"nvidia.com/gpu": "1"}
+    node.created = days_ago(9, clock="16:40:12")
+    return node
+
+
+def _nvidia_device_plugin(c: Cluster, gpu: Node) -> None:
+    plugin = Container(
+        name="nvidia-device-plugin-ctr",
+        image="nvcr.io/nvidia/k8s-device-plugin:v0.17.0",
+        env={"FAIL_ON_INIT_ERROR": "false"},
+        mounts={"device-plugin": "/var/lib/kubelet/device-plugins"},
+        security_context={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        logs=logs.timed("""
+            I{start:%m%d %H:%M:%S}.118311       1 main.go:235] "Starting NVIDIA Device Plugin" version="v0.17.0"
+            I{start:%m%d %H:%M:%S}.118402       1 main.go:238] Starting FS watcher for /var/lib/kubelet/device-plugins
+            I{start:%m%d %H:%M:%S}.118433       1 main.go:245] Starting OS watcher.
+            I{start:%m%d %H:%M:%S}.311201       1 main.go:356] Starting Plugins.
+            I{start:%m%d %H:%M:%S}.311246       1 main.go:413] Loading configuration.
+            I{start:%m%d %H:%M:%S}.412009       1 server.go:195] Starting GRPC server for 'nvidia.com/gpu'
+            I{start:%m%d %H:%M:%S}.412877       1 server.go:139] Starting to serve 'nvidia.com/gpu' on /var/lib/kubelet/device-plugins/nvidia-gpu.sock
+            I{start:%m%d %H:%M:%S}.415188       1 server.go:146] Registered device plugin for 'nvidia.com/gpu' with Kubelet
+        """),
+    )
+    c.namespace("kube-system").daemonset(
+        "nvidia-device-plugin-daemonset",
+        plugin,
+        nodes=[gpu],
+        created=gpu.created,
+        labels={"name": "nvidia-device-plugin-ds"},
+        priority_class="system-node-critical",
+        tolerations=(
+            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+        ),
+        volumes=({"name": "device-plugin", "hostPath": {"path": "/var/lib/kubelet/device-plugins", "type": ""}},),
+    )
+
+
+VLLM_LOGS = logs.timed("""
+    INFO {start:%m-%d %H:%M:%S} api_server.py:585] vLLM API server version 0.6.4.post1
+    INFO {start:%m-%d %H:%M:%S} api_server.py:586] args: Namespace(host=None, port=8000, uvicorn_log_level='info', model='/models/llama-3.1-8b-instruct', tokenizer=None, max_model_len=8192, gpu_memory_utilization=0.9, served_model_name=['llama-3.1-8b-instruct'], enable_prefix_caching=True)
+    INFO {start:%m-%d %H:%M:%S} config.py:350] This model supports multiple tasks: {{'generate', 'embedding'}}. Defaulting to 'generate'.
+    INFO {start:%m-%d %H:%M:%S} model_runner.py:1072] Starting to load model /models/llama-3.1-8b-instruct...
+    INFO {start:%m-%d %H:%M:%S} model_runner.py:1077] Loading model weights took 14.9888 GB
+    INFO {start:%m-%d %H:%M:%S} gpu_executor.py:122] # GPU blocks: 1795, # CPU blocks: 2048
+    INFO {start:%m-%d %H:%M:%S} launcher.py:19] Available routes are:
+    INFO {start:%m-%d %H:%M:%S} launcher.py:27] Route: /health, Methods: GET
+    INFO {start:%m-%d %H:%M:%S} launcher.py:27] Route: /v1/chat/completions, Methods: POST
+    INFO:     Started server process [1]
+    INFO:     Waiting for application startup.
+    INFO:     Application startup complete.
+    INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)
+    INFO {end:%m-%d %H:%M:%S} metrics.py:449] Avg prompt throughput: 912.4 tokens/s, Avg generation throughput: 388.1 tokens/s, Running: 14 reqs, Swapped: 0 reqs, Pending: 31 reqs, GPU KV cache usage: 97.8%, CPU KV cache usage: 0.0%.
+""")
+
+
+@scenario
+def pending_insufficient_gpu() -> Scenario:
+    nodes = eks_nodes(4)
+    gpu = _gpu_node(nodes[3])
+    gpu.taints = [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]
+    c = Cluster(EKS, nodes)
+    _nvidia_device_plugin(c, gpu)
+    storefront(c)
+    ml = c.namespace("ml")
+    ml.deployment(
+        "embedding-api",
+        python_service(
+            "embedding-api", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ml/embedding-api:1.4.0", memory="2Gi"
+        ),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    vllm = Container(
+        name="vllm",
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/ml/llm-inference:llama31-8b-v3",
+        args=(
+            "--model",
+            "/models/llama-3.1-8b-instruct",
+            "--served-model-name",
+            "llama-3.1-8b-instruct",
+            "--max-model-len",
+            "8192",
+            "--gpu-memory-utilization",
+            "0.90",
+            "--enable-prefix-caching",
+        ),
+        ports={"http": 8000},
+        requests={"cpu": "3", "memory": "12Gi", "nvidia.com/gpu": "1"},
+        limits={"memory": "12Gi", "nvidia.com/gpu": "1"},
+        env={"HF_HUB_OFFLINE": "1", "VLLM_LOGGING_LEVEL": "INFO"},
+        mounts={"dshm": "/dev/shm"},
+        readiness=http_get("/health", "http", initial_delay=60, period=10),
+        liveness=http_get("/health", "http", initial_delay=180, period=20, failure_threshold=5),
+        logs=VLLM_LOGS,
+    )
+    inference = ml.deployment(
+        "llm-inference",
+        vllm,
+        replicas=1,
+        port=80,
+        component="service",
+        created=days_ago(6, clock="22:13:20"),
+        node_selector={"eks.amazonaws.com/nodegroup": "gpu-g5"},
+        tolerations=({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},),
+        volumes=(empty_dir("dshm", medium="Memory", size_limit="8Gi"),),
+    )
+    inference.pod(0).move_to(gpu)
+    c.graph.depends("embedding-api", "llm-inference")
+    (pending,) = inference.scale(2, t("03:03:41"))
+    pending.unschedule(
+        "0/4 nodes are available: 1 Insufficient nvidia.com/gpu, 3 node(s) didn't match Pod's node affinity/selector. "
+        "preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 Preemption is not "
+        "helpful for scheduling."
+    )
+    pending.warn(
+        "NotTriggerScaleUp",
+        "pod didn't trigger scale-up: 1 node(s) didn't match Pod's node affinity/selector, 1 max node group size reached",
+        first=t("03:03:52"),
+        last=t("03:19:31"),
+        count=94,
+        type="Normal",
+        component="cluster-autoscaler",
+    )
+    return Scenario(
+        "pending-insufficient-gpu",
+        "llm-inference stuck at 1/2 in ml, the second replica has been Pending for ~15 min and the chat assistant is "
+        "crawling",
+        Expect("insufficient_cluster_resources", "llm-inference", pending.name),
+        c,
+        notes="The HPA asked for a second vLLM replica at 03:03; each needs one nvidia.com/gpu and the only GPU node "
+        "(g5.xlarge, 1 A10G) already runs the first. FailedScheduling '1 Insufficient nvidia.com/gpu, 3 node(s) didn't "
+        "match Pod's node affinity/selector'; the cluster-autoscaler says the GPU node group is at its max size.",
+    )
+
+
+# --- dependency_unreachable: a Service named differently from its component ----------------
+
+
+LEDGER_DSN = (
+    "postgres://payouts:Lg3r-P4y0uts-2026@ledger-postgres.finance.svc.cluster.local:5432/ledger?sslmode=disable"
+    "&connect_timeout=5"
+)
+
+
+def _ledger_db_hung(ctx: LogContext) -> str:
+    log = Log(ctx)
+
+    def stamp(offset: float) -> str:
+        moment = log.at(offset)
+        return f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond // 1000:03d} UTC"
+
+    log.raw("\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n")
+    log.raw(
+        f"{stamp(0.3)} [1] LOG:  starting PostgreSQL 16.4 (Debian 16.4-1.pgdg120+2) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14) 12.2.0, 64-bit\n"
+        f'{stamp(0.3)} [1] LOG:  listening on IPv4 address "0.0.0.0", port 5432\n'
+        f'{stamp(0.31)} [1] LOG:  listening on Unix socket "/var/run/postgresql/.s.PGSQL.5432"\n'
+        f"{stamp(0.4)} [1] LOG:  database system is ready to accept connections"
+    )
+    for begun, done, buffers, share, took in (
+        ("02:42:11", "02:42:38", 2841, "17.3", "26.912"),
+        ("02:47:11", "02:47:40", 3017, "18.4", "28.530"),
+        ("02:52:11", "02:52:36", 2655, "16.2", "24.871"),
+    ):
+        log.raw(
+            f"{stamp(_since_start(ctx, begun) + 0.412)} [27] LOG:  checkpoint starting: time\n"
+            f"{stamp(_since_start(ctx, done) + 0.655)} [27] LOG:  checkpoint complete: wrote {buffers} buffers "
+            f"({share}%); 0 WAL file(s) added, 0 removed, 2 recycled; write={took} s, sync=0.204 s, total=27.231 s; "
+            "sync files=48, longest=0.118 s, average=0.005 s; distance=31452 kB, estimate=33018 kB; lsn=2/8C1F2D10, "
+            "redo lsn=2/8A3B9F08"
+        )
+    log.raw(f"{stamp(_since_start(ctx, '02:57:11') + 0.409)} [27] LOG:  checkpoint starting: time")
+    return log.text()
+
+
+def _payouts_timeouts(db_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = GoLog(ctx)
+        log.line(
+            0.01,
+            "info",
+            "cmd/payouts/main.go:38",
+            "starting",
+            service="payouts-service",
+            version="v2.9.3",
+            go="go1.23.4",
+        )
+        log.line(0.02, "info", "config/config.go:81", "configuration loaded", source="env", ledger_dsn=LEDGER_DSN)
+        log.line(
+            0.31,
+            "info",
+            "store/postgres.go:64",
+            "database pool ready",
+            db_addr="ledger-postgres.finance.svc.cluster.local:5432",
+            max_conns=20,
+        )
+        log.line(0.32, "info", "server/http.go:58", "http server listening", addr=":8080")
+        for hour in ("01", "02"):
+            log.line(
+                _since_start(ctx, f"{hour}:00:04") + 0.217,
+                "info",
+                "payouts/runner.go:61",
+                "payout batch settled",
+                batch=f"po_2026-11-20T{hour}:00",
+                payouts=412 if hour == "01" else 388,
+                duration_ms=1840 if hour == "01" else 1712,
+            )
+        dial = (
+            "failed to connect to `user=payouts database=ledger`: "
+            f"{db_ip}:5432 (ledger-postgres.finance.svc.cluster.local): dial error: dial tcp {db_ip}:5432: i/o timeout"
+        )
+        first = _since_start(ctx, "02:57:52") + 0.318
+        log.line(
+            first,
+            "warn",
+            "store/postgres.go:131",
+            "slow acquire",
+            db_addr="ledger-postgres.finance.svc.cluster.local:5432",
+            waited_ms=5004,
+        )
+        for i in range(6):
+            offset = first + 30.004 + 180.011 * i + 0.093 * (i % 3)
+            log.line(
+                offset,
+                "error",
+                "store/postgres.go:112",
+                "database ping failed",
+                db_addr="ledger-postgres.finance.svc.cluster.local:5432",
+                error=dial,
+            )
+            log.line(
+                offset + 0.01, "warn", "server/health.go:44", "readiness check failed", check="postgres", error=dial
+            )
+            if i == 0:
+                log.line(
+                    _since_start(ctx, "03:00:09") + 0.641,
+                    "error",
+                    "payouts/runner.go:77",
+                    "payout batch failed",
+                    batch="po_2026-11-20T03:00",
+                    error=f"begin tx: {dial}",
+                )
+        log.line(
+            -2.713,
+            "error",
+            "store/postgres.go:112",
+            "database ping failed",
+            db_addr="ledger-postgres.finance.svc.cluster.local:5432",
+            error=dial,
+        )
+        return log.text()
+
+    return render
+
+
+@scenario
+def db_timeout_go() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    storefront(c)
+    finance = c.namespace("finance")
+    db = finance.statefulset(
+        "ledger-db",
+        postgres(version="16.4", memory="4Gi", password_secret="ledger-db-credentials").but(liveness=None),
+        port=5432,
+        component="database",
+        storage="200Gi",
+        storage_class="ceph-rbd",
+        service="ledger-postgres",
+    )
+    finance.get_claim("data-ledger-db-0").selected_node = None  # ceph-rbd binds immediately
+    ledger = db.pod(0)
+    ledger.set(
+        "postgres",
+        running(
+            ledger.created + seconds(4),
+            ready=False,
+            since=t("02:57:41"),
+            probe_failures=(
+                ProbeFailure(
+                    "Readiness",
+                    'command "/bin/sh -c exec pg_isready -U app -h 127.0.0.1 -p 5432" timed out',
+                    count=134,
+                    since=t("02:57:41"),
+                ),
+            ),
+            logs=_ledger_db_hung,
+        ),
+    )
+    finance.deployment(
+        "fx-rates",
+        go_service("fx-rates", "harbor.internal.acme.io/finance/fx-rates:v0.7.1"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    db_ip = finance.get_service("ledger-postgres").cluster_ip
+    app = go_service(
+        "payouts-service",
+        "harbor.internal.acme.io/finance/payouts-service:v2.9.3",
+        env={"LEDGER_DSN": LEDGER_DSN, "FX_RATES_URL": "http://fx-rates.finance.svc.cluster.local"},
+    )
+    payouts = finance.deployment(
+        "payouts-service", app, replicas=2, port=80, component="service", depends_on=["ledger-db", "fx-rates"]
+    )
+    for i, pod in enumerate(payouts.pods):
+        pod.set(
+            "app",
+            running(
+                pod.created + seconds(4),
+                ready=False,
+                since=t("02:58:21"),
+                probe_failures=(
+                    ProbeFailure(
+                        "Readiness", "HTTP probe failed with statuscode: 503", count=251 - 4 * i, since=t("02:58:21")
+                    ),
+                ),
+                logs=_payouts_timeouts(db_ip),
+            ),
+        )
+    target = payouts.pod(0)
+    return Scenario(
+        "db-timeout-go",
+        "payouts are failing (the 03:00 batch did not settle), payouts-service logs are full of db timeouts. finance ns",
+        Expect("dependency_unreachable", "payouts-service", target.name),
+        c,
+        notes="payouts-service (Go, pgx) cannot reach its database: 'dial tcp <ClusterIP>:5432: i/o timeout' to "
+        "ledger-postgres.finance.svc.cluster.local. The knowledge graph knows the database as component ledger-db whose "
+        "Service is ledger-postgres (names differ). ledger-db-0 is Running but not Ready since 02:57: its pg_isready "
+        "readiness probe times out (the postgres log stops at a checkpoint that never completes: I/O stalled on the "
+        "ceph-rbd volume). payouts-service is Running, 0/1 ready (its /readyz pings the database).",
+        secrets=(
+            "postgres DSN with password in the LEDGER_DSN env value of payouts-service",
+            "the same DSN logged by payouts-service at startup ('configuration loaded')",
+        ),
+    )
+
+
+# --- dependency_unreachable: a cache scaled to zero -----------------------------------------
+
+SESSION_REDIS_URL = "redis://:S3ss10n-C4che-Zp81@redis-cache:6379/0"
+
+
+def _session_api_refused(redis_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = NodeLog(ctx)
+        log.line(0.4, "info", "session-api 1.12.3 starting", env="production", node="v20.18.1")
+        log.line(0.7, "info", "redis ready", host="redis-cache", port=6379, db=0)
+        log.line(0.9, "info", "Server listening at http://0.0.0.0:3000")
+        for i, clock in enumerate(("02:58:14", "02:59:40", "03:00:51")):
+            log.line(
+                _since_start(ctx, clock),
+                "info",
+                "request completed",
+                reqId=f"req-{_rid(ctx.pod, i)}",
+                res={"statusCode": 200},
+                responseTime=4.1 + i,
+            )
+        lost = _since_start(ctx, "03:01:12")
+        log.line(lost, "warn", "redis connection closed", host="redis-cache", port=6379)
+        refused = {
+            "type": "Error",
+            "message": f"connect ECONNREFUSED {redis_ip}:6379",
+            "stack": f"Error: connect ECONNREFUSED {redis_ip}:6379\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1610:16)",
+            "errno": -111,
+            "code": "ECONNREFUSED",
+            "syscall": "connect",
+            "address": redis_ip,
+            "port": 6379,
+        }
+        log.line(lost + 0.06, "error", "redis error", err=refused)
+        log.line(lost + 0.06, "warn", "redis reconnecting", host="redis-cache", port=6379, attempt=1, delayMs=50)
+        # The app throttles its redis error logging to one line per 30 s (ioredis retries every 2 s).
+        for k in range(1, int((ctx.end - t("03:01:12")).total_seconds() // 30) + 1):
+            offset = lost + 30.0 * k + 0.061
+            log.line(offset, "error", "redis error", err=refused, suppressed=14)
+            log.line(
+                offset + 0.001,
+                "warn",
+                "redis reconnecting",
+                host="redis-cache",
+                port=6379,
+                attempt=1 + 15 * k,
+                delayMs=2000,
+            )
+            if k == 1:
+                log.line(
+                    lost + 41.2,
+                    "error",
+                    "request failed",
+                    reqId="req-9zq",
+                    req={"method": "POST", "url": "/api/session/refresh"},
+                    err={
+                        "type": "MaxRetriesPerRequestError",
+                        "message": 'Reached the max retries per request limit (which is 20). Refer to "maxRetriesPerRequest" option for details.',
+                        "stack": 'MaxRetriesPerRequestError: Reached the max retries per request limit (which is 20). Refer to "maxRetriesPerRequest" option for details.\n    at Socket.<anonymous> (/app/node_modules/ioredis/built/redis/event_handler.js:182:37)\n    at Object.onceWrapper (node:events:634:26)\n    at Socket.emit (node:events:519:28)\n    at TCP.<anonymous> (node:net:339:12)',
+                    },
+                )
+        last = lost + 30.0 * (int((ctx.end - t("03:01:12")).total_seconds() // 30)) + 0.062
+        for n in range(1, 5):  # the kubelet's readiness probes since the last throttled error line
+            if last + 4.9 * n >= ctx.uptime:
+                break
+            log.line(
+                last + 4.9 * n,
+                "info",
+                "request completed",
+                reqId=f"req-{_rid(ctx.pod, 100 + n)}",
+                req={"method": "GET", "url": "/health/ready"},
+                res={"statusCode": 503},
+                responseTime=0.9,
+            )
+        return log.text()
+
+    return render
+
+
+@scenario
+def redis_refused_node() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    back_office(c, "ops")
+    web = c.namespace("web")
+    cache = web.statefulset("redis-cache", redis(), port=6379, component="cache", storage=None)
+    cache.scale(0, t("03:01:09"))
+    web.deployment(
+        "cms-api",
+        python_service("cms-api", "harbor.internal.acme.io/web/cms-api:3.0.4"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    redis_ip = web.get_service("redis-cache").cluster_ip
+    app = node_service(
+        "session-api",
+        "harbor.internal.acme.io/web/session-api:1.12.3",
+        env={"REDIS_URL": SESSION_REDIS_URL, "SESSION_TTL": "43200"},
+    )
+    sessions = web.deployment(
+        "session-api",
+        app,
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["redis-cache"],
+        log_shipper=True,
+    )
+    web.deployment(
+        "web-frontend",
+        nginx_frontend("harbor.internal.acme.io/web/frontend:2026.11.18"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["session-api", "cms-api"],
+        volumes=(configmap_volume("nginx-conf", "web-frontend-nginx"),),
+    )
+    for i, pod in enumerate(sessions.pods):
+        pod.set(
+            "app",
+            running(
+                pod.created + seconds(4),
+                ready=False,
+                since=t("03:01:20"),
+                probe_failures=(
+                    ProbeFailure(
+                        "Readiness", "HTTP probe failed with statuscode: 503", count=223 - 3 * i, since=t("03:01:20")
+                    ),
+                ),
+                logs=_session_api_refused(redis_ip),
+            ),
+        )
+    target = sessions.pod(0)  # both replicas fail alike; this one has the most failed probes
+    return Scenario(
+        "redis-refused-node",
+        "everyone is getting logged out / login gives 500 since a bit after 3. session-api pods 0/1 in web",
+        Expect("dependency_unreachable", "session-api", target.name),
+        c,
+        notes="The redis-cache StatefulSet was scaled to 0 at 03:01:09 (SuccessfulDelete redis-cache-0); its Service has "
+        "no endpoints. session-api (Node.js, ioredis) logs 'connect ECONNREFUSED <ClusterIP>:6379' and 'redis "
+        "reconnecting host=redis-cache port=6379', requests fail with MaxRetriesPerRequestError and /health/ready answers "
+        "503, so both pods are Running but not Ready. The dependency is a cache, not a database.",
+        secrets=("redis URL with password in the REDIS_URL env value of session-api",),
+    )
+
+
+# --- container_command_failure: wrong CPU architecture --------------------------------------
+
+
+@scenario
+def exec_format_error() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    edge = c.namespace("edge")
+    edge.statefulset("ratelimit-redis", redis(), port=6379, component="cache", storage=None)
+    edge.deployment(
+        "rate-limiter",
+        go_service("rate-limiter", "ghcr.io/acme/rate-limiter:v0.11.2", env={"REDIS_ADDR": "ratelimit-redis:6379"}),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["ratelimit-redis"],
+    )
+    geo = edge.deployment(
+        "geoip-lookup",
+        go_service("geoip-lookup", "ghcr.io/acme/geoip-lookup:v1.7.4", env={"GEOIP_DB": "/data/GeoLite2-City.mmdb"}),
+        replicas=3,
+        port=80,
+        component="service",
+    )
+    edge.deployment(
+        "edge-proxy",
+        nginx_frontend("ghcr.io/acme/edge-proxy:2026.11.1"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["geoip-lookup", "rate-limiter"],
+        volumes=(configmap_volume("nginx-conf", "edge-proxy-nginx"),),
+    )
+    new = geo.release(t("03:09:28"), image="ghcr.io/acme/geoip-lookup:v1.8.0", new_pods=1, old_pods_left=3)
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            exited(1, t("03:16:44"), t("03:16:44")),
+            restarts=6,
+            since=target.created + seconds(3),
+            logs="exec /app/server: exec format error\n",
+        ),
+    )
+    return Scenario(
+        "exec-format-error",
+        "geoip-lookup v1.8.0 won't start, crashloop right away, v1.7.4 pods still fine (edge)",
+        Expect("container_command_failure", "geoip-lookup", target.name),
+        c,
+        notes="v1.8.0 was built and pushed from an arm64 laptop; the nodes are amd64. The runtime cannot execute the "
+        "entrypoint: the only log line is 'exec /app/server: exec format error', exit 1 immediately (startedAt == "
+        "finishedAt), CrashLoopBackOff. The image pulled fine; the three v1.7.4 pods keep serving.",
+    )
+
+
+# --- application_crash: a native library segfaults ------------------------------------------
+
+
+def _resizer_segfault(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.line(
+        0.5, "INFO", "resizer.worker", "image-resizer 3.8.0 (pyvips 2.2.3, libvips 8.16.0, libheif 1.19.5) starting"
+    )
+    log.line(0.7, "INFO", "resizer.metrics", "metrics on :9102")
+    log.line(0.8, "INFO", "resizer.worker", "polling sqs://media-uploads (wait=20s, batch=1, visibility=120s)")
+    log.line(
+        -1.6,
+        "INFO",
+        "resizer.worker",
+        f"job {ctx.pod[-5:]}-{ctx.instance}: s3://acme-media-uploads/u/48213/IMG_4471.HEIC (image/heic, 3.1 MiB) -> "
+        "sizes [320, 1024, 2048]",
+    )
+    log.raw("""Fatal Python error: Segmentation fault
+
+Thread 0x00007f2c9b7fe6c0 (most recent call first):
+  File "/usr/local/lib/python3.12/selectors.py", line 415 in select
+  File "/usr/local/lib/python3.12/socketserver.py", line 235 in serve_forever
+  File "/usr/local/lib/python3.12/threading.py", line 1012 in run
+  File "/usr/local/lib/python3.12/threading.py", line 1075 in _bootstrap_inner
+  File "/usr/local/lib/python3.12/threading.py", line 1032 in _bootstrap
+
+Current thread 0x00007f2ca3d4eb80 (most recent call first):
+  File "/app/.venv/lib/python3.12/site-packages/pyvips/voperation.py", line 305 in call
+  File "/app/.venv/lib/python3.12/site-packages/pyvips/vimage.py", line 1554 in call_function
+  File "/app/resizer/render.py", line 41 in thumbnail
+  File "/app/resizer/worker.py", line 97 in handle
+  File "/app/resizer/worker.py", line 132 in run
+  File "/app/resizer/__main__.py", line 6 in <module>
+  File "<frozen runpy>", line 88 in _run_code
+  File "<frozen runpy>", line 198 in _run_module_as_main
+
+Extension modules: _cffi_backend, _libvips, yaml._yaml, charset_normalizer.md, _brotli (total: 5)""")
+    return log.text()
+
+
+def _resizer_ok(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.line(
+        0.5, "INFO", "resizer.worker", "image-resizer 3.8.0 (pyvips 2.2.3, libvips 8.16.0, libheif 1.19.5) starting"
+    )
+    log.line(0.7, "INFO", "resizer.metrics", "metrics on :9102")
+    log.line(0.8, "INFO", "resizer.worker", "polling sqs://media-uploads (wait=20s, batch=1, visibility=120s)")
+    for i, offset in enumerate(log.tail_offsets(4 if ctx.uptime > 160 else 1, 37)):
+        log.line(
+            offset,
+            "INFO",
+            "resizer.worker",
+            f"job done: s3://acme-media-uploads/u/{51000 + 17 * i}/photo-{i + 1}.jpg -> 3 sizes in {0.41 + 0.07 * i:.2f}s",
+        )
+    return log.text()
+
+
+@scenario
+def segfault_native() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    media = c.namespace("media")
+    media.deployment(
+        "thumbnail-api",
+        go_service("thumbnail-api", "ghcr.io/acme/thumbnail-api:v2.2.0"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    media.deployment(
+        "media-ui",
+        nginx_frontend("ghcr.io/acme/media-ui:2026.11.12"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["thumbnail-api"],
+        volumes=(configmap_volume("nginx-conf", "media-ui-nginx"),),
+    )
+    worker = python_service(
+        "image-resizer",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/media/image-resizer:3.7.2",
+        memory="1Gi",
+        cpu="500m",
+        env={
+            "PYTHONFAULTHANDLER": "1",
+            "SQS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/media-uploads",
+            "OUTPUT_BUCKET": "acme-media-thumbs",
+            "AWS_REGION": "eu-west-1",
+        },
+    ).but(
+        command=("python", "-m", "resizer"),
+        args=(),
+        ports={"metrics": 9102},
+        liveness=None,
+        readiness=None,
+        logs=_resizer_ok,
+    )
+    resizer = media.deployment(
+        "image-resizer",
+        worker,
+        replicas=3,
+        component="service",
+        depends_on=["thumbnail-api"],
+        service_account="image-resizer",
+    )
+    new = resizer.release(
+        t("02:14:05"), image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/media/image-resizer:3.8.0", new_pods=3
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(exited(139, t("03:15:51"), t("03:15:54")), restarts=8, since=t("02:52:30"), logs=_resizer_segfault),
+    )
+    new.pods[1].set(
+        "app",
+        running(
+            t("03:18:06"),
+            restarts=6,
+            last=exited(139, t("03:12:40"), t("03:12:43")),
+            since=t("02:53:12"),
+            logs=_resizer_ok,
+            previous_logs=_resizer_segfault,
+        ),
+    )
+    new.pods[2].set("app", running(new.pods[2].created + seconds(4), logs=_resizer_ok))
+    return Scenario(
+        "segfault-native",
+        "image-resizer pods in media crashing with exit code 139 since ~3am, thumbnails not generated",
+        Expect("application_crash", "image-resizer", target.name),
+        c,
+        notes="image-resizer 3.8.0 (rolled out at 02:14) bundles libvips 8.16/libheif 1.19; decoding iPhone HEIC uploads "
+        "crashes inside the native library. PYTHONFAULTHANDLER=1 prints 'Fatal Python error: Segmentation fault' with "
+        "the Python stack (pyvips call_function), then the process dies of SIGSEGV: exit code 139, reason Error, "
+        "CrashLoopBackOff. A second pod crashed the same way and is Running again; the third has not met a HEIC yet.",
+    )
+
+
+# --- application_crash: a CronJob's Job gives up ---------------------------------------------
+
+RECONCILE_DB_URL = "postgresql://reconcile:R3c0nc1le-Bl1ng-77@billing-db.billing.svc.cluster.local:5432/billing"
+
+
+def _reconcile_keyerror(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.line(
+        0.4,
+        "INFO",
+        "reconcile.main",
+        "invoice-reconcile 1.9.0: reconciling invoices issued 2026-11-19 (batch size 500)",
+    )
+    log.line(
+        0.9,
+        "INFO",
+        "reconcile.rates",
+        "loaded VAT rates for 27 countries from billing-db (vat_rates, valid_on=2026-11-19)",
+    )
+    log.line(3.6, "INFO", "reconcile.main", "fetched 18,244 invoices from billing-db in 2.7s")
+    log.line(4.8, "INFO", "reconcile.ledger", "batch 1/37 ok (500 invoices, delta 0.00 EUR)")
+    log.line(5.5, "INFO", "reconcile.ledger", "batch 2/37 ok (500 invoices, delta 0.00 EUR)")
+    log.raw("""Traceback (most recent call last):
+  File "<frozen runpy>", line 198, in _run_module_as_main
+  File "<frozen runpy>", line 88, in _run_code
+  File "/app/reconcile/__main__.py", line 4, in <module>
+    sys.exit(main())
+             ^^^^^^
+  File "/app/reconcile/main.py", line 61, in main
+    totals = reconcile_batch(batch, rates)
+             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/app/reconcile/ledger.py", line 112, in reconcile_batch
+    vat = invoice.net_amount * rates[invoice.country_code]
+                               ~~~~~^^^^^^^^^^^^^^^^^^^^^^
+KeyError: 'NO'""")
+    return log.text()
+
+
+@scenario
+def job_backoff_limit() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    billing = c.namespace("billing")
+    billing.statefulset(
+        "billing-db",
+        postgres(version="16.4", password_secret="billing-db-credentials"),
+        port=5432,
+        component="database",
+        storage="100Gi",
+    )
+    billing.deployment(
+        "billing-api",
+        java_service(
+            "billing-api",
+            "harbor.internal.acme.io/billing/billing-api:7.3.0",
+            main_class="com.acme.billing.BillingApiApplication",
+            memory="1536Mi",
+            env={
+                "SPRING_DATASOURCE_URL": "jdbc:postgresql://billing-db:5432/billing",
+                "SPRING_DATASOURCE_PASSWORD": secret_ref("billing-db-credentials", "password"),
+            },
+        ),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["billing-db"],
+    )
+    job = Container(
+        name="reconcile",
+        image="harbor.internal.acme.io/billing/invoice-reconcile:1.9.0",
+        command=("python", "-m", "reconcile"),
+        args=("--date", "yesterday"),
+        env={"DATABASE_URL": RECONCILE_DB_URL, "LEDGER_EXPORT_BUCKET": "s3://acme-finance-ledger"},
+        requests={"cpu": "250m", "memory": "512Mi"},
+        limits={"memory": "512Mi"},
+    )
+    c.graph.add(Component("invoice-reconcile", "service", "billing", {"app": "invoice-reconcile"}))
+    c.graph.depends("invoice-reconcile", "billing-db")
+    yesterday = billing.cron_job_run("invoice-reconcile", job, scheduled=t("02:45:00", day=19), backoff_limit=3)
+    done = yesterday.new_pod(c.workers[1], t("02:45:00", day=19))
+    done.set(
+        "reconcile",
+        completed(
+            t("02:45:03", day=19),
+            t("02:46:52", day=19),
+            logs=logs.static("""
+            2026-11-19 02:45:03,611 INFO reconcile.main invoice-reconcile 1.9.0: reconciling invoices issued 2026-11-18 (batch size 500)
+            2026-11-19 02:45:04,102 INFO reconcile.rates loaded VAT rates for 27 countries from billing-db (vat_rates, valid_on=2026-11-18)
+            2026-11-19 02:45:06,954 INFO reconcile.main fetched 17,903 invoices from billing-db in 2.6s
+            2026-11-19 02:46:51,208 INFO reconcile.main reconciled 17,903 invoices in 36 batches, total delta 0.00 EUR
+            2026-11-19 02:46:51,870 INFO reconcile.export wrote s3://acme-finance-ledger/reconcile/2026-11-18.parquet (4.2 MiB)
+        """),
+        ),
+    )
+    tonight = billing.cron_job_run("invoice-reconcile", job, scheduled=t("02:45:00"), backoff_limit=3)
+    created = t("02:45:00")
+    pods = []
+    for attempt, backoff in enumerate((10, 20, 40, 0)):
+        node = c.workers[(attempt + 2) % len(c.workers)]
+        pod = tonight.new_pod(node, created)
+        started = created + seconds(3)
+        finished = started + seconds(6)
+        pod.set("reconcile", failed(exited(1, started, finished), logs=_reconcile_keyerror))
+        pods.append(pod)
+        created = finished + seconds(backoff)
+    target = pods[-1]
+    return Scenario(
+        "job-backoff-limit",
+        "invoice-reconcile cronjob failed tonight in billing (BackoffLimitExceeded), finance needs the numbers by 9",
+        Expect("application_crash", "invoice-reconcile", target.name),
+        c,
+        notes="CronJob invoice-reconcile's 02:45 Job ran four pods (backoffLimit 3), each exiting 1 with the same Python "
+        "traceback: KeyError: 'NO' in reconcile_batch (the first Norwegian invoice; the VAT rate table has no NO "
+        "entry). The Job is Failed with reason BackoffLimitExceeded. Yesterday's run, still listed, completed.",
+        secrets=("postgres URL with password in the DATABASE_URL env value of the reconcile job",),
+    )
+
+
+# --- unschedulable_constraints: taints ---------------------------------------------------------
+
+
+@scenario
+def taint_not_tolerated() -> Scenario:
+    nodes = eks_nodes(3)
+    gpu = _gpu_node(nodes[2])
+    gpu.labels |= {"dedicated": "gpu"}
+    gpu.taints = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    c = Cluster(EKS, nodes)
+    _nvidia_device_plugin(c, gpu)
+    back_office(c, "ops")
+    data = c.namespace("data")
+    data.statefulset("warehouse-db", postgres(version="16.4", memory="4Gi"), port=5432, component="database")
+    data.deployment(
+        "superset",
+        python_service("superset", "apache/superset:4.1.1", port=8088, memory="2Gi"),
+        replicas=1,
+        port=80,
+        component="service",
+        depends_on=["warehouse-db"],
+    )
+    sync = data.deployment(
+        "warehouse-sync",
+        python_service(
+            "warehouse-sync",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/data/warehouse-sync:0.14.0",
+            env={"WAREHOUSE_DSN": secret_ref("warehouse-db", "dsn")},
+        ),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["warehouse-db"],
+    )
+    pressured = [n for n in c.workers if n is not gpu]
+    for i, node in enumerate(pressured):
+        since = t("03:05:38") + seconds(47 * i)
+        node.pressure["DiskPressure"] = since
+        c.node_event(node, "NodeHasDiskPressure", f"Node {node.name} status is now: NodeHasDiskPressure", first=since)
+        c.node_event(
+            node,
+            "EvictionThresholdMet",
+            "Attempting to reclaim ephemeral-storage",
+            first=since,
+            last=t("03:19:10") - seconds(9 * i),
+            count=15 - i,
+            type="Warning",
+        )
+    new = sync.release(
+        t("03:07:12"),
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/data/warehouse-sync:0.15.0",
+        new_pods=1,
+        old_pods_left=2,
+    )
+    target = new.pods[0]
+    target.unschedule(
+        "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 node(s) had untolerated taint "
+        "{node.kubernetes.io/disk-pressure: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for "
+        "scheduling."
+    )
+    return Scenario(
+        "taint-not-tolerated",
+        "warehouse-sync 0.15.0 rollout stuck in data, new pod Pending since 03:07, scheduler mentions taints",
+        Expect("unschedulable_constraints", "warehouse-sync", target.name),
+        c,
+        notes="Every node is tainted against the new pod: the GPU node has dedicated=gpu:NoSchedule (not tolerated), "
+        "and both general-purpose nodes got node.kubernetes.io/disk-pressure:NoSchedule at 03:05-03:06 "
+        "(DiskPressure=True, EvictionThresholdMet). FailedScheduling lists both untolerated taints. The old pods keep "
+        "running; nothing was evicted.",
+    )
+
+
+# --- volume_failure: a ReadWriteOnce volume still used on another node ----------------------
+
+
+def prometheus_server(version: str) -> Container:
+    return Container(
+        name="prometheus",
+        image=f"quay.io/prometheus/prometheus:{version}",
+        args=(
+            "--config.file=/etc/prometheus/prometheus.yml",
+            "--storage.tsdb.path=/prometheus",
+            "--storage.tsdb.retention.time=15d",
+            "--web.enable-lifecycle",
+        ),
+        ports={"web": 9090},
+        requests={"cpu": "500m", "memory": "4Gi"},
+        limits={"memory": "4Gi"},
+        mounts={"config": "/etc/prometheus", "data": "/prometheus"},
+        read_only_mounts=frozenset({"config"}),
+        readiness=http_get("/-/ready", "web", period=5, timeout=3),
+        liveness=http_get("/-/healthy", "web", period=15, timeout=10, failure_threshold=10),
+    )
+
+
+def config_reloader() -> Container:
+    return Container(
+        name="config-reloader",
+        image="quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
+        args=("--listen-address=:8080", "--reload-url=http://127.0.0.1:9090/-/reload", "--watched-dir=/etc/prometheus"),
+        ports={"reloader-web": 8080},
+        requests={"cpu": "10m", "memory": "32Mi"},
+        limits={"memory": "64Mi"},
+        mounts={"config": "/etc/prometheus"},
+        read_only_mounts=frozenset({"config"}),
+        logs=logs.timed("""
+            level=info ts={start:%Y-%m-%dT%H:%M:%S}.201Z caller=main.go:115 msg="Starting prometheus-config-reloader" version="(version=0.78.2, branch=, revision=a0a8e77)"
+            level=info ts={start:%Y-%m-%dT%H:%M:%S}.204Z caller=reloader.go:282 msg="reloading via HTTP"
+            level=info ts={start:%Y-%m-%dT%H:%M:%S}.209Z caller=main.go:166 msg="Starting web server for metrics" listen=:8080
+        """),
+    )
+
+
+@scenario
+def failed_attach_volume() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    storefront(c)
+    monitoring = c.namespace("monitoring")
+    prom_template = monitoring.template(
+        "prometheus",
+        (prometheus_server("v3.0.1"), config_reloader()),
+        volumes=(configmap_volume("config", "prometheus-config"),),
+        service_account="prometheus",
+        security_context={"runAsUser": 65534, "runAsGroup": 65534, "runAsNonRoot": True, "fsGroup": 65534},
+    )
+    prom = monitoring.statefulset(
+        "prometheus",
+        template=prom_template,
+        port=9090,
+        component="database",
+        storage="200Gi",
+        storage_class="ceph-rbd",
+    )
+    monitoring.statefulset(
+        "alertmanager",
+        Container(
+            name="alertmanager",
+            image="quay.io/prometheus/alertmanager:v0.27.0",
+            args=("--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"),
+            ports={"web": 9093},
+            requests={"cpu": "50m", "memory": "128Mi"},
+            limits={"memory": "256Mi"},
+            mounts={"data": "/alertmanager"},
+            readiness=http_get("/-/ready", "web"),
+            logs=logs.timed("""
+                ts={start:%Y-%m-%dT%H:%M:%S}.118Z caller=main.go:181 level=info msg="Starting Alertmanager" version="(version=0.27.0, branch=HEAD, revision=0aa3c2aad14cff039931923ab16b26b7481783b5)"
+                ts={start:%Y-%m-%dT%H:%M:%S}.131Z caller=coordinator.go:113 level=info component=configuration msg="Loading configuration file" file=/etc/alertmanager/alertmanager.yml
+                ts={start:%Y-%m-%dT%H:%M:%S}.140Z caller=tls_config.go:313 level=info msg="Listening on" address=[::]:9093
+            """),
+        ),
+        port=9093,
+        component="service",
+        storage="2Gi",
+        storage_class="ceph-rbd",
+    )
+    monitoring.deployment(
+        "grafana",
+        Container(
+            name="grafana",
+            image="grafana/grafana:11.3.1",
+            ports={"grafana": 3000},
+            requests={"cpu": "100m", "memory": "256Mi"},
+            limits={"memory": "512Mi"},
+            env={"GF_SECURITY_ADMIN_PASSWORD": secret_ref("grafana-admin", "password")},
+            readiness=http_get("/api/health", "grafana"),
+            logs=logs.timed("""
+                logger=settings t={start:%Y-%m-%dT%H:%M:%S}.512811Z level=info msg="Starting Grafana" version=11.3.1 commit=9e2ad6f9c7 branch=HEAD compiled={start:%Y-%m-%dT%H:%M:%S}Z
+                logger=sqlstore t={start:%Y-%m-%dT%H:%M:%S}.631904Z level=info msg="Connecting to DB" dbtype=sqlite3
+                logger=http.server t={start:%Y-%m-%dT%H:%M:%S}.918377Z level=info msg="HTTP Server Listen" address=[::]:3000 protocol=http subUrl= socket=
+            """),
+        ),
+        replicas=1,
+        port=80,
+        component="service",
+        depends_on=["prometheus"],
+    )
+    target = prom.pod(0)
+    before = target.node
+    after = next(n for n in c.workers if n is not before)
+    claim = monitoring.get_claim("data-prometheus-0")
+    for bound in (claim, monitoring.get_claim("data-alertmanager-0")):
+        bound.selected_node = None  # ceph-rbd binds immediately: no selected-node annotation
+    inspect = monitoring.pod(
+        "pvc-inspect",
+        PodTemplate(
+            labels={"run": "pvc-inspect"},
+            containers=(
+                Container(
+                    name="pvc-inspect",
+                    image="busybox:1.37",
+                    args=("sleep", "86400"),
+                    mounts={"data": "/prometheus"},
+                    logs="",
+                ),
+            ),
+            volumes=(pvc_volume("data", "data-prometheus-0"),),
+        ),
+        before,
+        t("02:41:07"),
+    )
+    inspect.set("pvc-inspect", running(t("02:41:11"), logs=""))
+    prom.recreate(0, after, t("03:02:14"))
+    target.set("prometheus", creating(since=t("03:02:15")))
+    target.set("config-reloader", creating(since=t("03:02:15")))
+    target.warn(
+        "FailedAttachVolume",
+        f'Multi-Attach error for volume "pvc-{claim.uid}" Volume is already used by pod(s) pvc-inspect',
+        first=t("03:02:15"),
+        component="attachdetach-controller",
+    )
+    return Scenario(
+        "failed-attach-volume",
+        "prometheus-0 stuck in ContainerCreating since the helm upgrade at 3, no metrics and no alerts. monitoring ns",
+        Expect("volume_failure", "prometheus", target.name),
+        c,
+        notes=f"At 02:41 someone started a bare pod pvc-inspect on {before.name} that mounts PVC data-prometheus-0 "
+        "(ReadWriteOnce, ceph-rbd) to look at the TSDB, and left it running. The 03:02 upgrade recreated prometheus-0, "
+        f"which landed on {after.name}: the attach/detach controller refuses to attach the volume to a second node "
+        "(FailedAttachVolume 'Multi-Attach error ... Volume is already used by pod(s) pvc-inspect', reported once). "
+        "Since 1.28 the kubelet emits no FailedMount event for a plain wait timeout, so that single event is all there "
+        "is; both containers wait in ContainerCreating with no logs.",
+    )
+
+
+# --- permission_denied: Pod Security admission ----------------------------------------------
+
+
+@scenario
+def admission_denied() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    reports = c.namespace("reports")
+    reports.deployment(
+        "reports-api",
+        python_service("reports-api", "ghcr.io/acme/reports-api:2.3.1"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    renderer = node_service(
+        "pdf-renderer",
+        "ghcr.io/acme/pdf-renderer:1.0.0",
+        memory="1Gi",
+        cpu="500m",
+        env={"PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium", "MAX_CONCURRENT_PAGES": "4"},
+        container="renderer",
+    ).but(security_context={"capabilities": {"add": ["SYS_ADMIN"]}})
+    pdf = reports.deployment(
+        "pdf-renderer",
+        renderer,
+        replicas=2,
+        pods=0,
+        port=80,
+        component="service",
+        created=t("03:05:48"),
+    )
+    c.graph.depends("reports-api", "pdf-renderer")
+    container = '"renderer"'
+    pdf.current.fail_create(
+        'violates PodSecurity "restricted:latest": non-default capabilities (container '
+        f'{container} must not include "SYS_ADMIN" in securityContext.capabilities.add), allowPrivilegeEscalation != '
+        f"false (container {container} must set securityContext.allowPrivilegeEscalation=false), unrestricted "
+        f'capabilities (container {container} must set securityContext.capabilities.drop=["ALL"]; container '
+        f'{container} must not include "SYS_ADMIN" in securityContext.capabilities.add), runAsNonRoot != true (pod or '
+        f"container {container} must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "
+        f'{container} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+        t("03:05:49"),
+    )
+    return Scenario(
+        "admission-denied",
+        "deployed pdf-renderer to reports ~15 min ago, it says 0/2 and kubectl get pods shows nothing at all",
+        Expect("permission_denied", "pdf-renderer"),
+        c,
+        notes="The reports namespace enforces Pod Security 'restricted'. pdf-renderer adds SYS_ADMIN for Chromium's "
+        "sandbox and sets none of the restricted fields, so admission rejects every pod: ReplicaSet ReplicaFailure "
+        "FailedCreate 'pods ... is forbidden: violates PodSecurity \"restricted:latest\": ...'. No pod exists.",
+    )
+
+
+# --- missing_config: the ServiceAccount is not there ------------------------------------------
+
+
+@scenario
+def missing_service_account() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    payments = c.namespace("payments")
+    payments.deployment(
+        "fraud-scorer",
+        python_service("fraud-scorer", "ghcr.io/acme/fraud-scorer:0.22.1", memory="1Gi"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    app = python_service(
+        "payments-api",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments/payments-api:2.6.0",
+        env={
+            "STRIPE_API_KEY": secret_ref("stripe", "api-key"),
+            "FRAUD_SCORER_URL": "http://fraud-scorer.payments.svc.cluster.local",
+        },
+    )
+    api = payments.deployment(
+        "payments-api", app, replicas=2, port=80, component="service", depends_on=["fraud-scorer"], mesh=True
+    )
+    c.graph.depends("cart-service", "payments-api")
+    new = api.rollout(
+        t("03:08:20"),
+        change=lambda tpl: tpl.but(service_account="payments-sa").map_container(
+            "app",
+            lambda ct: ct.but(image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments/payments-api:2.7.0"),
+        ),
+        new_pods=0,
+        old_pods_left=2,
+        desired=1,
+    )
+    new.fail_create(
+        'error looking up service account payments/payments-sa: serviceaccount "payments-sa" not found', t("03:08:21")
+    )
+    return Scenario(
+        "missing-service-account",
+        "payments-api 2.7.0 deploy not progressing, new replicaset never gets any pods (payments). old ones still up",
+        Expect("missing_config", "payments-api"),
+        c,
+        notes="Release 2.7.0 switches serviceAccountName to payments-sa (for IRSA), but the chart's serviceAccount.create "
+        "was false and nobody created it: the new ReplicaSet's pods are rejected at admission (FailedCreate 'error "
+        'looking up service account payments/payments-sa: serviceaccount "payments-sa" not found\'). No new pod exists; '
+        "the two 2.6.0 pods keep serving.",
+    )
+
+
+# --- unknown: nothing is wrong (that the cluster can see) ------------------------------------
+
+
+def _search_api_ordinary(ctx: LogContext) -> str:
+    log = GoLog(ctx)
+    log.line(
+        0.01, "info", "cmd/search-api/main.go:44", "starting", service="search-api", version="v3.4.2", go="go1.23.4"
+    )
+    log.line(0.05, "info", "opensearch/client.go:52", "cluster reachable", url="http://opensearch:9200", status="green")
+    log.line(0.15, "info", "server/http.go:58", "http server listening", addr=":8080")
+    for i, offset in enumerate(log.tail_offsets(8, 41)):
+        log.line(
+            offset,
+            "info",
+            "server/http.go:112",
+            "request served",
+            method="GET",
+            path="/api/v1/search",
+            status=200,
+            hits=[12, 48, 3, 120, 27, 9, 64, 31][i],
+            took_ms=[38, 52, 29, 71, 44, 33, 58, 40][i],
+        )
+    return log.text()
+
+
+@scenario
+def unknown_cause() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    back_office(c, "ops")
+    search = c.namespace("search")
+    search.statefulset("opensearch", opensearch_node(), port=9200, component="database", storage="100Gi")
+    api = search.deployment(
+        "search-api",
+        go_service(
+            "search-api", "ghcr.io/acme/search-api:v3.4.2", env={"OPENSEARCH_URL": "http://opensearch:9200"}
+        ).but(logs=_search_api_ordinary),
+        replicas=1,
+        port=80,
+        component="service",
+        depends_on=["opensearch"],
+    )
+    search.deployment(
+        "search-indexer",
+        python_service("search-indexer", "ghcr.io/acme/search-indexer:1.6.0"),
+        replicas=1,
+        component="service",
+        depends_on=["opensearch", "catalog-api"],
+    )
+    c.graph.depends("frontend", "search-api")
+    target = api.pod(0)
+    return Scenario(
+        "unknown-cause",
+        "search feels slow tonight",
+        Expect("unknown", "search-api", target.name),
+        c,
+        notes="Nothing in the cluster explains it: search-api is Running and Ready with 0 restarts, its logs show "
+        "ordinary 30-70 ms searches, opensearch is green, no warning events anywhere. The right answer is 'no cause "
+        "found' (category unknown, low confidence), not a guess.",
+    )
+
+
+def _profile_service_logs(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.gunicorn_boot(port=8000)
+    log.line(1.6, "INFO", "profiles.settings", "settings loaded from /etc/profiles/settings.yaml (revision 41)")
+    log.app_ready()
+    if ctx.uptime > 600:
+        for offset in log.tail_offsets(4, 30):
+            log.access(offset, "GET", "/healthz", 200)
+    return log.text()
+
+
+def _profile_service_reload_exit(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.gunicorn_boot(port=8000)
+    log.line(1.6, "INFO", "profiles.settings", "settings loaded from /etc/profiles/settings.yaml (revision 40)")
+    log.app_ready()
+    log.line(
+        -2.2,
+        "INFO",
+        "profiles.settings",
+        "settings file /etc/profiles/settings.yaml changed (revision 40 -> 41), exiting for a clean restart",
+    )
+    log.raw(f"[{log.at(-1.9):%Y-%m-%d %H:%M:%S} +0000] [1] [INFO] Handling signal: term")
+    log.raw(f"[{log.at(-1.2):%Y-%m-%d %H:%M:%S} +0000] [7] [INFO] Worker exiting (pid: 7)")
+    log.raw(f"[{log.at(-1.2):%Y-%m-%d %H:%M:%S} +0000] [8] [INFO] Worker exiting (pid: 8)")
+    log.raw(f"[{log.at(-0.3):%Y-%m-%d %H:%M:%S} +0000] [1] [INFO] Shutting down: Master")
+    return log.text()
+
+
+@scenario
+def unknown_restart_completed() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    back_office(c, "ops")
+    profiles = c.namespace("profiles")
+    profiles.statefulset("profiles-db", postgres(version="16.4"), port=5432, component="database")
+    app = python_service(
+        "profile-service",
+        "harbor.internal.acme.io/profiles/profile-service:5.1.0",
+        env={"DATABASE_HOST": "profiles-db", "DATABASE_PASSWORD": secret_ref("profiles-db", "password")},
+    ).but(mounts={"settings": "/etc/profiles"}, read_only_mounts=frozenset({"settings"}), logs=_profile_service_logs)
+    service = profiles.deployment(
+        "profile-service",
+        app,
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["profiles-db"],
+        volumes=(configmap_volume("settings", "profile-service-settings"),),
+    )
+    profiles.deployment(
+        "avatar-service",
+        go_service("avatar-service", "harbor.internal.acme.io/profiles/avatar-service:v1.3.0"),
+        replicas=1,
+        port=80,
+        component="service",
+    )
+    new = service.release(
+        t("01:04:10"), image="harbor.internal.acme.io/profiles/profile-service:5.2.0", new_pods=2, old_pods_left=0
+    )
+    target = new.pods[1]
+    restarted = target.created + seconds(141)
+    target.set(
+        "app",
+        running(
+            restarted + seconds(1),
+            restarts=1,
+            last=exited(0, target.created + seconds(4), restarted),
+            previous_logs=_profile_service_reload_exit,
+        ),
+    )
+    return Scenario(
+        "unknown-restart-completed",
+        "profile-service feels off since the deploy earlier tonight? not sure, can someone take a look",
+        Expect("unknown", "profile-service", target.name),
+        c,
+        notes="Both profile-service 5.2.0 pods are Running and Ready. One restarted once, at 01:06, right after the "
+        "rollout: lastState terminated Completed, exit code 0, its previous log says the mounted settings ConfigMap "
+        "changed and it exited for a clean restart. That restart is routine and two hours old (its events expired). "
+        "Nothing points at a cause: the answer is unknown, and a crash finding would be wrong.",
+    )
+
+
+# --- dns_resolution_failure: Node.js, a typo'd namespace ------------------------------------
+
+PAYMENTS_API_TOKEN = "pk_svc_7Hq2Xw9LmB4nR8tVz3Kc6Yd1Fg5Ja0Ue"
+
+
+def _order_gateway_enotfound(ctx: LogContext) -> str:
+    log = NodeLog(ctx)
+    host = "payments-api.payment.svc.cluster.local"
+    log.line(0.4, "info", "order-gateway 4.3.0 starting", env="production", node="v20.18.1")
+    log.line(0.6, "info", "payments client configured", baseUrl=f"http://{host}:8080", timeoutMs=3000)
+    log.line(0.9, "info", "Server listening at http://0.0.0.0:3000")
+    error = {
+        "type": "TypeError",
+        "message": f"fetch failed: getaddrinfo ENOTFOUND {host}",
+        "stack": "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13502:13\n"
+        "    at async PaymentsClient.authorize (/app/dist/clients/payments.js:41:26)\n"
+        "    at async OrderService.place (/app/dist/services/orders.js:118:24)\n"
+        "    at async Object.<anonymous> (/app/dist/routes/orders.js:52:20)\n"
+        f"caused by: Error: getaddrinfo ENOTFOUND {host}\n"
+        "    at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:120:26)",
+        "errno": -3008,
+        "code": "ENOTFOUND",
+        "syscall": "getaddrinfo",
+        "hostname": host,
+    }
+    count = max(1, int((ctx.uptime - 30) // 47))
+    for i in range(min(count, 12)):
+        offset = -47.0 * (min(count, 12) - i) + 3
+        order = f"ord_{_rid(ctx.pod, 'order', i)}{_rid(ctx.pod, i)}"
+        req = f"req-{_rid(ctx.pod, 'req', i)}"
+        log.line(offset, "error", "payment authorization failed", reqId=req, orderId=order, err=error)
+        log.line(
+            offset + 0.004,
+            "info",
+            "request completed",
+            reqId=req,
+            req={"method": "POST", "url": "/api/orders"},
+            res={"statusCode": 502},
+            responseTime=11.6 + i % 3,
+        )
+        if i % 3 == 1:
+            log.line(
+                offset + 9.1,
+                "info",
+                "request completed",
+                reqId=f"req-{_rid(ctx.pod, 'get', i)}",
+                req={"method": "GET", "url": "/api/orders/recent"},
+                res={"statusCode": 200},
+                responseTime=8.2,
+            )
+    return log.text()
+
+
+@scenario
+def dns_nodejs() -> Scenario:
+    c = Cluster.eks()
+    payments = c.namespace("payments")
+    payments.deployment(
+        "payments-api",
+        go_service("payments-api", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments/payments-api:v3.2.0"),
+        replicas=2,
+        port=8080,
+        component="service",
+    )
+    shop = storefront(c)
+    app = node_service(
+        "order-gateway",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/order-gateway:4.2.1",
+        env={
+            "PAYMENTS_API_URL": "http://payments-api.payments.svc.cluster.local:8080",
+            "PAYMENTS_API_TOKEN": PAYMENTS_API_TOKEN,
+        },
+    )
+    gateway = shop.deployment(
+        "order-gateway",
+        app,
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["payments-api", "cart-service"],
+        mesh=True,
+    )
+    c.graph.depends("frontend", "order-gateway")
+    new = gateway.release(
+        t("03:05:10"),
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/order-gateway:4.3.0",
+        env={"PAYMENTS_API_URL": "http://payments-api.payment.svc.cluster.local:8080"},
+        new_pods=2,
+    )
+    for pod in new.pods:
+        pod.set("app", running(pod.created + seconds(4), logs=_order_gateway_enotfound))
+    target = new.pods[0]
+    return Scenario(
+        "dns-nodejs",
+        "checkout broken since the 3am config push, order-gateway returns 502 on every payment (shop)",
+        Expect("dns_resolution_failure", "order-gateway", target.name),
+        c,
+        notes="order-gateway 4.3.0 points PAYMENTS_API_URL at payments-api.payment.svc.cluster.local (namespace typo: "
+        "it is 'payments'). Every order fails with undici 'fetch failed' caused by 'getaddrinfo ENOTFOUND "
+        "payments-api.payment.svc.cluster.local' and a 502. The pods are Running, Ready, 0 restarts (their probes do "
+        "not touch payments); only the logs show it.",
+        secrets=("PAYMENTS_API_TOKEN literal env value of order-gateway",),
+    )
+
+
+# --- permission_denied: Java, S3 403 ---------------------------------------------------------
+
+
+def _document_service_denied(ctx: LogContext) -> str:
+    log = SpringLog(ctx, "document-service")
+    main = "com.acme.documents.DocumentServiceApplication"
+    log.startup(main_class=main, version="4.2.0", port=8080)
+    log.line(5.1, "INFO", "com.zaxxer.hikari.HikariDataSource", "HikariPool-1 - Starting...")
+    log.line(5.6, "INFO", "com.zaxxer.hikari.HikariDataSource", "HikariPool-1 - Start completed.")
+    log.line(
+        6.2,
+        "INFO",
+        "c.a.documents.templates.TemplateRegistry",
+        "Loading template bundle s3://acme-doc-templates/v7/bundle-manifest.json (region eu-west-1)",
+    )
+    request_id = f"{_rid(ctx.pod, ctx.instance, 'r').upper()}Q8XW2M1R7T3ZA"
+    extended = "hV3kR9pX2mQ7wL4tZ8cB1nF6yJ0sD5gA3eK9uH2vT7oP4iM8rW1qE6xY0zN5bC3j/Lk="
+    denied = (
+        "software.amazon.awssdk.services.s3.model.S3Exception: Access Denied (Service: S3, Status Code: 403, "
+        f"Request ID: {request_id}, Extended Request ID: {extended})"
+    )
+    log.line(
+        6.9,
+        "WARN",
+        "ConfigServletWebServerApplicationContext",
+        "Exception encountered during context initialization - cancelling refresh attempt: "
+        "org.springframework.beans.factory.BeanCreationException: Error creating bean with name 'templateRegistry' "
+        "defined in URL [jar:nested:/app/app.jar/!BOOT-INF/classes/!/com/acme/documents/templates/TemplateRegistry.class]: "
+        "Failed to instantiate [com.acme.documents.templates.TemplateRegistry]: Constructor threw exception",
+    )
+    log.line(6.92, "INFO", "com.zaxxer.hikari.HikariDataSource", "HikariPool-1 - Shutdown initiated...")
+    log.line(6.93, "INFO", "com.zaxxer.hikari.HikariDataSource", "HikariPool-1 - Shutdown completed.")
+    log.line(6.94, "INFO", "o.apache.catalina.core.StandardService", "Stopping service [Tomcat]")
+    log.line(
+        6.96,
+        "INFO",
+        ".s.b.a.l.ConditionEvaluationReportLogger",
+        "\n\nError starting ApplicationContext. To display the condition evaluation report re-run your application "
+        "with 'debug' enabled.",
+    )
+    log.line(6.98, "ERROR", "o.s.boot.SpringApplication", "Application run failed\n")
+    log.raw(f"""org.springframework.beans.factory.BeanCreationException: Error creating bean with name 'templateRegistry' defined in URL [jar:nested:/app/app.jar/!BOOT-INF/classes/!/com/acme/documents/templates/TemplateRegistry.class]: Failed to instantiate [com.acme.documents.templates.TemplateRegistry]: Constructor threw exception
+	at org.springframework.beans.factory.support.ConstructorResolver.instantiate(ConstructorResolver.java:321)
+	at org.springframework.beans.factory.support.ConstructorResolver.autowireConstructor(ConstructorResolver.java:309)
+	at org.springframework.beans.factory.support.AbstractAutowireCapableBeanFactory.createBeanInstance(AbstractAutowireCapableBeanFactory.java:1190)
+	at org.springframework.beans.factory.support.AbstractBeanFactory.getBean(AbstractBeanFactory.java:200)
+	at org.springframework.boot.SpringApplication.run(SpringApplication.java:335)
+	at com.acme.documents.DocumentServiceApplication.main(DocumentServiceApplication.java:14)
+Caused by: org.springframework.beans.BeanInstantiationException: Failed to instantiate [com.acme.documents.templates.TemplateRegistry]: Constructor threw exception
+	at org.springframework.beans.BeanUtils.instantiateClass(BeanUtils.java:222)
+	at org.springframework.beans.factory.support.SimpleInstantiationStrategy.instantiate(SimpleInstantiationStrategy.java:110)
+	at org.springframework.beans.factory.support.ConstructorResolver.instantiate(ConstructorResolver.java:318)
+	... 17 common frames omitted
+Caused by: {denied}
+	at software.amazon.awssdk.services.s3.model.S3Exception$BuilderImpl.build(S3Exception.java:104)
+	at software.amazon.awssdk.services.s3.model.S3Exception$BuilderImpl.build(S3Exception.java:58)
+	at software.amazon.awssdk.protocols.xml.internal.unmarshall.AwsXmlPredicatedResponseHandler.handleErrorResponse(AwsXmlPredicatedResponseHandler.java:156)
+	at software.amazon.awssdk.core.internal.http.pipeline.stages.RetryableStage.execute(RetryableStage.java:50)
+	at software.amazon.awssdk.core.internal.http.AmazonSyncHttpClient$RequestExecutionBuilderImpl.execute(AmazonSyncHttpClient.java:210)
+	at software.amazon.awssdk.services.s3.DefaultS3Client.getObject(DefaultS3Client.java:5261)
+	at software.amazon.awssdk.services.s3.S3Client.getObjectAsBytes(S3Client.java:6140)
+	at com.acme.documents.templates.S3TemplateSource.manifest(S3TemplateSource.java:48)
+	at com.acme.documents.templates.TemplateRegistry.<init>(TemplateRegistry.java:37)
+	at java.base/jdk.internal.reflect.DirectConstructorHandleAccessor.newInstance(DirectConstructorHandleAccessor.java:62)
+	at java.base/java.lang.reflect.Constructor.newInstanceWithCaller(Constructor.java:502)
+	at org.springframework.beans.BeanUtils.instantiateClass(BeanUtils.java:209)
+	... 19 common frames omitted""")
+    return log.text()
+
+
+IRSA_ENV = {
+    "AWS_STS_REGIONAL_ENDPOINTS": "regional",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+    "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/eks-documents-document-service",
+    "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+}
+IRSA_VOLUME = {
+    "name": "aws-iam-token",
+    "projected": {
+        "sources": [
+            {"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}
+        ],
+        "defaultMode": 420,
+    },
+}
+
+
+@scenario
+def permission_denied_java() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    docs = c.namespace("documents")
+    docs.statefulset("documents-db", postgres(version="15.8"), port=5432, component="database", storage="50Gi")
+    app = java_service(
+        "document-service",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/documents/document-service:4.1.3",
+        main_class="com.acme.documents.DocumentServiceApplication",
+        memory="1Gi",
+        env={
+            **IRSA_ENV,
+            "SPRING_DATASOURCE_URL": "jdbc:postgresql://documents-db:5432/documents",
+            "SPRING_DATASOURCE_USERNAME": "documents",
+            "SPRING_DATASOURCE_PASSWORD": "D0cs-Svc!pg-2026-x9",
+            "TEMPLATES_S3_URI": "s3://acme-doc-templates/v6/",
+        },
+    ).but(
+        mounts={"aws-iam-token": "/var/run/secrets/eks.amazonaws.com/serviceaccount"},
+        read_only_mounts=frozenset({"aws-iam-token"}),
+    )
+    service = docs.deployment(
+        "document-service",
+        app,
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["documents-db", "document-templates"],
+        service_account="document-service",
+        volumes=(IRSA_VOLUME,),
+    )
+    c.graph.external("document-templates", "S3 bucket acme-doc-templates (eu-west-1)")
+    docs.deployment(
+        "doc-preview",
+        node_service("doc-preview", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/documents/doc-preview:0.9.8"),
+        replicas=1,
+        port=80,
+        component="service",
+        depends_on=["document-service"],
+    )
+    new = service.release(
+        t("03:04:02"),
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/documents/document-service:4.2.0",
+        env={"TEMPLATES_S3_URI": "s3://acme-doc-templates/v7/"},
+        new_pods=1,
+        old_pods_left=2,
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            exited(1, t("03:15:09"), t("03:15:17")), restarts=7, since=t("03:04:14"), logs=_document_service_denied
+        ),
+    )
+    return Scenario(
+        "permission-denied-java",
+        "document-service 4.2.0 crashlooping in documents, something about S3 403 in the logs, old pods ok",
+        Expect("permission_denied", "document-service", target.name),
+        c,
+        notes="4.2.0 loads its templates from s3://acme-doc-templates/v7/ at startup, but the IRSA role "
+        "eks-documents-document-service only allows the v6/ prefix. AWS SDK v2 S3Exception 'Access Denied (Service: "
+        "S3, Status Code: 403 ...)' breaks bean creation, Spring exits 1, CrashLoopBackOff. The two 4.1.3 pods (v6 "
+        "templates) keep serving.",
+        secrets=("SPRING_DATASOURCE_PASSWORD literal env value of document-service",),
+    )
+
+
+# --- liveness_probe_failure: the probe times out under load ----------------------------------
+
+
+def _mobile_bff_overloaded(ctx: LogContext) -> str:
+    log = NodeLog(ctx)
+    log.line(0.4, "info", "mobile-bff 6.0.2 starting", env="production", node="v20.18.1")
+    log.line(0.9, "info", "Server listening at http://0.0.0.0:3000")
+    life = ctx.uptime
+    for i in range(int(life // 9)):
+        offset = 2.5 + 9 * i
+        lag = 180 + 420 * i
+        if i % 2 == 0:
+            log.line(
+                offset,
+                "info",
+                "request completed",
+                reqId=f"req-{_rid(ctx.pod, ctx.instance, i)}",
+                req={"method": "GET", "url": "/api/feed?personalised=1&limit=50"},
+                res={"statusCode": 200},
+                responseTime=round(950.4 + lag * 1.7, 1),
+            )
+        else:
+            log.line(
+                offset,
+                "warn",
+                "event loop delay high",
+                eventLoopDelayMs=round(lag * 1.13, 1),
+                activeRequests=140 + 37 * i,
+            )
+    log.line(-0.8, "info", "SIGTERM received, closing server", openConnections=412)
+    return log.text()
+
+
+@scenario
+def liveness_timeout() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    mobile = c.namespace("mobile")
+    app = node_service(
+        "mobile-bff",
+        "ghcr.io/acme/mobile-bff:6.0.2",
+        memory="768Mi",
+        cpu="500m",
+        env={
+            "CATALOG_URL": "http://catalog-api.shop.svc.cluster.local",
+            "CART_URL": "http://cart-service.shop.svc.cluster.local",
+            "UV_THREADPOOL_SIZE": "4",
+        },
+    )
+    bff = mobile.deployment(
+        "mobile-bff",
+        app,
+        replicas=3,
+        port=80,
+        component="service",
+        depends_on=["catalog-api", "cart-service"],
+        log_shipper=True,
+    )
+
+    def timeouts(pod: Pod, liveness: int, readiness: int, since: str) -> tuple[ProbeFailure, ...]:
+        deadline = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        return (
+            ProbeFailure(
+                "Liveness", f'Get "http://{pod.ip}:3000/health/live": {deadline}', liveness, t(since) + seconds(6)
+            ),
+            ProbeFailure("Readiness", f'Get "http://{pod.ip}:3000/health/ready": {deadline}', readiness, t(since)),
+        )
+
+    for pod, restarts, last_start, started, since in (
+        (bff.pod(0), 5, "03:12:26", "03:18:40", "03:01:34"),
+        (bff.pod(2), 4, "03:10:58", "03:17:02", "03:02:12"),
+    ):
+        pod.set(
+            "app",
+            running(
+                t(started),
+                restarts=restarts,
+                last=exited(143, t(last_start), t(last_start) + seconds(71 + 4 * restarts)),
+                ready=pod is bff.pod(2),
+                since=t(since),
+                probe_failures=timeouts(pod, 3 * restarts + 2, 9 * restarts + 4, since),
+                killed_by_liveness=restarts,
+                logs=_mobile_bff_overloaded,
+                previous_logs=_mobile_bff_overloaded,
+            ),
+        )
+    target = bff.pod(1)
+    target.set(
+        "app",
+        crash_loop(
+            exited(143, t("03:16:02"), t("03:17:11")),
+            restarts=6,
+            since=t("03:01:31"),
+            probe_failures=timeouts(target, 21, 58, "03:01:31"),
+            killed_by_liveness=6,
+            logs=_mobile_bff_overloaded,
+        ),
+    )
+    return Scenario(
+        "liveness-timeout",
+        "mobile-bff restarting nonstop since the push campaign went out at 3:00, the app is crawling (mobile ns)",
+        Expect("liveness_probe_failure", "mobile-bff", target.name),
+        c,
+        notes="A push campaign tripled traffic at 03:00. mobile-bff's event loop is saturated (logs: 'event loop delay "
+        "high', multi-second responses), so the kubelet's 1s liveness probe times out: Unhealthy 'Liveness probe "
+        'failed: Get "http://...:3000/health/live": context deadline exceeded (Client.Timeout exceeded while awaiting '
+        "headers)', then Killing 'failed liveness probe, will be restarted', exit 143. Readiness times out too. No "
+        "crash, no OOM: the restarts are the kubelet's.",
     )
 
 
