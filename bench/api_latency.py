@@ -27,7 +27,7 @@ import httpx2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from processes import CLI, free_port, wait_for_health  # noqa: E402
+from processes import CLI, free_port, wait_for_health
 
 DEMO = ROOT / "knowledge" / "demo"
 POST_SCRIPT = """

@@ -24,7 +24,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from processes import cli_server  # noqa: E402
+from processes import cli_server
 
 DEMO = ROOT / "knowledge" / "demo"
 TOKEN = "footprint-token"

@@ -14,12 +14,18 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import anyio
 import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from scenario_expectations import equivalent_pod
 
 from graphs.cluster import ClusterSession
 from graphs.graph import Dependencies
@@ -30,7 +36,6 @@ from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
-ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "tests" / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
 
 
@@ -72,17 +77,21 @@ async def run(rounds: int) -> None:
                     await tools.diagnose_pod(namespace, expect["pod"])
                     floors.append((time.perf_counter() - start) * 1000)
         category = result["report"]["category"]
-        ok = category == expect["category"]
+        extracted = result["extracted"]
+        right_pod = not expect.get("pod") or equivalent_pod(
+            scenario / "cluster", extracted["namespace"], expect["pod"], extracted["pod"]
+        )
+        ok = category == expect["category"] and right_pod
         correct += ok
         if result["confidence_score"] == "high":
             high += 1
             high_correct += ok
         if not ok:
-            misses.append(f"{scenario.name}: expected {expect['category']}, got {category}")
+            misses.append(f"{scenario.name}: expected {expect['category']}, got {category} on {extracted['pod']}")
 
     print(f"machine: {platform.machine()}, Python {platform.python_version()}; no LLM; rounds: {rounds}")
     print(f"scenarios: {len(SCENARIOS)}, rules: {len(rules)}")
-    print(f"category accuracy: {correct}/{len(SCENARIOS)} = {correct / len(SCENARIOS):.1%}")
+    print(f"accuracy (category and target): {correct}/{len(SCENARIOS)} = {correct / len(SCENARIOS):.1%}")
     if high:
         print(f"high-confidence precision: {high_correct}/{high} = {high_correct / high:.1%}")
     for miss in misses:

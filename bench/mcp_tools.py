@@ -29,16 +29,16 @@ from kubernetes import client as k8s
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kube_api_server import KubeApiServer  # noqa: E402
-from mcp import Client  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-from processes import mcp_http_server  # noqa: E402
-from tool_plan import ToolCall, plan_for  # noqa: E402
+from kube_api_server import KubeApiServer
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from processes import mcp_http_server
+from tool_plan import ToolCall, plan_for
 
-from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client  # noqa: E402
-from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend  # noqa: E402
-from mcp_servers.kubernetes.cluster import ClusterReader  # noqa: E402
-from mcp_servers.kubernetes.tools import build_server  # noqa: E402
+from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.tools import build_server
 
 SCENARIOS = sorted(p for p in (ROOT / "tests" / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
 TOKEN = "bench-token"

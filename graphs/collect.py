@@ -24,16 +24,14 @@ async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extract
     if extracted.pod and extracted.namespace:
         diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
         evidence["diagnosis"] = diagnosis.model_dump(mode="json")
+        if diagnosis.owner is not None and diagnosis.owner.kind in ("Deployment", "StatefulSet", "DaemonSet"):
+            # A rollout's new ReplicaSet may fail to create pods (quota, admission) while the pod
+            # we found belongs to the old one: its warnings are part of the picture.
+            evidence["workload_events"] = await _controller_warnings(cluster, extracted.namespace, diagnosis.owner.name)
     elif extracted.workload and extracted.namespace and extracted.workload_kind:
         workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
         evidence["workload"] = workload.model_dump(mode="json")
-        warnings = await cluster.get_events(extracted.namespace, warnings_only=True)
-        # Controllers name what they create after the workload (ReplicaSet "name-hash").
-        evidence["workload_events"] = [
-            e.model_dump(mode="json")
-            for e in warnings.events
-            if e.object.name == extracted.workload or e.object.name.startswith(extracted.workload + "-")
-        ]
+        evidence["workload_events"] = await _controller_warnings(cluster, extracted.namespace, extracted.workload)
     else:
         notes.append("no target could be resolved in the cluster; nothing was collected")
     if extracted.component and extracted.component in graph:
@@ -42,6 +40,16 @@ async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extract
             evidence["dependencies"].append(state.model_dump(mode="json"))
     evidence["notes"] = notes
     return evidence
+
+
+async def _controller_warnings(cluster: ClusterTools, namespace: str, workload: str) -> list[dict[str, Any]]:
+    """Warnings about the workload and what it created (controllers name it "workload-hash")."""
+    warnings = await cluster.get_events(namespace, warnings_only=True)
+    return [
+        e.model_dump(mode="json")
+        for e in warnings.events
+        if e.object.kind != "Pod" and (e.object.name == workload or e.object.name.startswith(workload + "-"))
+    ]
 
 
 async def dependency_state(cluster: ClusterTools, component: Component) -> DependencyState:

@@ -5,12 +5,15 @@ symptom keywords from the description, asks the cluster which pods each name ref
 (`find_pods`), and picks the pod the incident is most likely about: the best kind of match,
 in a namespace the text mentions, unhealthy rather than healthy. When no pod exists (a
 Deployment that cannot create any), it falls back to the workload itself.
+
+That resolution (`find_target`) is shared with the LLM extractor (`graphs/llm.py`): whoever
+reads the names, only what the cluster confirms becomes the target.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graphs.cluster import ClusterTools, ToolCallError
@@ -84,8 +87,9 @@ def candidates_of(text: str, graph: KnowledgeGraph, namespace: str | None, pod: 
 def _preference(match: PodMatch, namespaces: set[str], requested_namespace: str | None) -> tuple:
     rank = {"name": 0}.get(match.matched_on, 1 if match.matched_on.startswith(("label", "owner")) else 2)
     ready, total = (int(n) for n in match.ready.split("/"))
-    unhealthy = (
-        match.status not in _HEALTHY_STATUSES or ready < total or match.restarts > 0 or match.ready_condition == "False"
+    finished = match.status in ("Completed", "Succeeded")  # a finished Job pod is never ready, and fine
+    unhealthy = match.status not in _HEALTHY_STATUSES or match.restarts > 0 or (
+        not finished and (ready < total or match.ready_condition == "False")
     )
     return (
         rank,
@@ -109,17 +113,42 @@ async def _find_workload(cluster: ClusterTools, name: str, namespaces: list[str]
     return None
 
 
-async def extract_deterministic(
-    cluster: ClusterTools,
-    graph: KnowledgeGraph,
-    description: str,
-    namespace: str | None = None,
-    pod: str | None = None,
-) -> Extracted:
-    candidates = candidates_of(description, graph, namespace, pod)
-    extracted = Extracted(symptoms=symptoms_of(description), candidates=candidates.names[:_MAX_LOOKUPS])
-    best: tuple[tuple, PodMatch, str] | None = None
-    for name in candidates.names[:_MAX_LOOKUPS]:
+@dataclass(frozen=True)
+class Target:
+    """What the cluster confirmed; the field names are those of `Extracted`."""
+
+    namespace: str
+    component: str | None
+    resolution: str
+    pod: str | None = None
+    workload: str | None = None
+    workload_kind: str | None = None
+
+
+async def find_target(
+    cluster: ClusterTools, graph: KnowledgeGraph, candidates: Candidates, namespace: str | None
+) -> Target | None:
+    """The pod (else the pod-less workload) the candidate names most likely refer to; None when none exists.
+
+    `namespace` (given with the incident) restricts the search; the candidates' namespaces only
+    break ties. Whoever read the names (the text scanner or an LLM), only the cluster decides.
+    """
+    found = await _best_pod(cluster, graph, candidates, namespace)
+    if found is not None and not found[1]:
+        return found[0]
+    # Nothing, or only a pod whose name happens to start with a word of the text: a name read
+    # earlier may be a workload that has no pods at all (quota, admission, scaled to zero).
+    earlier = candidates.names[: found[2]] if found is not None else candidates.names
+    workload = await _workload_without_pods(cluster, graph, Candidates(earlier, candidates.namespaces), namespace)
+    return workload or (found[0] if found is not None else None)
+
+
+async def _best_pod(
+    cluster: ClusterTools, graph: KnowledgeGraph, candidates: Candidates, namespace: str | None
+) -> tuple[Target, bool, int] | None:
+    """The best pod, whether it matched only by name prefix, and the index of the name that found it."""
+    best: tuple[tuple, PodMatch, str, int] | None = None
+    for index, name in enumerate(candidates.names[:_MAX_LOOKUPS]):
         try:
             found = await cluster.find_pods(name, namespace=namespace)
         except ToolCallError:
@@ -128,26 +157,25 @@ async def extract_deterministic(
         for match in good:
             key = _preference(match, candidates.namespaces, namespace)
             if best is None or key < best[0]:
-                best = (key, match, name)
+                best = (key, match, name, index)
         if best is not None and best[0][0] == 0:
             break  # an exact pod name cannot be beaten
-    if best is not None:
-        _, match, name = best
-        component = graph.component_for_pod(match.namespace, match.labels)
-        extracted.namespace, extracted.pod = match.namespace, match.name
-        extracted.component = component.name if component else None
-        extracted.resolution = f"{name!r} matched pod {match.namespace}/{match.name} by {match.matched_on}"
-        return extracted
-    return await _workload_without_pods(cluster, graph, candidates, extracted, namespace)
+    if best is None:
+        return None
+    key, match, name, index = best
+    component = graph.component_for_pod(match.namespace, match.labels)
+    target = Target(
+        namespace=match.namespace,
+        pod=match.name,
+        component=component.name if component else None,
+        resolution=f"{name!r} matched pod {match.namespace}/{match.name} by {match.matched_on}",
+    )
+    return target, key[0] == 2, index
 
 
 async def _workload_without_pods(
-    cluster: ClusterTools,
-    graph: KnowledgeGraph,
-    candidates: Candidates,
-    extracted: Extracted,
-    namespace: str | None,
-) -> Extracted:
+    cluster: ClusterTools, graph: KnowledgeGraph, candidates: Candidates, namespace: str | None
+) -> Target | None:
     """No pod matched: the workload may exist without pods (quota, admission, scaled to zero)."""
     for name in candidates.names[:_MAX_LOOKUPS]:
         component = graph.component(name)
@@ -157,14 +185,33 @@ async def _workload_without_pods(
         namespaces += sorted(candidates.namespaces - set(namespaces) - _STOP_WORDS)[:4]
         found = await _find_workload(cluster, name, list(dict.fromkeys(n for n in namespaces if n)))
         if found:
-            extracted.workload_kind, extracted.namespace = found
-            extracted.workload = name
-            extracted.component = component.name if component else None
-            extracted.resolution = f"{name!r} has no pods; found {found[0]} {found[1]}/{name}"
-            return extracted
-    extracted.namespace = namespace
-    extracted.resolution = (
-        "no pod or workload in the cluster matches the names in the description "
-        f"({', '.join(candidates.names[:_MAX_LOOKUPS]) or 'none found'})"
+            kind, workload_namespace = found
+            return Target(
+                namespace=workload_namespace,
+                workload=name,
+                workload_kind=kind,
+                component=component.name if component else None,
+                resolution=f"{name!r} has no pods; found {kind} {workload_namespace}/{name}",
+            )
+    return None
+
+
+async def extract_deterministic(
+    cluster: ClusterTools,
+    graph: KnowledgeGraph,
+    description: str,
+    namespace: str | None = None,
+    pod: str | None = None,
+) -> Extracted:
+    candidates = candidates_of(description, graph, namespace, pod)
+    names = candidates.names[:_MAX_LOOKUPS]
+    read = {"symptoms": symptoms_of(description), "candidates": names}
+    target = await find_target(cluster, graph, candidates, namespace)
+    if target is not None:
+        return Extracted(**read, **asdict(target))
+    return Extracted(
+        **read,
+        namespace=namespace,
+        resolution="no pod or workload in the cluster matches the names in the description "
+        f"({', '.join(names) or 'none found'})",
     )
-    return extracted

@@ -79,6 +79,17 @@ def _event(event: dict[str, Any], index: int) -> dict[str, Any]:
     }
 
 
+def _unique_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str, str, str]] = set()
+    unique = []
+    for event in events:
+        key = (event["object"]["kind"], event["object"]["name"], event["reason"], event["message"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(event)
+    return unique
+
+
 class FactBuilder:
     """Facts and the evidence catalog for one investigation."""
 
@@ -110,7 +121,8 @@ class FactBuilder:
             facts["pod"] = self._pod(diagnosis["pod"])
             facts["containers"] = [self._cited_container(c) for c in diagnosis["pod"]["init_containers"]]
             facts["containers"] += [self._cited_container(c) for c in diagnosis["pod"]["containers"]]
-            facts["events"] = self._events(diagnosis["events"] + diagnosis["owner_events"])
+            owner_events = _unique_events(diagnosis["owner_events"] + self.evidence.get("workload_events", []))
+            facts["events"] = self._events(diagnosis["events"] + owner_events)
             facts["log_lines"] = self._log_lines(diagnosis["logs"], dependencies)
             facts["owner"] = self._workload(diagnosis.get("owner"))
             facts["node"] = self._node(diagnosis.get("node"))

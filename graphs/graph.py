@@ -12,7 +12,7 @@ from langgraph.types import Checkpointer
 from graphs.cluster import ClusterSession
 from graphs.collect import collect_evidence
 from graphs.correlate import correlate
-from graphs.extract import extract_deterministic
+from graphs.llm import extract_preferring_llm
 from graphs.report import build_result
 from graphs.state import Extracted, InvestigationState
 from knowledge.graph import KnowledgeGraph
@@ -23,18 +23,19 @@ STEPS = ("extract", "collect", "correlate", "report")
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What every investigation shares: the way to the cluster, the application model, the rules."""
+    """What every investigation shares: the way to the cluster, the application model, the rules, the LLM."""
 
     cluster: ClusterSession
     graph: KnowledgeGraph
     rules: RuleSet
+    llm: Any = None  # a langchain chat model (graphs.llm.chat_model); None: deterministic extraction only
 
 
 def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> CompiledStateGraph:
     async def extract(state: InvestigationState) -> dict[str, Any]:
         cluster = deps.cluster.tools()
-        extracted = await extract_deterministic(
-            cluster, deps.graph, state["description"], state.get("namespace"), state.get("pod")
+        extracted = await extract_preferring_llm(
+            deps.llm, cluster, deps.graph, state["description"], state.get("namespace"), state.get("pod")
         )
         return {"extracted": extracted.model_dump(mode="json"), "tool_calls": cluster.calls}
 

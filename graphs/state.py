@@ -28,7 +28,8 @@ class Extracted(BaseModel):
     symptoms: list[str] = Field(default_factory=list)
     candidates: list[str] = Field(default_factory=list, description="Names read from the description.")
     resolution: str = Field("", description="How the target was chosen, for the reader.")
-    llm_error: str | None = None
+    summary: str | None = Field(None, description="The problem in one sentence, as the LLM read it.")
+    llm_error: str | None = Field(None, description="Why the LLM's reading was not used, when it was not.")
 
 
 class EvidenceItem(BaseModel):

@@ -163,13 +163,15 @@ class RuleSet:
                     errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
                     continue
                 finding = _finding(rule, item, context, facts)
-                key = (rule.spec.id, finding.root_cause)
+                # One finding per rule (per dependency for rules about one): ten log lines saying
+                # the same thing are one finding with ten pieces of evidence.
+                key = (rule.spec.id, finding.dependency or "")
                 if key in ranked:
                     merged = ranked[key][1]
                     merged.evidence = _merge_evidence(merged.evidence, finding.evidence)
                     if finding.confidence > merged.confidence:
                         merged.confidence, merged.confidence_score = finding.confidence, finding.confidence_score
-                        merged.corroborated_by = finding.corroborated_by
+                        merged.root_cause, merged.corroborated_by = finding.root_cause, finding.corroborated_by
                 else:
                     ranked[key] = (rule.order, finding)
         findings = [f for _, f in sorted(ranked.values(), key=lambda pair: (-pair[1].confidence, pair[0]))]

@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     investigate.add_argument("--pod", help="pod concerned, when known")
     investigate.add_argument("--output", choices=["text", "json"], default="text")
 
+    workflow = commands.add_parser("mcp-workflow", help="serve the investigation workflow over MCP on stdio")
+    _add_investigation_flags(workflow)
+    workflow.add_argument("--database-url", help="sqlite:///path (default sqlite:///./sre-orchestrator.db)")
+
     mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
     _add_cluster_flags(mcp)
     mcp.add_argument("--transport", choices=["stdio", "http"])
@@ -134,12 +138,23 @@ def _root_cause(exc: BaseException) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from graphs.llm import check_llm_settings
     from orchestrator import investigation
     from orchestrator import serve as api_serve
 
     settings = _settings(args, OrchestratorSettings)
     investigation.load_knowledge(settings)  # a broken rule or graph file stops here, named
+    check_llm_settings(settings)  # so does a refused LLM setting, before the server listens
     return api_serve.run(settings, investigation.open_server_investigator)
+
+
+def _mcp_workflow(args: argparse.Namespace) -> int:
+    from graphs.llm import check_llm_settings
+    from orchestrator import workflow_mcp
+
+    settings = _settings(args, OrchestratorSettings)
+    check_llm_settings(settings)  # a refused LLM setting stops here, before the client waits on us
+    return workflow_mcp.run_stdio(settings)
 
 
 def _investigate(args: argparse.Namespace) -> int:
@@ -161,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "investigate":
             return _investigate(args)
+        if args.command == "mcp-workflow":
+            return _mcp_workflow(args)
         settings = _settings(args, KubernetesServerSettings)
         if args.command == "mcp":
             return kubernetes_serve.run(settings)

@@ -1,4 +1,4 @@
-"""Settings to a ready investigator: the cluster's MCP server, the knowledge graph and the rules.
+"""Settings to a ready investigator: the cluster's MCP server, the knowledge graph, the rules, the LLM.
 
 Both `serve` and `investigate` open their investigator here, so the REST API and the command
 line run the same investigation against the same configuration.
@@ -17,6 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from graphs.cluster import ClusterSession
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
+from graphs.llm import aclose_chat_model, chat_model
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.serve import create_server
@@ -47,15 +48,19 @@ def cluster_target(settings: OrchestratorSettings) -> Any:
 
 
 async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path | None = None) -> GraphInvestigator:
-    """An investigator holding its MCP client (and, given a database, its checkpointer) until `aclose()`."""
+    """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
     graph, rules = load_knowledge(settings)
+    llm = chat_model(settings)  # before anything opens: a refused LLM setting is a ValueError
     resources = AsyncExitStack()
+    if llm is not None:
+        resources.push_async_callback(aclose_chat_model, llm)
     try:
         session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
         saver = None
         if checkpoints is not None:
             saver = await resources.enter_async_context(AsyncSqliteSaver.from_conn_string(str(checkpoints)))
-        return GraphInvestigator(Dependencies(cluster=session, graph=graph, rules=rules), saver, resources)
+        deps = Dependencies(cluster=session, graph=graph, rules=rules, llm=llm)
+        return GraphInvestigator(deps, saver, resources)
     except BaseException:
         await resources.aclose()
         raise

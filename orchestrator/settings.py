@@ -48,6 +48,10 @@ class OrchestratorSettings(BaseSettings):
         description="Serve on a non-loopback address without tokens (e.g. behind a NetworkPolicy).",
     )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="Largest request body accepted.")
+    mcp_allowed_hosts: CommaList = Field(
+        default_factory=list,
+        description="Extra Host headers the workflow MCP server at /mcp accepts, e.g. 'sre-orchestrator.sre.svc:8080'.",
+    )
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
 
@@ -60,15 +64,17 @@ class OrchestratorSettings(BaseSettings):
     mcp_token: SecretStr | None = Field(None, description="Bearer token for mcp_url.")
     rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
 
-    # The optional LLM.
-    llm_model: str | None = None
-    llm_base_url: str | None = None
+    # The optional LLM (any OpenAI-compatible Chat Completions endpoint); unset: no LLM at all.
+    llm_model: str | None = Field(None, description="Model name; setting it turns LLM extraction on.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible API base URL (default: OpenAI's).")
     llm_api_key: SecretStr | None = None
-    llm_api_key_file: Path | None = None
-    llm_ca_bundle: Path | None = None
-    llm_allow_insecure_http: bool = False
+    llm_api_key_file: Path | None = Field(None, description="File holding the API key (a mounted Secret).")
+    llm_ca_bundle: Path | None = Field(None, description="PEM CA bundle that signs the LLM server's certificate.")
+    llm_allow_insecure_http: bool = Field(False, description="Allow a plain http:// base URL (an in-cluster model).")
+    llm_timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout of an LLM call.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a timed-out, 429 or 5xx LLM call.")
 
-    _split = field_validator("api_tokens", "rules_dirs", mode="before")(split_comma_list)
+    _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", mode="before")(split_comma_list)
 
     @field_validator("database_url")
     @classmethod

@@ -4,6 +4,9 @@
 pytest-xdist worker) that serves any number of snapshot directories at once, each under its
 own URL prefix; `kubeconfig_for(snapshot_dir)` serves a snapshot and writes a kubeconfig that
 kubectl and the `kubernetes` client both load.
+
+`openai_server` is an OpenAI-compatible HTTPS server (one per test process) with an empty
+script and no recorded requests at the start of each test (see tests/openai_server).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from kube_api_server import KubeApiServer, Kubeconfig
+from openai_server import OpenAIServer
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +49,17 @@ def kube_faults(kube_api_server: KubeApiServer) -> Iterator[KubeApiServer]:
     """The server, with every fault injected during the test removed afterwards."""
     yield kube_api_server
     kube_api_server.clear_faults()
+
+
+@pytest.fixture(scope="session")
+def openai_server_session() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def openai_server(openai_server_session: OpenAIServer) -> Iterator[OpenAIServer]:
+    """The OpenAI-compatible test server, its script and recorded requests empty for this test."""
+    openai_server_session.reset()
+    yield openai_server_session
+    openai_server_session.reset()

@@ -1,0 +1,209 @@
+"""LLM extraction through the real graph, with the real langchain-openai client over HTTPS.
+
+Every test investigates the `db-connection-refused-python` scenario in-process (the same
+`investigate_once` as `sre-orchestrator investigate`) with the LLM pointed at the scripted
+OpenAI-compatible test server, and reads the incident document the API would return.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openai_server import OpenAIServer, Reply, answer, error, raw
+
+from graphs.llm import aclose_chat_model, chat_model
+from orchestrator.models import Incident
+from orchestrator.reports import investigate_once
+from orchestrator.settings import OrchestratorSettings
+
+pytestmark = pytest.mark.anyio
+
+SCENARIO = Path(__file__).parent / "scenarios" / "db-connection-refused-python"
+AUTH_POD = "auth-service-6bdc57bc68-bnkw9"
+# Names nothing the cluster knows: only a reader that understands "logins" finds auth-service.
+VAGUE = "logins are broken since the deploy"
+# Names the workload: the deterministic extractor resolves it on its own.
+PLAIN = "auth-service is crashlooping in shop, logins fail"
+AUTH_FIELDS = {
+    "component": "auth-service",
+    "symptoms": ["logins broken"],
+    "summary": "Logins fail since the last deploy.",
+}
+AUTH_ANSWER = answer(AUTH_FIELDS)
+
+
+def _settings(server: OpenAIServer, **overrides: Any) -> OrchestratorSettings:
+    values: dict[str, Any] = {
+        "snapshot": SCENARIO / "cluster",
+        "knowledge_graph": SCENARIO / "knowledge_graph.yaml",
+        "llm_model": "test-model",
+        "llm_base_url": server.base_url,
+        "llm_api_key": server.api_key,
+        "llm_ca_bundle": server.ca_file if server.tls else None,
+        "llm_timeout_seconds": 5,
+        "llm_max_retries": 1,
+    }
+    return OrchestratorSettings(**{**values, **overrides})
+
+
+def _assert_auth_service_found(incident: Incident, method: str) -> None:
+    assert incident.status == "completed", incident.error
+    assert incident.extraction_method == method
+    assert incident.extracted is not None
+    assert incident.extracted["pod"] == AUTH_POD
+    assert incident.extracted["component"] == "auth-service"
+    assert incident.report is not None
+    assert incident.report["category"] == "dependency_unreachable"
+
+
+async def test_the_llm_reads_what_the_text_scanner_cannot(openai_server: OpenAIServer) -> None:
+    without_llm = await investigate_once(_settings(openai_server, llm_model=None), VAGUE)
+    assert without_llm.extracted is not None and without_llm.extracted["pod"] is None
+    assert openai_server.requests == []  # no model configured, no call
+
+    openai_server.script(AUTH_ANSWER)
+    incident = await investigate_once(_settings(openai_server), VAGUE)
+
+    _assert_auth_service_found(incident, "llm")
+    assert incident.extracted is not None
+    assert incident.extracted["llm_error"] is None
+    assert incident.extracted["summary"] == "Logins fail since the last deploy."
+    (request,) = openai_server.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.bearer_token == openai_server.api_key
+    assert VAGUE in request.prompt
+    assert "auth-service: service, shop" in request.prompt  # the known components, to map "logins" to
+    assert "untrusted" in request.prompt
+    schema = request.body["response_format"]
+    assert schema["type"] == "json_schema" and schema["json_schema"]["name"] == "LLMExtraction"
+
+
+async def test_a_pod_the_llm_invents_is_not_the_target(openai_server: OpenAIServer) -> None:
+    invented = "auth-service-5d8f7c9b4-x2x2x"
+    openai_server.script(answer({"pod": invented, "namespace": "shop", "component": "auth-service"}))
+
+    incident = await investigate_once(_settings(openai_server), PLAIN)
+
+    _assert_auth_service_found(incident, "llm_fallback_deterministic")
+    assert incident.extracted is not None
+    assert (
+        incident.extracted["llm_error"] == f"no pod or workload in the cluster matches the LLM's reading ({invented})"
+    )
+    assert invented not in str(incident.evidence) and invented not in str(incident.report)
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (raw("Sure! The pod you want is auth-service."), "not valid JSON"),
+        (answer({"pod": ["auth-service"]}), "does not fit the schema (pod: Input should be a valid string)"),
+        (answer({"symptoms": ["logins"]}), "found no pod, workload or component"),
+    ],
+    ids=["not-json", "wrong-type", "names-nothing"],
+)
+async def test_an_unusable_answer_falls_back(openai_server: OpenAIServer, reply: Reply, reason: str) -> None:
+    openai_server.script(reply)
+
+    incident = await investigate_once(_settings(openai_server), PLAIN)
+
+    _assert_auth_service_found(incident, "llm_fallback_deterministic")
+    assert incident.extracted is not None
+    assert reason in incident.extracted["llm_error"]
+    assert len(openai_server.requests) == 1  # a bad answer is not retried: the fallback is right here
+
+
+async def test_a_429_is_retried_after_retry_after(openai_server: OpenAIServer) -> None:
+    openai_server.script(error(429, retry_after_seconds=0.3), answer({"pod": AUTH_POD, "namespace": "shop"}))
+
+    incident = await investigate_once(_settings(openai_server), f"{AUTH_POD} keeps restarting")
+
+    _assert_auth_service_found(incident, "llm")
+    first, second = openai_server.requests
+    assert second.received_at - first.received_at >= 0.3
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (error(500), "answered HTTP 500"),
+        (error(429, retry_after_seconds=0.05), "kept answering 429"),
+        (answer(AUTH_FIELDS, delay_seconds=3), "did not answer in time"),
+    ],
+    ids=["500", "429", "timeout"],
+)
+async def test_a_failing_llm_falls_back_and_the_incident_completes(
+    openai_server: OpenAIServer, failure: Reply, reason: str
+) -> None:
+    openai_server.script(failure, failure)  # the first try and its one retry
+
+    incident = await investigate_once(_settings(openai_server, llm_timeout_seconds=0.4), PLAIN)
+
+    _assert_auth_service_found(incident, "llm_fallback_deterministic")
+    assert incident.extracted is not None
+    assert reason in incident.extracted["llm_error"]
+    assert len(openai_server.requests) == 2
+
+
+async def test_an_untrusted_certificate_is_refused(openai_server: OpenAIServer) -> None:
+    openai_server.script(AUTH_ANSWER)
+
+    incident = await investigate_once(_settings(openai_server, llm_ca_bundle=None, llm_max_retries=0), PLAIN)
+
+    _assert_auth_service_found(incident, "llm_fallback_deterministic")
+    assert incident.extracted is not None
+    assert "not trusted" in incident.extracted["llm_error"]
+    assert openai_server.requests == []  # the description never left over the unverified connection
+
+
+async def test_plain_http_is_refused_unless_allowed() -> None:
+    with OpenAIServer(tls=False) as server:
+        refused = _settings(server)
+        with pytest.raises(ValueError, match="SRE_LLM_ALLOW_INSECURE_HTTP=true") as raised:
+            chat_model(refused)
+        assert server.base_url.removesuffix("/v1") not in str(raised.value)  # host only, no path or credentials
+        with pytest.raises(ValueError, match="SRE_LLM_ALLOW_INSECURE_HTTP"):
+            await investigate_once(refused, VAGUE)
+        assert server.requests == []
+
+        server.script(AUTH_ANSWER)
+        incident = await investigate_once(_settings(server, llm_allow_insecure_http=True), VAGUE)
+
+    _assert_auth_service_found(incident, "llm")
+    with pytest.raises(ValueError, match="https://"):
+        chat_model(_settings(server, llm_base_url="ftp://llm.example/v1"))
+
+
+async def test_the_api_key_stays_secret(
+    openai_server: OpenAIServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = openai_server.api_key
+    key_file = tmp_path / "llm-api-key"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    settings = _settings(openai_server, llm_api_key=None, llm_api_key_file=key_file)
+    caplog.set_level(logging.DEBUG)
+    # A server that echoes the request (key included) in its error must not leak it either.
+    echo = error(500, message=f"invalid request, Authorization: Bearer {key}")
+    openai_server.script(echo, echo)
+
+    failed_over = await investigate_once(settings, PLAIN)
+    openai_server.script(AUTH_ANSWER)
+    succeeded = await investigate_once(settings, VAGUE)
+
+    assert failed_over.extraction_method == "llm_fallback_deterministic"
+    assert succeeded.extraction_method == "llm"
+    assert [r.bearer_token for r in openai_server.requests] == [key, key, key]  # read from the file, sent as bearer
+    captured = capsys.readouterr()
+    for text in (failed_over.model_dump_json(), succeeded.model_dump_json(), caplog.text, captured.out, captured.err):
+        assert key not in text
+    assert "falling back to the deterministic extractor" in caplog.text
+    assert "Sending HTTP Request" in caplog.text  # the SDK's own debug log was captured too
+    llm = chat_model(settings)
+    assert llm is not None
+    assert key not in repr(llm) and key not in repr(settings)
+    await aclose_chat_model(llm)
+
+    with pytest.raises(ValueError, match="not both"):
+        chat_model(_settings(openai_server, llm_api_key_file=key_file))
