@@ -88,8 +88,10 @@ def _preference(match: PodMatch, namespaces: set[str], requested_namespace: str 
     rank = {"name": 0}.get(match.matched_on, 1 if match.matched_on.startswith(("label", "owner")) else 2)
     ready, total = (int(n) for n in match.ready.split("/"))
     finished = match.status in ("Completed", "Succeeded")  # a finished Job pod is never ready, and fine
-    unhealthy = match.status not in _HEALTHY_STATUSES or match.restarts > 0 or (
-        not finished and (ready < total or match.ready_condition == "False")
+    unhealthy = (
+        match.status not in _HEALTHY_STATUSES
+        or match.restarts > 0
+        or (not finished and (ready < total or match.ready_condition == "False"))
     )
     return (
         rank,

@@ -52,6 +52,9 @@ def test_sigkill_mid_investigation_then_restart_completes_the_incident(
             created = client.post("/api/v1/incidents", json={"description": description})
             location = created.headers["location"]
             _wait_for_step(client, location, "collect")
+        deadline = time.monotonic() + 30
+        while slow_logs.hits == 0 and time.monotonic() < deadline:  # kill inside the slowed log read
+            time.sleep(0.02)
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
     assert slow_logs.hits >= 1
