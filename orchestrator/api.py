@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -20,13 +20,13 @@ from mcp_servers.kubernetes.http import BearerTokenMiddleware
 from orchestrator.models import FieldError, IncidentRequest, ListQuery
 from orchestrator.openapi import INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
-from orchestrator.runner import InvestigationRunner, Investigator
+from orchestrator.runner import InvestigationRunner
+from orchestrator.service import IncidentService, InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import IncidentStore, InvalidCursor
+from orchestrator.workflow_mcp import WorkflowHttp
 
-InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
-"""Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
-
+# /mcp (the workflow MCP server) is not open: it takes the same tokens as the REST API.
 OPEN_PATHS = ("/health", "/ready", "/openapi.json")
 _READY_TIMEOUT_SECONDS = 2.0
 # Answered before the body was read to its end: the rest of it is still on the connection, which
@@ -80,8 +80,12 @@ async def read_json(request: Request, max_bytes: int) -> object:
 
 
 class IncidentApi:
-    """The endpoints, and the store and runner that the lifespan opens for them."""
+    """The endpoints, and the incident service (store and runner) that the lifespan opens for them.
 
+    The workflow MCP server at /mcp works through the same service.
+    """
+
+    service: IncidentService
     store: IncidentStore
     runner: InvestigationRunner
 
@@ -89,25 +93,13 @@ class IncidentApi:
         self.settings = settings
         self.investigator_factory = investigator_factory
         self.openapi = openapi_document()
+        self.workflow = WorkflowHttp(lambda: self.service, settings.mcp_allowed_hosts)
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        settings = self.settings
-        async with IncidentStore(settings.database_path) as store:
-            # After the store: it creates the file in WAL mode that the investigator's checkpointer shares.
-            investigator = await self.investigator_factory(settings)
-            try:
-                runner = InvestigationRunner(
-                    store,
-                    investigator,
-                    max_concurrent=settings.max_concurrent_investigations,
-                    timeout_seconds=settings.investigation_timeout_seconds,
-                )
-                async with runner:
-                    self.store, self.runner = store, runner
-                    yield
-            finally:
-                await investigator.aclose()
+        async with IncidentService.open(self.settings, self.investigator_factory) as service, self.workflow.run():
+            self.service, self.store, self.runner = service, service.store, service.runner
+            yield
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -129,8 +121,7 @@ class IncidentApi:
 
     async def create_incident(self, request: Request) -> Response:
         incident_request = _validate(IncidentRequest, await read_json(request, self.settings.max_body_bytes))
-        incident = await self.store.create(incident_request)  # committed before we answer
-        self.runner.submit(incident.incident_id, incident_request)
+        incident = await self.service.report(incident_request)  # committed before we answer
         return _json(incident, 202, {"Location": f"{INCIDENTS}/{incident.incident_id}"})
 
     async def get_incident(self, request: Request) -> Response:
@@ -154,7 +145,8 @@ class IncidentApi:
 
 
 def create_app(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> Starlette:
-    """The REST API; its lifespan opens the store and the investigator and takes up unfinished investigations."""
+    """The REST API and the workflow MCP server at /mcp; the lifespan opens the store and the investigator
+    and takes up unfinished investigations."""
     api = IncidentApi(settings, investigator_factory)
     routes = [
         Route("/health", api.health, methods=["GET"]),
@@ -162,6 +154,7 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
         Route(INCIDENTS, api.incidents, methods=["GET", "POST"]),
         Route(f"{INCIDENTS}/{{incident_id}}", api.get_incident, methods=["GET"]),
         Route("/openapi.json", api.openapi_json, methods=["GET"]),
+        *api.workflow.routes,  # /mcp
     ]
     middleware = [Middleware(BearerTokenMiddleware, tokens=settings.tokens(), open_paths=OPEN_PATHS)]
     return Starlette(

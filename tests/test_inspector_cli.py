@@ -18,12 +18,7 @@ auth it does not have, and 5 when a tool answers `isError: true` (the result is 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -33,11 +28,18 @@ from typing import Any
 
 import pytest
 import yaml
+from inspector_cli import (
+    EXIT_AUTH_REQUIRED,
+    EXIT_OK,
+    EXIT_TOOL_ERROR,
+    ROOT,
+    InspectorRun,
+    inspector_runner,
+    server_command,
+    text_of,
+)
 from processes import mcp_http_server
 
-ROOT = Path(__file__).resolve().parents[1]
-INSPECTOR_DIR = ROOT / "tests" / "inspector"
-INSPECTOR_BIN = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
 SCENARIO = ROOT / "tests" / "scenarios" / "oom-killed-java"
 
 TOOLS = {
@@ -52,9 +54,6 @@ TOOLS = {
     "diagnose_pod",
 }
 TOKEN = "inspector-test-token-3f9a1c"
-INSPECTOR_TIMEOUT = 60  # seconds; a call takes ~2 s over stdio (server start-up) and ~0.5 s over HTTP
-
-EXIT_OK, EXIT_AUTH_REQUIRED, EXIT_TOOL_ERROR = 0, 3, 5
 
 
 # --- the scenario -----------------------------------------------------------------------
@@ -97,64 +96,13 @@ def target() -> TargetPod:
 # --- running the Inspector --------------------------------------------------------------
 
 
-@dataclass
-class InspectorRun:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def result(self) -> dict[str, Any]:
-        return json.loads(self.stdout)["result"]
-
-    @property
-    def error(self) -> dict[str, Any]:
-        """The error envelope the Inspector writes on stderr when it exits non-zero."""
-        for line in reversed(self.stderr.splitlines()):
-            if line.startswith('{"error"'):
-                return json.loads(line)["error"]
-        raise AssertionError(f"no error envelope on stderr:\n{self.stderr}")
-
-    def __str__(self) -> str:
-        return (
-            f"mcp-inspector {' '.join(self.args)}\nexit {self.returncode} after {self.seconds:.1f}s\n"
-            f"--- stdout ---\n{self.stdout[:4000]}\n--- stderr ---\n{self.stderr[:4000]}"
-        )
-
-
 @pytest.fixture(scope="session")
 def inspector(tmp_path_factory: pytest.TempPathFactory):
     """A function running `mcp-inspector --cli --format json ARGS`, with a private HOME."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not on PATH: the Inspector CLI needs Node.js (20 or newer)")
-    if not INSPECTOR_BIN.exists():
-        pytest.fail(
-            f"the MCP Inspector is not installed ({INSPECTOR_BIN} is missing): run"
-            f" npm ci --prefix {INSPECTOR_DIR.relative_to(ROOT)} --omit=optional"
-        )
-    # The Inspector keeps a catalog, client config and OAuth state under ~/.mcp-inspector.
-    env = {**os.environ, "HOME": str(tmp_path_factory.mktemp("inspector-home")), "NO_COLOR": "1"}
-
-    def run(*args: str) -> InspectorRun:
-        command = [node, str(INSPECTOR_BIN), "--cli", "--format", "json", *args]
-        started = time.monotonic()
-        done = subprocess.run(
-            command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=INSPECTOR_TIMEOUT, check=False
-        )
-        return InspectorRun(list(args), done.returncode, done.stdout, done.stderr, time.monotonic() - started)
-
-    return run
+    return inspector_runner(tmp_path_factory.mktemp("inspector-home"))
 
 
 # --- the servers ------------------------------------------------------------------------
-
-
-def _server_command() -> list[str]:
-    script = Path(sys.executable).parent / ("sre-orchestrator.exe" if os.name == "nt" else "sre-orchestrator")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "orchestrator.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +127,7 @@ def server(request: pytest.FixtureRequest, target: TargetPod) -> list[str]:
     era_args = ["--protocol-era", era]
     if transport == "stdio":
         # The target command goes last, after `--`, so that its own flags are not the Inspector's.
-        return [*era_args, "--", *_server_command(), "mcp", "--snapshot", str(target.cluster)]
+        return [*era_args, "--", *server_command(), "mcp", "--snapshot", str(target.cluster)]
     url = request.getfixturevalue("http_server")
     return [
         *era_args,
@@ -191,10 +139,6 @@ def server(request: pytest.FixtureRequest, target: TargetPod) -> list[str]:
 
 def call(inspector, server: list[str], tool: str, *args: str) -> InspectorRun:
     return inspector("--method", "tools/call", "--tool-name", tool, *args, *server)
-
-
-def text_of(result: dict[str, Any]) -> str:
-    return "\n".join(block["text"] for block in result["content"] if block["type"] == "text")
 
 
 # --- tools/list ------------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""The incident service: the one way to start, follow and read investigations.
+
+The REST API and the workflow MCP server (over HTTP inside `serve`, or on its own over stdio
+with `mcp-workflow`) both go through it, so there is a single investigation path: an incident
+is created in the store, handed to the runner, and read back from the store.
+
+The store it opens also tells waiters in this process about each step as the runner records
+it, so a caller waiting on an investigation sees every step, not only the ones a poll catches.
+Incidents run by another process (a second replica) are still followed, by polling the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge import DEFAULT_KNOWLEDGE_GRAPH
+from knowledge.rules import DEFAULT_RULES_DIR
+from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentStatus
+from orchestrator.runner import InvestigationRunner, Investigator
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.store import IncidentStore
+
+InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
+"""Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
+
+OnStep = Callable[[str], Awaitable[None]]
+
+FINISHED: frozenset[IncidentStatus] = frozenset({"completed", "failed"})
+# How often a waiter re-reads the store when nothing in this process says the incident moved.
+POLL_SECONDS = 0.5
+log = logging.getLogger("sre.orchestrator.service")
+
+
+class UnknownIncident(LookupError):
+    def __init__(self, incident_id: str) -> None:
+        shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
+        super().__init__(f"there is no incident {shown!r}")
+        self.incident_id = incident_id
+
+
+class _ObservedStore(IncidentStore):
+    """The incident store, telling this process's waiters about each step and outcome it records."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._watchers: dict[str, list[asyncio.Queue[str]]] = {}
+
+    @contextlib.contextmanager
+    def watch(self, incident_id: str) -> Iterator[asyncio.Queue[str]]:
+        """A queue of the step names (then 'completed' or 'failed') recorded for the incident."""
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        self._watchers.setdefault(incident_id, []).append(queue)
+        try:
+            yield queue
+        finally:
+            queues = self._watchers.get(incident_id, [])
+            queues.remove(queue)
+            if not queues:
+                self._watchers.pop(incident_id, None)
+
+    def _tell(self, incident_id: str, change: str) -> None:
+        for queue in self._watchers.get(incident_id, ()):
+            queue.put_nowait(change)
+
+    async def set_step(self, incident_id: str, step: str) -> None:
+        await super().set_step(incident_id, step)
+        self._tell(incident_id, step)
+
+    async def complete(self, incident_id: str, result: IncidentResult) -> None:
+        await super().complete(incident_id, result)
+        self._tell(incident_id, "completed")
+
+    async def fail(self, incident_id: str, error: str) -> None:
+        await super().fail(incident_id, error)
+        self._tell(incident_id, "failed")
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    id: str
+    category: str
+    title: str
+    for_each: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the investigations correlate with: the knowledge graph file and the rules, as loaded."""
+
+    graph_file: Path
+    graph_yaml: str
+    rules: list[RuleSource]
+
+
+def _rule_files(directories: list[Path]) -> dict[str, str]:
+    """Rule id -> the file defining it, in the order load_rules reads them (the files are valid by now)."""
+    files: dict[str, str] = {}
+    for directory in directories:
+        for path in sorted(directory.glob("*.yaml")):
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for rule in document.get("rules") or []:
+                if isinstance(rule, dict) and "id" in rule:
+                    files.setdefault(str(rule["id"]), str(path))
+    return files
+
+
+def load_service_knowledge(settings: OrchestratorSettings) -> Knowledge:
+    """The knowledge graph and rules the investigations use; a broken file raises, named."""
+    from orchestrator.investigation import load_knowledge  # the investigation stack, imported when needed
+
+    _, rules = load_knowledge(settings)  # validates the graph file too
+    graph_file = Path(settings.knowledge_graph or DEFAULT_KNOWLEDGE_GRAPH)
+    files = _rule_files([DEFAULT_RULES_DIR, *(Path(d) for d in settings.rules_dirs)])
+    return Knowledge(
+        graph_file=graph_file,
+        graph_yaml=graph_file.read_text(encoding="utf-8"),
+        rules=[RuleSource(r.id, r.category, r.title, r.for_each, files.get(r.id, "")) for r in rules.rules],
+    )
+
+
+class IncidentService:
+    """The store and the runner (opened together by `open`), and the knowledge they work with."""
+
+    def __init__(
+        self,
+        settings: OrchestratorSettings,
+        store: IncidentStore,
+        runner: InvestigationRunner,
+        knowledge: Knowledge | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.runner = runner
+        self._knowledge = knowledge
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        settings: OrchestratorSettings,
+        investigator_factory: InvestigatorFactory,
+        knowledge: Knowledge | None = None,
+    ) -> AsyncIterator[IncidentService]:
+        """Open the store, then the investigator, and take up unfinished investigations; close all on exit."""
+        async with _ObservedStore(settings.database_path) as store:
+            # After the store: it creates the file in WAL mode that the investigator's checkpointer shares.
+            investigator = await investigator_factory(settings)
+            try:
+                runner = InvestigationRunner(
+                    store,
+                    investigator,
+                    max_concurrent=settings.max_concurrent_investigations,
+                    timeout_seconds=settings.investigation_timeout_seconds,
+                )
+                async with runner:
+                    yield cls(settings, store, runner, knowledge)
+            finally:
+                await investigator.aclose()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """Loaded on first use (only the MCP resources need it): the REST API starts without it."""
+        if self._knowledge is None:
+            self._knowledge = load_service_knowledge(self.settings)
+        return self._knowledge
+
+    async def report(self, request: IncidentRequest) -> Incident:
+        """Record the incident (on disk before this returns) and queue its investigation."""
+        incident = await self.store.create(request)
+        self.runner.submit(incident.incident_id, request)
+        return incident
+
+    async def get(self, incident_id: str) -> Incident:
+        incident = await self.store.get(incident_id)
+        if incident is None:
+            raise UnknownIncident(incident_id)
+        return incident
+
+    async def list_incidents(
+        self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None
+    ) -> IncidentList:
+        """Newest first; raises InvalidCursor for a cursor the store did not hand out."""
+        return await self.store.list_incidents(limit=limit, cursor=cursor, status=status)
+
+    async def wait(self, incident_id: str, timeout: float, on_step: OnStep | None = None) -> Incident:
+        """The incident once it is completed or failed, or as it is after `timeout` seconds.
+
+        `on_step(step)` is called with the step running when the wait starts and with each step
+        after it, then with 'completed' or 'failed'.
+        """
+        watch = self.store.watch(incident_id) if isinstance(self.store, _ObservedStore) else _no_watch()
+        with watch as changes:  # before reading, so that no change falls between the read and the watch
+            incident = await self.get(incident_id)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            told = incident.step if incident.status == "investigating" else None
+            if told and on_step:
+                await on_step(told)
+            while incident.status not in FINISHED:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                change = await _next_change(changes, min(remaining, POLL_SECONDS))
+                if change is not None and change not in FINISHED:
+                    if change != told and on_step:
+                        await on_step(change)
+                    told = change
+                    continue
+                incident = await self.get(incident_id)
+                if incident.status == "investigating" and incident.step and incident.step != told:
+                    told = incident.step  # moved on in another process (or between two of our reads)
+                    if on_step:
+                        await on_step(told)
+        if incident.status in FINISHED and on_step:
+            await on_step(incident.status)
+        return incident
+
+
+async def _next_change(changes: asyncio.Queue[str] | None, timeout: float) -> str | None:
+    if changes is None:
+        await asyncio.sleep(timeout)
+        return None
+    try:
+        async with asyncio.timeout(timeout):
+            return await changes.get()
+    except TimeoutError:
+        return None
+
+
+@contextlib.contextmanager
+def _no_watch() -> Iterator[Any]:
+    yield None

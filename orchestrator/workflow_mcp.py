@@ -1,0 +1,410 @@
+"""The investigation workflow as an MCP server: start, follow and read investigations.
+
+Tools: `investigate` (start one; optionally wait for its report, with progress notifications
+per step), `get_incident` (optionally waiting too), `list_incidents`. Resources: each
+incident's report `incident://{incident_id}` (JSON, the REST API's incident document), the
+knowledge graph `knowledge://graph` (YAML) and the loaded rules `knowledge://rules` (JSON).
+Prompt: `triage`, which walks an assistant through an incident with these tools and those of
+the Kubernetes tool server.
+
+Every call goes through the IncidentService, the same store and runner the REST API uses:
+over streamable HTTP the server is mounted at `/mcp` in `serve` (sharing its service), and
+`sre-orchestrator mcp-workflow` serves it on stdio with a service of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import logging
+import re
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context, UserMessage
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import AfterValidator, Field, StringConstraints, ValidationError, WithJsonSchema
+from starlette.routing import BaseRoute
+
+from mcp_servers.kubernetes.http import transport_security
+from orchestrator.models import DNS_LABEL, DNS_SUBDOMAIN, PATTERN_MESSAGES, Incident, IncidentRequest, IncidentStatus
+from orchestrator.runner import describe_failure
+from orchestrator.service import (
+    FINISHED,
+    IncidentService,
+    InvestigatorFactory,
+    Knowledge,
+    OnStep,
+    UnknownIncident,
+    load_service_knowledge,
+)
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.store import InvalidCursor, StoreError, prepare_database
+from orchestrator.workflow_models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
+
+SERVER_NAME = "sre-orchestrator"
+MCP_PATH = "/mcp"
+STEPS = ("extract", "collect", "correlate", "report")
+MAX_WAIT_SECONDS = 120.0
+DEFAULT_CLUSTER = "default"
+log = logging.getLogger("sre.orchestrator.workflow_mcp")
+
+INSTRUCTIONS = f"""The virtual SRE's investigation workflow. `investigate` takes an incident as a person would
+write it ("checkout is in CrashLoopBackOff in shop"), finds the workload, collects read-only evidence,
+correlates it with the knowledge graph and the rules, and answers with a root-cause category, a
+confidence and next steps. Pass wait_seconds (up to {MAX_WAIT_SECONDS:g}) to get the report in the same
+call; progress notifications name each step ({", ".join(STEPS)}). Otherwise follow the incident with
+get_incident. The full report with all evidence is the resource incident://{{incident_id}};
+knowledge://graph and knowledge://rules show what the investigation correlates with. The raw,
+read-only Kubernetes tools (find_pods, diagnose_pod, get_events, ...) are on the separate
+Kubernetes MCP server (`sre-orchestrator mcp`). The `triage` prompt combines both."""
+
+# Creates an incident record, so not read-only; it never changes the cluster.
+INVESTIGATE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+
+def _kubernetes_name(field: str, pattern: str, max_length: int, description: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if len(value) > max_length or not compiled.match(value):
+            raise ValueError(f"{field} {value!r} {PATTERN_MESSAGES[pattern]}, at most {max_length} characters")
+        return value
+
+    schema = {"type": "string", "pattern": pattern, "maxLength": max_length, "description": description}
+    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
+
+
+Namespace = _kubernetes_name("namespace", DNS_LABEL, 63, "Kubernetes namespace of the incident, e.g. 'shop'.")
+Pod = _kubernetes_name("pod", DNS_SUBDOMAIN, 253, "Name (or name prefix) of the pod concerned.")
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    Field(description="The incident as a person would write it, e.g. 'auth-service is in CrashLoopBackOff'."),
+]
+OptionalNamespace = Annotated[Namespace | None, Field(description="Namespace to look in, when known.")]  # type: ignore[valid-type]
+OptionalPod = Annotated[Pod | None, Field(description="Name (or prefix) of the pod concerned, when known.")]  # type: ignore[valid-type]
+Cluster = Annotated[
+    str | None,
+    Field(
+        max_length=253,
+        description="Which cluster. Only the one this server is configured for is supported for now: "
+        f"omit it or pass '{DEFAULT_CLUSTER}'.",
+    ),
+]
+WaitSeconds = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description=f"Wait up to this many seconds (0..{MAX_WAIT_SECONDS:g}) for the investigation to finish; "
+        "0 returns at once.",
+    ),
+]
+IncidentId = Annotated[
+    str, Field(min_length=1, max_length=128, description="The incident_id that investigate returned.")
+]
+
+ServiceSource = Callable[[], IncidentService]
+
+
+def _result(summary: IncidentSummary | IncidentPage, text: str) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=summary.model_dump(mode="json")
+    )
+
+
+def incident_text(incident: Incident) -> str:
+    """The report as `sre-orchestrator investigate` prints it once finished; the state before."""
+    uri = incident_uri(incident.incident_id)
+    if incident.status in FINISHED:
+        from orchestrator.reports import render_incident  # the investigation stack, imported when needed
+
+        try:
+            return f"{render_incident(incident)}\n\nFull report and evidence: {uri}"
+        except (KeyError, TypeError, ValueError):  # an incomplete report: fall back to the bare state
+            pass
+    where = f" (step {incident.step})" if incident.step else ""
+    lines = [f"Incident {incident.incident_id} is {incident.status}{where}.", f"  {incident.description}"]
+    if incident.status not in FINISHED:
+        lines.append(
+            f"Call get_incident with incident_id={incident.incident_id} and wait_seconds (up to "
+            f"{MAX_WAIT_SECONDS:g}) for the report; the full document will be {uri}."
+        )
+    elif incident.error:
+        lines.append(f"Error: {incident.error}")
+    return "\n".join(lines)
+
+
+def _page_text(page: IncidentPage) -> str:
+    if not page.incidents:
+        return "No incidents."
+    lines = [
+        f"{i.created_at:%Y-%m-%d %H:%M:%S}  {i.status:<13} {i.category or i.step or '-':<24} {i.incident_id}  "
+        f"{i.description[:80]}"
+        for i in page.incidents
+    ]
+    if page.next_cursor:
+        lines.append(f"More: pass cursor={page.next_cursor}")
+    return "\n".join(lines)
+
+
+def _progress(ctx: Context) -> OnStep:
+    """Progress notifications: step i of 4 as it starts, then 4 of 4 when the incident is finished."""
+    total = float(len(STEPS))
+    last = -1.0
+
+    async def on_step(step: str) -> None:
+        nonlocal last
+        if step in FINISHED:
+            value = total
+        elif step in STEPS:
+            value = float(STEPS.index(step))
+        else:  # a step this table does not know (another graph): count it, short of done
+            value = min(last + 1, total - 1)
+        if value > last:  # progress only goes forward, also when a resumed run repeats a step
+            last = value
+            await ctx.report_progress(value, total=total, message=step)
+
+    return on_step
+
+
+def _bad_arguments(exc: ValidationError) -> ToolError:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+    return ToolError(f"invalid arguments: {problems}")
+
+
+def build_workflow_server(
+    service: ServiceSource,
+    *,
+    lifespan: Callable[[MCPServer[Any]], AbstractAsyncContextManager[Any]] | None = None,
+) -> MCPServer[Any]:
+    """The workflow server over whatever IncidentService `service()` returns when a request comes."""
+    # The SDK logs every call at INFO; on stdio that would drown the user's terminal.
+    server: MCPServer[Any] = MCPServer(
+        SERVER_NAME, instructions=INSTRUCTIONS, version=_version(), log_level="WARNING", lifespan=lifespan
+    )
+
+    def tool(title: str, annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Any]:
+        # The docstring, dedented, is the description the model reads.
+        return lambda fn: server.tool(title=title, annotations=annotations, description=inspect.getdoc(fn))(fn)
+
+    async def follow(incident_id: str, wait_seconds: float, ctx: Context) -> Incident:
+        try:
+            return await service().wait(incident_id, wait_seconds, _progress(ctx) if wait_seconds > 0 else None)
+        except UnknownIncident as exc:
+            raise ToolError(f"{exc}; list incidents with list_incidents") from exc
+
+    @tool("Investigate an incident", INVESTIGATE)
+    async def investigate(
+        description: Description,
+        ctx: Context,
+        namespace: OptionalNamespace = None,
+        pod: OptionalPod = None,
+        cluster: Cluster = None,
+        wait_seconds: WaitSeconds = 0,
+    ) -> Annotated[CallToolResult, IncidentSummary]:
+        """Start an investigation of an incident described in words; return its incident_id at once, or
+        with wait_seconds wait up to that long and return the report: suggested root cause, category,
+        confidence, summary, next steps and top findings. Progress notifications name each step
+        (extract, collect, correlate, report). Read-only towards the cluster; it records the incident."""
+        if cluster is not None and cluster != DEFAULT_CLUSTER:
+            raise ToolError(
+                f"cluster {cluster!r} is not available: this server investigates only the cluster it is "
+                f"configured for; omit cluster or pass '{DEFAULT_CLUSTER}' (multi-cluster is not supported yet)"
+            )
+        try:
+            request = IncidentRequest(description=description, namespace=namespace, pod=pod)
+        except ValidationError as exc:
+            raise _bad_arguments(exc) from None
+        incident = await service().report(request)
+        if wait_seconds > 0:
+            incident = await follow(incident.incident_id, wait_seconds, ctx)
+        return _result(IncidentSummary.of(incident), incident_text(incident))
+
+    @tool("Get an incident", READ_ONLY)
+    async def get_incident(
+        incident_id: IncidentId, ctx: Context, wait_seconds: WaitSeconds = 0
+    ) -> Annotated[CallToolResult, IncidentSummary]:
+        """An incident's status and, once completed, its report: suggested root cause, category,
+        confidence, summary, next steps and top findings. With wait_seconds, wait up to that long for
+        a running investigation to finish (with progress notifications). The whole document with all
+        the evidence is the resource incident://{incident_id}."""
+        incident = await follow(incident_id, wait_seconds, ctx)
+        return _result(IncidentSummary.of(incident), incident_text(incident))
+
+    @tool("List incidents", READ_ONLY)
+    async def list_incidents(
+        limit: Annotated[int, Field(ge=1, le=100, description="How many incidents to return.")] = 20,
+        status: Annotated[IncidentStatus | None, Field(description="Only incidents with this status.")] = None,
+        cursor: Annotated[str | None, Field(max_length=512, description="next_cursor of the previous page.")] = None,
+    ) -> Annotated[CallToolResult, IncidentPage]:
+        """Incidents, newest first, with their status and (once completed) root-cause category."""
+        try:
+            page = await service().list_incidents(limit=limit, cursor=cursor, status=status)
+        except InvalidCursor as exc:
+            raise ToolError(f"invalid cursor: {exc}") from exc
+        summary = IncidentPage.of(page)
+        return _result(summary, _page_text(summary))
+
+    @server.resource(
+        INCIDENT_URI,
+        name="incident",
+        title="Incident report",
+        description="An incident and its whole investigation report (findings, evidence, next steps) as JSON: "
+        "the document GET /api/v1/incidents/{incident_id} returns.",
+        mime_type="application/json",
+    )
+    async def incident_report(incident_id: str) -> str:
+        try:
+            incident = await service().get(incident_id)
+        except UnknownIncident as exc:
+            raise ResourceNotFoundError(f"{exc}; list incidents with the list_incidents tool") from exc
+        return incident.model_dump_json(indent=2)
+
+    @server.resource(
+        "knowledge://graph",
+        name="knowledge-graph",
+        title="Knowledge graph",
+        description="The application's components (namespace, pod selector, Service) and what depends on what, "
+        "as the YAML file the investigations load.",
+        mime_type="application/yaml",
+    )
+    def knowledge_graph() -> str:
+        return service().knowledge.graph_yaml
+
+    @server.resource(
+        "knowledge://rules",
+        name="rules",
+        title="Rules",
+        description="The loaded rules, in evaluation order: id, root-cause category, title, the kind of fact "
+        "each looks at (for_each) and the file defining it, as a JSON list.",
+        mime_type="application/json",
+    )
+    def rules() -> str:
+        return json.dumps([dataclasses.asdict(rule) for rule in service().knowledge.rules], indent=2)
+
+    def triage(
+        description: Annotated[str, Field(description="The incident, as a person would write it.")],
+        namespace: Annotated[str | None, Field(description="The namespace, when known.")] = None,
+    ) -> list[UserMessage]:
+        """Walk through an incident: investigate it with this server, then dig deeper with the Kubernetes
+        tools when the answer is unknown or not confident."""
+        return [UserMessage(triage_text(description, namespace))]
+
+    server.prompt(title="Triage an incident", description=inspect.getdoc(triage))(triage)
+
+    return server
+
+
+def triage_text(description: str, namespace: str | None) -> str:
+    arguments = {"description": description, **({"namespace": namespace} if namespace else {}), "wait_seconds": 60}
+    ns = namespace or "<namespace>"
+    return f"""Triage this Kubernetes incident as an SRE would, using only read-only tools.
+
+Incident: {description}
+{f"Namespace: {namespace}" if namespace else "Namespace: not given (the investigation works it out)"}
+
+1. Call the `investigate` tool with {json.dumps(arguments)}. It returns the incident_id, the status
+   and, when completed, the category, suggested_root_cause, confidence_score, summary, next_steps
+   and the top findings with their evidence ids.
+2. If the status is still `pending` or `investigating`, call `get_incident` with that incident_id
+   and wait_seconds=60 until it is `completed` or `failed`. If it failed, say why (its `error`).
+3. When the category is not `unknown` and confidence_score is `high`, read the resource
+   incident://<incident_id> for the evidence behind the top finding and quote it.
+4. When the category is `unknown`, the confidence_score is `medium` or `low`, or the investigation
+   failed, dig in with the Kubernetes tools. They are on the separate Kubernetes MCP server
+   (`sre-orchestrator mcp`); if it is not connected, say so and list the kubectl commands from
+   next_steps instead:
+   - find_pods(query=<app or workload name>, namespace={ns}) to find the pods concerned;
+   - diagnose_pod(namespace, name) for status, restarts, events, current and previous logs;
+   - get_events(namespace={ns}) for the namespace's warnings;
+   - get_service / get_workload / get_node for dependencies, rollouts and nodes.
+   The resource knowledge://graph says which components the workload depends on: check those
+   too. knowledge://rules lists what the investigation already knows how to recognise.
+5. Answer with: the root cause (category and one sentence), how confident you are and why, the
+   evidence (quote the status, events or log lines), and the next steps. Nothing here changes the
+   cluster: present remediations as recommendations for a person to apply."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sre-orchestrator")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+# --- over streamable HTTP, inside the REST server -------------------------------------------
+
+
+class WorkflowHttp:
+    """The workflow server for `serve`: its `/mcp` route, and its session manager for the app's lifespan.
+
+    Stateless (each request stands alone, so replicas and restarts never strand a client), with
+    answers streamed as server-sent events so that progress notifications reach the caller.
+    """
+
+    def __init__(self, service: ServiceSource, allowed_hosts: Iterable[str] = ()) -> None:
+        self.server = build_workflow_server(service)
+        app = self.server.streamable_http_app(
+            streamable_http_path=MCP_PATH, transport_security=transport_security(allowed_hosts), stateless_http=True
+        )
+        self.routes: list[BaseRoute] = list(app.routes)
+
+    def run(self) -> AbstractAsyncContextManager[None]:
+        return self.server.session_manager.run()
+
+
+# --- on stdio: `sre-orchestrator mcp-workflow` ----------------------------------------------
+
+
+def create_stdio_server(
+    settings: OrchestratorSettings, investigator_factory: InvestigatorFactory, knowledge: Knowledge | None = None
+) -> MCPServer[Any]:
+    """A workflow server whose lifespan opens its own IncidentService (store, runner, investigator)."""
+    opened: list[IncidentService] = []
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
+        async with IncidentService.open(settings, investigator_factory, knowledge) as service:
+            opened.append(service)
+            try:
+                yield
+            finally:
+                opened.remove(service)
+
+    def service() -> IncidentService:
+        if not opened:
+            raise ToolError("the incident service is not running")
+        return opened[-1]
+
+    return build_workflow_server(service, lifespan=lifespan)
+
+
+def run_stdio(settings: OrchestratorSettings) -> int:
+    """Serve on stdio until the client goes; 2 with a message when the settings cannot work."""
+    from orchestrator.investigation import open_server_investigator
+
+    try:
+        knowledge = load_service_knowledge(settings)  # a broken rule or graph file stops here, named
+        prepare_database(settings.database_path)
+    except (StoreError, ValueError) as exc:
+        print(f"sre-orchestrator mcp-workflow: cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        create_stdio_server(settings, open_server_investigator, knowledge).run()
+    except Exception as exc:  # the investigator could not open (no cluster credentials, say), or the store broke
+        log.debug("mcp-workflow stopped", exc_info=exc)
+        print(f"sre-orchestrator mcp-workflow: stopped: {describe_failure(exc)}", file=sys.stderr)
+        return 2
+    return 0
