@@ -1,0 +1,195 @@
+{{/* Names ------------------------------------------------------------------------------- */}}
+
+{{- define "sre.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release's base name; the orchestrator (REST API) objects carry it as is. */}}
+{{- define "sre.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 59 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 59 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 59 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "sre.mcpName" -}}
+{{- printf "%s-mcp" (include "sre.fullname" .) }}
+{{- end }}
+
+{{- define "sre.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels -------------------------------------------------------------------------------- */}}
+
+{{- define "sre.labels" -}}
+helm.sh/chart: {{ include "sre.chart" . }}
+app.kubernetes.io/name: {{ include "sre.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: sre-orchestrator
+{{- end }}
+
+{{- define "sre.orchestratorSelector" -}}
+app.kubernetes.io/name: {{ include "sre.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: orchestrator
+{{- end }}
+
+{{- define "sre.mcpSelector" -}}
+app.kubernetes.io/name: {{ include "sre.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: mcp-server
+{{- end }}
+
+{{- define "sre.orchestratorLabels" -}}
+{{ include "sre.labels" . }}
+app.kubernetes.io/component: orchestrator
+{{- end }}
+
+{{- define "sre.mcpLabels" -}}
+{{ include "sre.labels" . }}
+app.kubernetes.io/component: mcp-server
+{{- end }}
+
+{{/* The image ---------------------------------------------------------------------------- */}}
+
+{{- define "sre.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{- define "sre.pullPolicy" -}}
+{{- if .Values.image.pullPolicy }}
+{{- .Values.image.pullPolicy }}
+{{- else if .Values.image.digest }}
+{{- "IfNotPresent" }}
+{{- else }}
+{{- "Always" }}
+{{- end }}
+{{- end }}
+
+{{/* Security contexts: non-root, read-only root, no capabilities, no escalation, RuntimeDefault. */}}
+
+{{- define "sre.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.runAsUser }}
+runAsGroup: {{ .Values.runAsGroup }}
+fsGroup: {{ .Values.runAsGroup }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "sre.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.runAsUser }}
+runAsGroup: {{ .Values.runAsGroup }}
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+The Host headers a Service's clients send: its short, namespaced and fully qualified names, with
+and without the port (a client leaves out port 80). For the DNS-rebinding guard of `/mcp`.
+Call with (dict "name" N "port" P "root" $).
+*/}}
+{{- define "sre.serviceHosts" -}}
+{{- $ns := .root.Release.Namespace }}
+{{- $hosts := list }}
+{{- range $host := list .name (printf "%s.%s" .name $ns) (printf "%s.%s.svc" .name $ns) (printf "%s.%s.svc.%s" .name $ns .root.Values.clusterDomain) }}
+{{- $hosts = append $hosts (printf "%s:%d" $host (int $.port)) }}
+{{- $hosts = append $hosts $host }}
+{{- end }}
+{{- join "," $hosts }}
+{{- end }}
+
+{{/* Secrets and ConfigMaps ----------------------------------------------------------------- */}}
+
+{{- define "sre.apiTokensSecret" -}}
+{{- default (printf "%s-api-tokens" (include "sre.fullname" .)) .Values.auth.existingSecret }}
+{{- end }}
+
+{{- define "sre.apiTokensKey" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecretKey }}{{ else }}tokens{{ end }}
+{{- end }}
+
+{{- define "sre.mcpTokenSecret" -}}
+{{- default (printf "%s-mcp-token" (include "sre.fullname" .)) .Values.mcp.auth.existingSecret }}
+{{- end }}
+
+{{- define "sre.mcpTokenKey" -}}
+{{- if .Values.mcp.auth.existingSecret }}{{ .Values.mcp.auth.existingSecretKey }}{{ else }}token{{ end }}
+{{- end }}
+
+{{- define "sre.knowledgeGraphConfigMap" -}}
+{{- if .Values.knowledgeGraph.existingConfigMap }}{{ .Values.knowledgeGraph.existingConfigMap }}
+{{- else if .Values.knowledgeGraph.content }}{{ printf "%s-knowledge-graph" (include "sre.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "sre.knowledgeGraphKey" -}}
+{{- if .Values.knowledgeGraph.existingConfigMap }}{{ .Values.knowledgeGraph.existingConfigMapKey }}{{ else }}knowledge_graph.yaml{{ end }}
+{{- end }}
+
+{{- define "sre.rulesConfigMap" -}}
+{{- if .Values.rules.existingConfigMap }}{{ .Values.rules.existingConfigMap }}
+{{- else if .Values.rules.files }}{{ printf "%s-rules" (include "sre.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "sre.dataClaim" -}}
+{{- default (printf "%s-data" (include "sre.fullname" .)) .Values.persistence.existingClaim }}
+{{- end }}
+
+{{/* RBAC ----------------------------------------------------------------------------------- */}}
+
+{{/* With scope=namespace, the namespaces that get a Role: mcp.rbac.namespaces, else
+mcp.allowedNamespaces, else the release's own. Comma-separated. */}}
+{{- define "sre.rbacNamespaces" -}}
+{{- $namespaces := .Values.mcp.rbac.namespaces | default .Values.mcp.allowedNamespaces | default (list .Release.Namespace) }}
+{{- join "," $namespaces }}
+{{- end }}
+
+{{/*
+The rules of the MCP server: get and list on exactly the resources its tools read, get on
+pods/log (mcp_servers/kubernetes/resources.py; tests/test_chart.py keeps the two equal).
+"namespaced" renders the namespaced resources, "cluster" the cluster-scoped ones (nodes).
+*/}}
+{{- define "sre.mcpRules" -}}
+{{- if eq . "namespaced" }}
+- apiGroups: [""]
+  resources: [pods, events, services, endpoints, persistentvolumeclaims]
+  verbs: [get, list]
+- apiGroups: [""]
+  resources: [pods/log]
+  verbs: [get]
+- apiGroups: [apps]
+  resources: [deployments, replicasets, statefulsets, daemonsets]
+  verbs: [get, list]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list]
+{{- else }}
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list]
+{{- end }}
+{{- end }}
