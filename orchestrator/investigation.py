@@ -6,10 +6,12 @@ line run the same investigation against the same configuration.
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import httpx2
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from mcp.client.streamable_http import streamable_http_client
@@ -23,6 +25,7 @@ from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.serve import create_server
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator.settings import OrchestratorSettings
+from orchestrator.store import BUSY_TIMEOUT_MS
 
 MCP_TIMEOUT_SECONDS = 30.0
 
@@ -47,6 +50,18 @@ def cluster_target(settings: OrchestratorSettings) -> Any:
     )
 
 
+@asynccontextmanager
+async def _checkpoint_connection(path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    """The checkpointer's own connection, patient with the incident store's writes to the same file.
+
+    LangGraph's `from_conn_string` opens SQLite with no busy timeout, so a checkpoint written
+    while the store commits fails at once with "database is locked" (seen under load).
+    """
+    async with aiosqlite.connect(path) as connection:
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        yield connection
+
+
 async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path | None = None) -> GraphInvestigator:
     """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
     graph, rules = load_knowledge(settings)
@@ -58,7 +73,7 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path
         session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
         saver = None
         if checkpoints is not None:
-            saver = await resources.enter_async_context(AsyncSqliteSaver.from_conn_string(str(checkpoints)))
+            saver = AsyncSqliteSaver(await resources.enter_async_context(_checkpoint_connection(checkpoints)))
         deps = Dependencies(cluster=session, graph=graph, rules=rules, llm=llm)
         return GraphInvestigator(deps, saver, resources)
     except BaseException:

@@ -21,10 +21,18 @@ from types import TracebackType
 from typing import Any
 
 import aiosqlite
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentStatus
 
 BUSY_TIMEOUT_MS = 5000
+STATUS_WRITE_PATIENCE_SECONDS = 60.0
+
+
+def _database_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
 _COLUMNS = "incident_id, description, namespace, pod, status, step, created_at, updated_at, error, result"
 
 # user_version numbers the schema, for the migrations to come.
@@ -200,12 +208,21 @@ class IncidentStore:
 
     async def _update(self, incident_id: str, **fields: str | None) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        # Finished incidents stay as they are: a late write from a cancelled run must not reopen one.
-        await self._conn.execute(
-            f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
-            "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
-            (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
-        )
+        # A status write must not be lost to a busy database (the checkpointer writes to the same
+        # file): a lost `completed` would leave the incident `investigating` until a restart.
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_database_busy),
+            wait=wait_exponential_jitter(initial=0.05, max=1.0),
+            stop=stop_after_delay(STATUS_WRITE_PATIENCE_SECONDS),
+            reraise=True,
+        ):
+            with attempt:
+                # Finished incidents stay as they are: a late write from a cancelled run must not reopen one.
+                await self._conn.execute(
+                    f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
+                    "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
+                    (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
+                )
 
     def _creation_time(self) -> str:
         # Strictly increasing within this process, so "newest first" is exactly creation order
