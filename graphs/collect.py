@@ -34,12 +34,26 @@ async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extract
         evidence["workload_events"] = await _controller_warnings(cluster, extracted.namespace, extracted.workload)
     else:
         notes.append("no target could be resolved in the cluster; nothing was collected")
+    component = graph.component(extracted.component) if extracted.component else None
+    if component is not None and component.service and component.namespace:
+        evidence["service"] = await _service_state(cluster, component.namespace, component.service)
     if extracted.component and extracted.component in graph:
         for dependency in graph.dependencies(extracted.component):
             state = await dependency_state(cluster, dependency)
             evidence["dependencies"].append(state.model_dump(mode="json"))
     evidence["notes"] = notes
     return evidence
+
+
+async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> dict[str, Any] | None:
+    """The target's own Service: whether its selector finds any pod (a mismatch leaves it without endpoints)."""
+    try:
+        service = await cluster.get_service(namespace, name)
+        selector = ",".join(f"{k}={v}" for k, v in service.selector.items())
+        matching = (await cluster.list_pods(namespace, selector)).pods if selector else []
+    except ToolCallError:
+        return None
+    return {**service.model_dump(mode="json"), "matching_pods": len(matching)}
 
 
 async def _controller_warnings(cluster: ClusterTools, namespace: str, workload: str) -> list[dict[str, Any]]:

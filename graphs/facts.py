@@ -115,6 +115,7 @@ class FactBuilder:
             "owner": None,
             "node": None,
             "component": self._component(),
+            "service": self._service(self.evidence.get("service")),
             "symptoms": list(self.extracted.symptoms),
         }
         if diagnosis:
@@ -233,6 +234,29 @@ class FactBuilder:
             item_id = self._cite(f"dependency:{state['name']}", "dependency", state["summary"])
             facts.append({**state, "evidence": item_id, "healthy": state["healthy"] is not False})
         return facts
+
+    def _service(self, service: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not service:
+            return None
+        selector = ",".join(f"{k}={v}" for k, v in service["selector"].items())
+        item_id = self._cite(
+            f"service:{service['name']}",
+            "service",
+            f"Service {service['namespace']}/{service['name']} selects {selector or 'nothing'}: "
+            f"{service['matching_pods']} matching pods, {len(service['ready_endpoints'])} ready and "
+            f"{len(service['not_ready_endpoints'])} not-ready endpoints",
+        )
+        return {
+            "name": service["name"],
+            "namespace": service["namespace"],
+            "selector": service["selector"],
+            "selector_text": selector,
+            "matching_pods": service["matching_pods"],
+            "ready": len(service["ready_endpoints"]),
+            "not_ready": len(service["not_ready_endpoints"]),
+            "endpoints_known": service["endpoints_known"],
+            "evidence": item_id,
+        }
 
     def _workload(self, workload: dict[str, Any] | None) -> dict[str, Any] | None:
         if not workload:

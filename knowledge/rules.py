@@ -47,7 +47,7 @@ Category = Literal[
     "init_container_failure",
     "unknown",
 ]
-FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node"]
+FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service"]
 # Which text field a rule's `pattern` is matched against, per kind of fact.
 _PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
 _MAX_EVIDENCE_PER_FINDING = 8

@@ -133,3 +133,33 @@ def test_a_rule_that_fails_on_unexpected_facts_is_reported_not_fatal(tmp_path: P
     evaluation = load_rules(_write(tmp_path / "g", fragile)).evaluate(FACTS)
     assert evaluation.findings == []
     assert evaluation.errors and "expired-certificate" in evaluation.errors[0]
+
+
+def _facts(**overrides: object) -> dict:
+    return {**FACTS, "service": None, **overrides}
+
+
+def test_a_service_that_selects_none_of_the_pods_is_a_configuration_error() -> None:
+    service = {
+        "name": "checkout", "namespace": "shop", "selector": {"app": "checkout-v2"}, "selector_text": "app=checkout-v2",
+        "matching_pods": 0, "ready": 0, "not_ready": 0, "endpoints_known": True, "evidence": "service:checkout",
+    }  # fmt: skip
+    top = load_rules().evaluate(_facts(service=service)).findings[0]
+    assert (top.rule_id, top.category, top.evidence) == (
+        "service-selects-no-pods",
+        "configuration_error",
+        ["service:checkout"],
+    )
+    # Without any pod of the component (quota, admission), an empty Service is only a symptom.
+    assert "service-selects-no-pods" not in {
+        f.rule_id for f in load_rules().evaluate(_facts(service=service, pod=None)).findings
+    }
+
+
+def test_a_failed_post_start_hook_is_a_container_command_failure() -> None:
+    event = {
+        "type": "Warning", "reason": "FailedPostStartHook", "kind": "Pod", "name": "api-1", "count": 3, "last_seen": "",
+        "message": "PostStartHook failed", "evidence": "event:0",
+    }  # fmt: skip
+    top = load_rules().evaluate(_facts(events=[event])).findings[0]
+    assert (top.rule_id, top.category) == ("lifecycle-hook-failure", "container_command_failure")
