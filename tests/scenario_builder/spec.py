@@ -192,6 +192,8 @@ class Container:
     restart_policy: str | None = None  # "Always" makes an init container a native sidecar
     security_context: Json | None = None
     logs: LogSource | None = None
+    host_ports: frozenset[str] = frozenset()  # named ports also bound on the node (hostPort = containerPort)
+    lifecycle: Json | None = None  # postStart/preStop handlers, rendered as given
 
     def but(self, **changes: Any) -> Container:
         """A copy with some fields changed: `app.but(image="...:2.0", limits={...})`."""
@@ -213,8 +215,9 @@ class Container:
             body["args"] = list(self.args)
         if self.ports:
             body["ports"] = [
-                {
-                    "name": port_name,
+                {"name": port_name}
+                | ({"hostPort": number} if port_name in self.host_ports else {})
+                | {
                     "containerPort": number,
                     "protocol": "UDP" if port_name == "dns" or port_name.endswith("-udp") else "TCP",
                 }
@@ -256,6 +259,8 @@ class Container:
         ):
             if probe is not None:
                 body[key] = probe.render()
+        if self.lifecycle is not None:
+            body["lifecycle"] = self.lifecycle
         body |= {
             "terminationMessagePath": "/dev/termination-log",
             "terminationMessagePolicy": "File",

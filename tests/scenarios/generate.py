@@ -40,6 +40,7 @@ from scenario_builder import (
     PodTemplate,
     ProbeFailure,
     Scenario,
+    ServicePort,
     check_scenario_dir,
     completed,
     config_error,
@@ -3603,6 +3604,268 @@ def liveness_timeout() -> Scenario:
         'failed: Get "http://...:3000/health/live": context deadline exceeded (Client.Timeout exceeded while awaiting '
         "headers)', then Killing 'failed liveness probe, will be restarted', exit 143. Readiness times out too. No "
         "crash, no OOM: the restarts are the kubelet's.",
+    )
+
+
+# ============================================================================================
+# Issue #6: traffic, lifecycle hooks, DaemonSets and stalled rollouts
+# ============================================================================================
+
+
+def _storefront_bff_503(ctx: LogContext) -> str:
+    log = NodeLog(ctx)
+    log.line(0.4, "info", "storefront-bff 3.4.1 starting", env="production", node="v20.18.1")
+    log.line(0.8, "info", "Server listening at http://0.0.0.0:3000")
+    since = max(0.0, _since_start(ctx, "03:00:41"))
+    for i in range(6):
+        log.line(
+            since + 31.7 * i,
+            "error",
+            "checkout request failed",
+            reqId=f"req-{_rid(ctx.pod, i)}",
+            upstream="http://checkout.shop.svc.cluster.local/api/checkout",
+            statusCode=503,
+            body="no healthy upstream",
+        )
+    return log.text()
+
+
+@scenario
+def service_selector_mismatch() -> Scenario:
+    c = Cluster.eks()
+    shop = storefront(c, skip=("frontend",))
+    back_office(c, "ops")
+    app = go_service("checkout", "ghcr.io/acme/checkout:v6.2.0")
+    checkout = shop.deployment("checkout", app, replicas=3, depends_on=["catalog-api", "cart-service"])
+    c.graph.add(Component("checkout", "service", "shop", {"app": "checkout"}, "checkout"))
+    c.graph.depends("checkout", "catalog-api", "cart-service")
+    # The 03:00 chart refactor renamed the Service's selector to app=checkout-v2; the pod template kept app=checkout.
+    shop.service(
+        "checkout",
+        {"app": "checkout-v2"},
+        [ServicePort("http", 80, "http")],
+        days_ago(41),
+        labels={"app": "checkout", "app.kubernetes.io/managed-by": "Helm"},
+    )
+    new = checkout.release(t("03:00:12"), image="ghcr.io/acme/checkout:v6.3.0")
+    bff = node_service("storefront-bff", "ghcr.io/acme/storefront-bff:3.4.1").but(logs=_storefront_bff_503)
+    shop.deployment(
+        "storefront-bff",
+        bff,
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["checkout", "catalog-api"],
+        mesh=True,
+    )
+    target = new.pods[0]
+    return Scenario(
+        "service-selector-mismatch",
+        "checkout returns 503 for everyone since the 03:00 deploy but the pods look fine??",
+        Expect("configuration_error", "checkout", target.name),
+        c,
+        notes="The 03:00 release (chart refactor) changed the checkout Service's selector to app=checkout-v2 while the "
+        "pod template still labels pods app=checkout. All three checkout pods are Running and Ready, restartCount 0, "
+        "clean logs; the checkout Endpoints object has no subsets. storefront-bff (behind istio) logs 503 'no healthy "
+        "upstream' from checkout. The pod named is simply the first checkout pod: none of them is broken.",
+    )
+
+
+def _register_hook_killed(ctx: LogContext) -> str:
+    log = GoLog(ctx)
+    log.line(0.01, "info", "cmd/indexer/main.go:38", "starting", service="search-indexer", version="v2.8.0")
+    log.line(0.05, "info", "server/http.go:52", "listening", addr=":8080")
+    log.line(-0.02, "info", "cmd/indexer/main.go:71", "received signal, shutting down", signal="terminated")
+    return log.text()
+
+
+@scenario
+def post_start_hook_error() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    back_office(c, "ops")
+    search = c.namespace("search")
+    search.statefulset("opensearch", opensearch_node(), port=9200, component="database", storage="100Gi")
+    app = go_service("search-indexer", "harbor.internal.acme.io/search/indexer:v2.7.3")
+    indexer = search.deployment(
+        "search-indexer", app, replicas=2, port=80, component="service", depends_on=["opensearch"]
+    )
+    hook = {"postStart": {"exec": {"command": ["/bin/sh", "-c", "/app/register.sh"]}}}
+    new = indexer.release(
+        t("03:01:40"),
+        image="harbor.internal.acme.io/search/indexer:v2.8.0",
+        lifecycle=hook,
+        new_pods=1,
+        old_pods_left=2,
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            exited(143, t("03:15:11"), t("03:15:13")), restarts=8, since=t("03:01:45"), logs=_register_hook_killed
+        ),
+    )
+    assert target.node is not None
+    search.event(
+        target.ref("app"),
+        "FailedPostStartHook",
+        "PostStartHook failed",
+        first=t("03:01:45"),
+        last=t("03:15:12"),
+        count=9,
+        host=target.node.name,
+    )
+    search.event(
+        target.ref("app"),
+        "Killing",
+        "FailedPostStartHook",
+        first=t("03:01:45"),
+        last=t("03:15:12"),
+        count=9,
+        type="Normal",
+        host=target.node.name,
+    )
+    return Scenario(
+        "post-start-hook-error",
+        "search-indexer v2.8.0 won't come up, CrashLoopBackOff but the logs just say it got a signal and shut down",
+        Expect("container_command_failure", "search-indexer", target.name),
+        c,
+        notes="v2.8.0 adds a postStart exec hook '/bin/sh -c /app/register.sh' that exits 1 (the script is not in the "
+        "image). The kubelet records FailedPostStartHook 'PostStartHook failed' (it deliberately omits the exec output "
+        "from the event), kills the container (Killing 'FailedPostStartHook'), exit 143, and backs off: "
+        "CrashLoopBackOff, 8 restarts. App logs are clean apart from the SIGTERM shutdown. The old pods keep serving.",
+    )
+
+
+@scenario
+def daemonset_not_scheduled() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    monitoring = c.namespace("monitoring")
+    exporter = Container(
+        name="node-exporter",
+        image="quay.io/prometheus/node-exporter:v1.8.2",
+        args=(
+            "--path.procfs=/host/proc",
+            "--path.sysfs=/host/sys",
+            "--path.rootfs=/host/root",
+            "--web.listen-address=[$(HOST_IP)]:9100",
+        ),
+        env={"HOST_IP": "0.0.0.0"},
+        ports={"http-metrics": 9100},
+        host_ports=frozenset({"http-metrics"}),
+        requests={"cpu": "50m", "memory": "32Mi"},
+        limits={"memory": "64Mi"},
+        readiness=http_get("/", "http-metrics"),
+        liveness=http_get("/", "http-metrics"),
+    )
+    ds = monitoring.daemonset(
+        "node-exporter",
+        exporter,
+        created=t("02:51:04"),
+        host_network=True,
+        labels={"app.kubernetes.io/part-of": "kube-prometheus"},
+    )
+    # The old chart's DaemonSet was deleted with --cascade=orphan; its pods were removed by hand, except on one node.
+    blocked = c.workers[2]
+    legacy = monitoring.template(
+        "prometheus-node-exporter",
+        (
+            exporter.but(
+                image="quay.io/prometheus/node-exporter:v1.3.1",
+                args=("--path.procfs=/host/proc", "--path.sysfs=/host/sys"),
+            ),
+        ),
+        labels={"release": "prometheus"},
+        host_network=True,
+    )
+    monitoring.pod("prometheus-node-exporter-q8wzt", legacy, blocked, days_ago(212, clock="14:12:09"))
+    target = next(p for p in ds.pods if p.node is blocked)
+    target.unschedule(
+        "0/3 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 2 node(s) didn't match "
+        "Pod's node affinity/selector. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming "
+        "pod, 2 Preemption is not helpful for scheduling."
+    )
+    c.graph.add(Component("node-exporter", "service", "monitoring", {"app": "node-exporter"}))
+    return Scenario(
+        "daemonset-not-scheduled",
+        "node-exporter daemonset only 2/3 ready since install, one pod stuck Pending, missing metrics for one node",
+        Expect("unschedulable_constraints", "node-exporter", target.name),
+        c,
+        notes="The new node-exporter DaemonSet (hostNetwork, hostPort 9100) cannot place its pod on the third node: an "
+        "orphaned pod of the old chart (prometheus-node-exporter-q8wzt, no owner) still holds hostPort 9100 there. "
+        "FailedScheduling '1 node(s) didn't have free ports for the requested pod ports' (the other two nodes fail the "
+        "DaemonSet pod's matchFields affinity); equal priority, so no preemption victims. DaemonSet: desired 3, "
+        "ready 2, numberUnavailable 1.",
+    )
+
+
+def _billing_migration_missing(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.gunicorn_boot(port=8000)
+    log.line(1.5, "INFO", "billing.startup", "billing-api 7.4.0 starting, running startup checks")
+    log.line(1.7, "ERROR", "billing.health", 'startup check "schema" failed: relation "invoices_v2" does not exist')
+    log.line(
+        1.7,
+        "WARNING",
+        "billing.health",
+        "readiness will report 500 until startup checks pass (migration 0142_invoices_v2 not applied?)",
+    )
+    log.app_ready()
+    probes = int((ctx.end - ctx.start).total_seconds() - 8) // 10
+    for i in range(probes + 1):
+        offset = 8 + 10 * i
+        if i % 6 == 0:
+            log.line(
+                offset - 0.01,
+                "ERROR",
+                "billing.health",
+                'schema check failed: psycopg.errors.UndefinedTable: relation "invoices_v2" does not exist',
+            )
+        log.access(offset, "GET", "/ready", 500, worker=7 + i % 2)
+    return log.text()
+
+
+@scenario
+def rollout_progress_deadline() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    billing = c.namespace("billing")
+    billing.statefulset("billing-db", postgres(version="16.4"), port=5432, component="database")
+    app = python_service(
+        "billing-api",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/billing/billing-api:7.3.2",
+        env={"DATABASE_HOST": "billing-db", "DATABASE_PASSWORD": secret_ref("billing-db", "password")},
+    ).but(readiness=http_get("/ready", "http", period=10))
+    api = billing.deployment("billing-api", app, replicas=3, port=80, component="service", depends_on=["billing-db"])
+    new = api.release(
+        t("03:04:50"),
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/billing/billing-api:7.4.0",
+        new_pods=1,
+        old_pods_left=3,
+    )
+    target = new.pods[0]
+    failing = ProbeFailure(
+        "Readiness", "HTTP probe failed with statuscode: 500", count=89, since=target.created + seconds(9)
+    )
+    target.set(
+        "app",
+        running(
+            target.created + seconds(4),
+            ready=False,
+            probe_failures=(failing,),
+            since=target.created + seconds(9),
+            logs=_billing_migration_missing,
+        ),
+    )
+    return Scenario(
+        "rollout-progress-deadline",
+        "billing-api deploy timed out (ProgressDeadlineExceeded), new pod running but 0/1 ready. old ones still up",
+        Expect("readiness_probe_failure", "billing-api", target.name),
+        c,
+        notes="7.4.0 needs migration 0142_invoices_v2, which was never applied: its startup schema check fails with "
+        "'relation \"invoices_v2\" does not exist' and /ready answers 500. Unhealthy 'Readiness probe failed: HTTP probe "
+        "failed with statuscode: 500'; the pod is Running, restartCount 0, Ready=False; the three old pods keep serving; "
+        "Progressing=False ProgressDeadlineExceeded after 600s.",
     )
 
 
