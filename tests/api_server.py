@@ -18,10 +18,7 @@ import asyncio
 import contextlib
 import operator
 import os
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
@@ -33,6 +30,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from starlette.types import ASGIApp
+from uvicorn_thread import UvicornThread, tcp_listener
 
 from orchestrator import serve
 from orchestrator.models import IncidentRequest
@@ -148,24 +146,12 @@ def journal_entries(journal: Path, incident_id: str) -> list[str]:
 @contextlib.contextmanager
 def serve_in_thread(app: ASGIApp) -> Iterator[str]:
     """Serve `app` on a loopback port in a thread (lifespan included) and yield its base URL."""
-    # Bound before uvicorn starts, so no other process can take the port. IPPROTO_TCP explicitly:
-    # asyncio sets TCP_NODELAY only on sockets that say so, and without it every answer waits 40 ms.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("the API server did not start")
-        time.sleep(0.01)
+    server = UvicornThread(uvicorn.Config(app, lifespan="on", log_level="warning"), tcp_listener(), "API server")
+    server.start()
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+        server.stop(force=False)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,16 @@ import itertools
 import re
 import secrets
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
-import time
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from uvicorn_thread import UvicornThread, tcp_listener
 
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 
@@ -25,8 +24,6 @@ from .faults import Fault, FaultRegistry
 from .kubeconfig import Kubeconfig, write_kubeconfig
 from .paths import cluster_path, split_cluster_path
 from .tls import ServerTls, issue_server_tls
-
-_STARTUP_TIMEOUT_SECONDS = 10.0
 
 
 class KubeApiServer:
@@ -45,20 +42,19 @@ class KubeApiServer:
         self._lock = threading.Lock()
         self._workdir: Path | None = None
         self._tls: ServerTls | None = None
-        self._uvicorn: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._uvicorn: UvicornThread | None = None
         self._port = 0
         self._kubeconfig_numbers = itertools.count(1)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> KubeApiServer:
-        if self._thread is not None:
+        if self._uvicorn is not None:
             raise RuntimeError("the test API server is already running")
         self._workdir = Path(tempfile.mkdtemp(prefix="kube-api-server-"))
         self._tls = issue_server_tls(self.host, "localhost")
         self._tls.write_ca(self._workdir / "ca.crt")
-        listener = _listen(self.host)
+        listener = tcp_listener(self.host)
         self._port = listener.getsockname()[1]
         server_context = self._tls.server_context()
         config = uvicorn.Config(
@@ -68,35 +64,16 @@ class KubeApiServer:
             access_log=False,
             ssl_context_factory=lambda _config, _default: server_context,
         )
-        self._uvicorn = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._uvicorn.run, kwargs={"sockets": [listener]}, name="kube-api-server", daemon=True
-        )
-        self._thread.start()
-        self._wait_until_started()
+        self._uvicorn = UvicornThread(config, listener, "test API server")
+        self._uvicorn.start()
         return self
-
-    def _wait_until_started(self) -> None:
-        assert self._uvicorn is not None
-        assert self._thread is not None
-        deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
-        while not self._uvicorn.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the test API server did not start; see the uvicorn log above")
-            time.sleep(0.01)
 
     def stop(self) -> None:
         if self._uvicorn is not None:
-            # Idle keep-alive TLS connections of clients still in memory would otherwise hold
-            # the shutdown for the whole graceful timeout; nothing is in flight at teardown.
-            self._uvicorn.force_exit = True
-            self._uvicorn.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._uvicorn.stop()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
-        self._uvicorn = self._thread = self._workdir = None
+        self._uvicorn = self._workdir = None
 
     def __enter__(self) -> KubeApiServer:
         return self.start()
@@ -234,17 +211,6 @@ class KubeApiServer:
 
     def clear_faults(self) -> None:
         self._faults.clear()
-
-
-def _listen(host: str) -> socket.socket:
-    # An explicit IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-    # says TCP, and without it every response body waits ~40 ms for a delayed ACK (Nagle).
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, 0))
-    listener.listen(128)
-    return listener
 
 
 def _slug(directory: Path) -> str:

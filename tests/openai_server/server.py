@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
 from kube_api_server.tls import ServerTls, issue_server_tls
+from uvicorn_thread import UvicornThread, tcp_listener
 
 from .app import RecordedRequest, Reply, Script, build_app
-
-_STARTUP_TIMEOUT_SECONDS = 10.0
 
 
 class OpenAIServer:
@@ -32,12 +28,11 @@ class OpenAIServer:
         self._script = Script()
         self._tls: ServerTls | None = None
         self._workdir: Path | None = None
-        self._uvicorn: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._uvicorn: UvicornThread | None = None
         self._port = 0
 
     def start(self) -> OpenAIServer:
-        if self._thread is not None:
+        if self._uvicorn is not None:
             raise RuntimeError("the OpenAI test server is already running")
         self._workdir = Path(tempfile.mkdtemp(prefix="openai-server-"))
         ssl_options = {}
@@ -46,37 +41,21 @@ class OpenAIServer:
             self._tls.write_ca(self._workdir / "ca.crt")
             context = self._tls.server_context()
             ssl_options = {"ssl_context_factory": lambda _config, _default: context}
-        # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets that say TCP, and
-        # without it each response body waits for a delayed ACK (see kube_api_server.server).
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        listener.bind((self.host, 0))
-        listener.listen(64)
+        listener = tcp_listener(self.host)
         self._port = listener.getsockname()[1]
         config = uvicorn.Config(
             build_app(self._script, self.api_key), lifespan="off", log_level="warning", access_log=False, **ssl_options
         )
-        self._uvicorn = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._uvicorn.run, kwargs={"sockets": [listener]}, name="openai-server", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
-        while not self._uvicorn.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the OpenAI test server did not start; see the uvicorn log above")
-            time.sleep(0.01)
+        self._uvicorn = UvicornThread(config, listener, "OpenAI test server")
+        self._uvicorn.start()
         return self
 
     def stop(self) -> None:
         if self._uvicorn is not None:
-            # A slow scripted reply may still be sleeping for a client that gave up on it.
-            self._uvicorn.force_exit = self._uvicorn.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._uvicorn.stop()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
-        self._uvicorn = self._thread = self._workdir = None
+        self._uvicorn = self._workdir = None
 
     def __enter__(self) -> OpenAIServer:
         return self.start()
