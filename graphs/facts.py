@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from graphs.log_lines import numbered_log_lines
 from graphs.state import EvidenceItem, Extracted
 from knowledge.graph import KnowledgeGraph
 
 _HOST_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](?::\d{1,5})?")
-_MAX_LOG_LINES_PER_EXCERPT = 200
 # A stack trace names the host on its first line and not on the ones below.
 _DEPENDENCY_CONTEXT_LINES = 12
 
@@ -194,15 +194,13 @@ class FactBuilder:
         namespace = self.extracted.namespace
         facts = []
         for excerpt in logs:
-            which = "previous" if excerpt["previous"] else "current"
             recent: tuple[int, dict[str, Any]] | None = None
-            for number, text in enumerate(excerpt["text"].splitlines()[-_MAX_LOG_LINES_PER_EXCERPT:], start=1):
+            for item_id, number, text in numbered_log_lines(excerpt):
                 dependency = self._dependency_named_in(text, namespace, by_name)
                 if dependency is not None:
                     recent = (number, dependency)
                 elif recent is not None and number - recent[0] <= _DEPENDENCY_CONTEXT_LINES:
                     dependency = recent[1]
-                item_id = f"log:{excerpt['container']}:{which}:{number}"
                 facts.append(
                     {
                         "container": excerpt["container"],

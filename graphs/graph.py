@@ -9,10 +9,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
+from graphs.analysis import Analysis, analyse
 from graphs.cluster import ClusterSession
 from graphs.collect import collect_evidence
 from graphs.correlate import correlate
-from graphs.llm import extract_preferring_llm
+from graphs.llm import LLM, LLMCall, LLMUsage
+from graphs.llm_extract import extract_preferring_llm
 from graphs.report import build_result
 from graphs.state import Extracted, InvestigationState
 from knowledge.graph import KnowledgeGraph
@@ -28,16 +30,20 @@ class Dependencies:
     cluster: ClusterSession
     graph: KnowledgeGraph
     rules: RuleSet
-    llm: Any = None  # a langchain chat model (graphs.llm.chat_model); None: deterministic extraction only
+    llm: LLM | None = None  # None: deterministic extraction and no narrative
 
 
 def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> CompiledStateGraph:
     async def extract(state: InvestigationState) -> dict[str, Any]:
         cluster = deps.cluster.tools()
-        extracted = await extract_preferring_llm(
+        extracted, calls = await extract_preferring_llm(
             deps.llm, cluster, deps.graph, state["description"], state.get("namespace"), state.get("pod")
         )
-        return {"extracted": extracted.model_dump(mode="json"), "tool_calls": cluster.calls}
+        return {
+            "extracted": extracted.model_dump(mode="json"),
+            "tool_calls": cluster.calls,
+            "llm_calls": [call.model_dump(mode="json") for call in calls],
+        }
 
     async def collect(state: InvestigationState) -> dict[str, Any]:
         cluster = deps.cluster.tools()
@@ -54,10 +60,18 @@ def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> Compil
             "catalog": catalog,
         }
 
-    def report(state: InvestigationState) -> dict[str, Any]:
+    async def report(state: InvestigationState) -> dict[str, Any]:
         evaluation = Evaluation(
             findings=[Finding.model_validate(f) for f in state["findings"]], errors=state.get("rule_errors", [])
         )
+        calls = [LLMCall.model_validate(c) for c in state.get("llm_calls", [])]
+        analysis: Analysis | None = None
+        if deps.llm is not None:
+            logs = (state["evidence"].get("diagnosis") or {}).get("logs") or []
+            analysis, call = await analyse(
+                deps.llm, state["description"], state["findings"], state["catalog"], logs, calls
+            )
+            calls.append(call)
         result = build_result(
             Extracted.model_validate(state["extracted"]),
             evaluation,
@@ -65,6 +79,8 @@ def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> Compil
             state["catalog"],
             deps.graph,
             state.get("tool_calls", 0),
+            analysis=analysis,
+            llm=LLMUsage.of(calls, configured=deps.llm is not None),
         )
         return {"result": result}
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphs.analysis import Analysis
+from graphs.llm import LLMUsage
 from graphs.state import Extracted, Report
 from knowledge.graph import KnowledgeGraph
 from knowledge.rules import Evaluation, Finding
@@ -39,6 +41,18 @@ def _next_steps(top: Finding | None, extracted: Extracted, graph: KnowledgeGraph
     return steps
 
 
+def _llm_notes(analysis: Analysis | None, llm: LLMUsage | None) -> list[str]:
+    notes = llm.notes() if llm else []
+    if analysis and analysis.evidence_addressing_a_model:
+        notes.append(
+            "Evidence that reads like instructions to an AI model was treated as data, not obeyed: "
+            + ", ".join(analysis.evidence_addressing_a_model)
+        )
+    if analysis and analysis.evidence_left_out:
+        notes.append(f"{analysis.evidence_left_out} evidence items were left out of the LLM's prompt (token budget).")
+    return notes
+
+
 def build_result(
     extracted: Extracted,
     evaluation: Evaluation,
@@ -46,6 +60,8 @@ def build_result(
     catalog: list[dict[str, Any]],
     graph: KnowledgeGraph,
     tool_calls: int,
+    analysis: Analysis | None = None,
+    llm: LLMUsage | None = None,
 ) -> dict[str, Any]:
     findings = evaluation.findings
     top = findings[0] if findings else None
@@ -64,6 +80,9 @@ def build_result(
             "low",
             "unknown",
         )
+    hypothesis = analysis.hypothesis if analysis else None
+    if hypothesis is not None:
+        summary += f" An LLM's hypothesis, not confirmed by any rule (low confidence): {hypothesis.text}"
     path: list[str] = []
     if top and top.dependency and extracted.component:
         path = graph.dependency_path(extracted.component, top.dependency) or []
@@ -73,8 +92,14 @@ def build_result(
         next_steps=_next_steps(top, extracted, graph, findings[1:]),
         dependency_path=path,
         rule_errors=evaluation.errors,
-        notes=list(evidence.get("notes", [])) + list((evidence.get("diagnosis") or {}).get("notes", [])),
+        notes=[
+            *evidence.get("notes", []),
+            *(evidence.get("diagnosis") or {}).get("notes", []),
+            *_llm_notes(analysis, llm),
+        ],
         tool_calls=tool_calls,
+        analysis=analysis,
+        llm=llm or LLMUsage(status="not_configured"),
     )
     return {
         "extracted": extracted.model_dump(mode="json"),

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
+from graphs.analysis import Analysis
+from graphs.llm import LLMUsage
 from knowledge.rules import Finding
 
 ExtractionMethod = Literal["deterministic", "llm", "llm_fallback_deterministic"]
@@ -57,6 +59,8 @@ class Report(BaseModel):
     rule_errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     tool_calls: int = 0
+    analysis: Analysis | None = Field(None, description="The LLM's narrative, when an LLM is configured.")
+    llm: LLMUsage = Field(default_factory=lambda: LLMUsage(status="not_configured"))
 
 
 class InvestigationState(TypedDict, total=False):
@@ -72,6 +76,7 @@ class InvestigationState(TypedDict, total=False):
     catalog: list[dict[str, Any]]
     result: dict[str, Any]
     tool_calls: Annotated[int, operator.add]
+    llm_calls: Annotated[list[dict[str, Any]], operator.add]
 
 
 __all__ = ["DependencyState", "EvidenceItem", "Extracted", "Finding", "InvestigationState", "Report"]

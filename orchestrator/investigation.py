@@ -19,7 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 from graphs.cluster import ClusterSession
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
-from graphs.llm import aclose_chat_model, chat_model
+from graphs.llm import LLM
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.serve import create_server
@@ -65,10 +65,10 @@ async def _checkpoint_connection(path: Path) -> AsyncIterator[aiosqlite.Connecti
 async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path | None = None) -> GraphInvestigator:
     """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
     graph, rules = load_knowledge(settings)
-    llm = chat_model(settings)  # before anything opens: a refused LLM setting is a ValueError
+    llm = LLM.from_settings(settings)  # before anything opens: a refused LLM setting is a ValueError
     resources = AsyncExitStack()
     if llm is not None:
-        resources.push_async_callback(aclose_chat_model, llm)
+        resources.push_async_callback(llm.aclose)
     try:
         session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
         saver = None

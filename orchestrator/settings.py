@@ -73,6 +73,13 @@ class OrchestratorSettings(BaseSettings):
     llm_allow_insecure_http: bool = Field(False, description="Allow a plain http:// base URL (an in-cluster model).")
     llm_timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout of an LLM call.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a timed-out, 429 or 5xx LLM call.")
+    llm_budget_seconds: float = Field(
+        45.0, gt=0, description="Time all LLM calls of one investigation may take together, retries included."
+    )
+    llm_max_prompt_tokens: int = Field(
+        2500, ge=500, le=100_000, description="Largest analysis prompt, in estimated tokens; evidence is cut to fit."
+    )
+    llm_max_output_tokens: int = Field(600, ge=50, le=8000, description="Longest answer the LLM may give.")
 
     _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", mode="before")(split_comma_list)
 

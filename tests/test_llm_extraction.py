@@ -33,6 +33,8 @@ AUTH_FIELDS = {
     "summary": "Logins fail since the last deploy.",
 }
 AUTH_ANSWER = answer(AUTH_FIELDS)
+# Step 4's call, after the extraction's: the narrative (tests/test_llm_analysis.py covers it).
+NARRATIVE = answer({"narrative": "users-db refuses connections [log:app:current:18]; [dependency:users-db]."})
 
 
 def _settings(server: OpenAIServer, **overrides: Any) -> OrchestratorSettings:
@@ -64,14 +66,14 @@ async def test_the_llm_reads_what_the_text_scanner_cannot(openai_server: OpenAIS
     assert without_llm.extracted is not None and without_llm.extracted["pod"] is None
     assert openai_server.requests == []  # no model configured, no call
 
-    openai_server.script(AUTH_ANSWER)
+    openai_server.script(AUTH_ANSWER, NARRATIVE)
     incident = await investigate_once(_settings(openai_server), VAGUE)
 
     _assert_auth_service_found(incident, "llm")
     assert incident.extracted is not None
     assert incident.extracted["llm_error"] is None
     assert incident.extracted["summary"] == "Logins fail since the last deploy."
-    (request,) = openai_server.requests
+    request, _analysis = openai_server.requests
     assert request.path == "/v1/chat/completions"
     assert request.bearer_token == openai_server.api_key
     assert VAGUE in request.prompt
@@ -83,7 +85,7 @@ async def test_the_llm_reads_what_the_text_scanner_cannot(openai_server: OpenAIS
 
 async def test_a_pod_the_llm_invents_is_not_the_target(openai_server: OpenAIServer) -> None:
     invented = "auth-service-5d8f7c9b4-x2x2x"
-    openai_server.script(answer({"pod": invented, "namespace": "shop", "component": "auth-service"}))
+    openai_server.script(answer({"pod": invented, "namespace": "shop", "component": "auth-service"}), NARRATIVE)
 
     incident = await investigate_once(_settings(openai_server), PLAIN)
 
@@ -92,7 +94,9 @@ async def test_a_pod_the_llm_invents_is_not_the_target(openai_server: OpenAIServ
     assert (
         incident.extracted["llm_error"] == f"no pod or workload in the cluster matches the LLM's reading ({invented})"
     )
-    assert invented not in str(incident.evidence) and invented not in str(incident.report)
+    assert incident.report is not None
+    assert invented not in str(incident.evidence)
+    assert invented not in incident.report["summary"] + str(incident.report["next_steps"])
 
 
 @pytest.mark.parametrize(
@@ -105,23 +109,26 @@ async def test_a_pod_the_llm_invents_is_not_the_target(openai_server: OpenAIServ
     ids=["not-json", "wrong-type", "names-nothing"],
 )
 async def test_an_unusable_answer_falls_back(openai_server: OpenAIServer, reply: Reply, reason: str) -> None:
-    openai_server.script(reply)
+    openai_server.script(reply, NARRATIVE)
 
     incident = await investigate_once(_settings(openai_server), PLAIN)
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
     assert reason in incident.extracted["llm_error"]
-    assert len(openai_server.requests) == 1  # a bad answer is not retried: the fallback is right here
+    assert len(openai_server.requests) == 2  # a bad answer is not retried: the fallback is right here
+    assert incident.report is not None
+    assert incident.report["llm"]["status"] == "partly_used"
+    assert f"LLM extraction not used: {incident.extracted['llm_error']}." in incident.report["notes"]
 
 
 async def test_a_429_is_retried_after_retry_after(openai_server: OpenAIServer) -> None:
-    openai_server.script(error(429, retry_after_seconds=0.3), answer({"pod": AUTH_POD, "namespace": "shop"}))
+    openai_server.script(error(429, retry_after_seconds=0.3), answer({"pod": AUTH_POD, "namespace": "shop"}), NARRATIVE)
 
     incident = await investigate_once(_settings(openai_server), f"{AUTH_POD} keeps restarting")
 
     _assert_auth_service_found(incident, "llm")
-    first, second = openai_server.requests
+    first, second, _analysis = openai_server.requests
     assert second.received_at - first.received_at >= 0.3
 
 
@@ -137,19 +144,21 @@ async def test_a_429_is_retried_after_retry_after(openai_server: OpenAIServer) -
 async def test_a_failing_llm_falls_back_and_the_incident_completes(
     openai_server: OpenAIServer, failure: Reply, reason: str
 ) -> None:
-    openai_server.script(failure, failure)  # the first try and its one retry
+    openai_server.script(failure, failure, failure, failure)  # each call's first try and its one retry
 
     incident = await investigate_once(_settings(openai_server, llm_timeout_seconds=0.4), PLAIN)
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
     assert reason in incident.extracted["llm_error"]
-    assert len(openai_server.requests) == 2
+    assert len(openai_server.requests) == 4
+    assert incident.report is not None
+    assert incident.report["llm"]["status"] == "unavailable"
+    assert incident.report["analysis"]["status"] == "unavailable"
+    assert "The LLM was unavailable: this report comes from the rules alone." in incident.report["notes"]
 
 
 async def test_an_untrusted_certificate_is_refused(openai_server: OpenAIServer) -> None:
-    openai_server.script(AUTH_ANSWER)
-
     incident = await investigate_once(_settings(openai_server, llm_ca_bundle=None, llm_max_retries=0), PLAIN)
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
@@ -168,7 +177,7 @@ async def test_plain_http_is_refused_unless_allowed() -> None:
             await investigate_once(refused, VAGUE)
         assert server.requests == []
 
-        server.script(AUTH_ANSWER)
+        server.script(AUTH_ANSWER, NARRATIVE)
         incident = await investigate_once(_settings(server, llm_allow_insecure_http=True), VAGUE)
 
     _assert_auth_service_found(incident, "llm")
@@ -186,15 +195,15 @@ async def test_the_api_key_stays_secret(
     caplog.set_level(logging.DEBUG)
     # A server that echoes the request (key included) in its error must not leak it either.
     echo = error(500, message=f"invalid request, Authorization: Bearer {key}")
-    openai_server.script(echo, echo)
+    openai_server.script(echo, echo, echo, echo)
 
     failed_over = await investigate_once(settings, PLAIN)
-    openai_server.script(AUTH_ANSWER)
+    openai_server.script(AUTH_ANSWER, NARRATIVE)
     succeeded = await investigate_once(settings, VAGUE)
 
     assert failed_over.extraction_method == "llm_fallback_deterministic"
     assert succeeded.extraction_method == "llm"
-    assert [r.bearer_token for r in openai_server.requests] == [key, key, key]  # read from the file, sent as bearer
+    assert [r.bearer_token for r in openai_server.requests] == [key] * 6  # read from the file, sent as bearer
     captured = capsys.readouterr()
     for text in (failed_over.model_dump_json(), succeeded.model_dump_json(), caplog.text, captured.out, captured.err):
         assert key not in text

@@ -11,10 +11,11 @@ key made per run, and answers scripted per test:
 `POST /v1/chat/completions` takes the next scripted reply: `answer(fields)` (the assistant's
 content is that JSON, as a `json_schema` structured-output answer is), `raw(text)` (anything,
 e.g. not JSON), `error(status, retry_after_seconds=...)`; each takes `delay_seconds` to answer
-late. Every request, to any path, is recorded with its headers and JSON body.
+late. Every request, to any path, is recorded with its headers and JSON body. Usage is reported as
+`rough_tokens` of the prompt and of the answer (about 4 characters a token).
 """
 
-from .app import RecordedRequest, Reply, answer, error, raw
+from .app import RecordedRequest, Reply, answer, error, raw, rough_tokens
 from .server import OpenAIServer
 
-__all__ = ["OpenAIServer", "RecordedRequest", "Reply", "answer", "error", "raw"]
+__all__ = ["OpenAIServer", "RecordedRequest", "Reply", "answer", "error", "raw", "rough_tokens"]

@@ -1,0 +1,127 @@
+"""What the LLM may read of an investigation: the evidence, redacted, escaped and cut to a token budget.
+
+Everything here came from the cluster (log lines, event messages, container messages) or from
+whoever reported the incident, so all of it is untrusted. It goes to the model as JSON strings
+inside one data block, with `<` and `>` escaped, so no line can close the block or pose as
+another part of the prompt. Lines that read like instructions to a model are listed, so the
+report can say that the evidence tried to talk to one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphs.llm import estimate_tokens
+from graphs.log_lines import numbered_log_lines
+from mcp_servers.kubernetes.redaction import redact_text
+
+_MAX_ITEM_CHARS = 300
+_MAX_LOG_CHARS = 240
+_RECENT_LOG_LINES = 40  # per excerpt: the lines a crash is explained by are near the end
+_MAX_FINDINGS = 3
+
+# Phrases aimed at a language model rather than at a person reading a log.
+_ADDRESSES_A_MODEL = re.compile(
+    r"""(?ix)
+    \b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|prompts?|rules|context)\b
+    | \byou\s+are\s+now\b
+    | \b(system|developer)\s+(prompt|message)\b
+    | \bnew\s+instructions?\b
+    | </?\s*(system|assistant|user|evidence|instructions?)\s*>
+    | \b(as\s+an?\s+)?(ai|llm|language\s+model|assistant)\b[^.\n]{0,30}\b(must|should|shall)\b
+    """
+)
+
+
+@dataclass
+class Digest:
+    """The evidence as the model sees it, and what that view leaves out."""
+
+    items: list[dict[str, str]] = field(default_factory=list)
+    left_out: int = 0
+    addresses_a_model: list[str] = field(default_factory=list)  # evidence ids
+
+    @property
+    def ids(self) -> set[str]:
+        return {item["id"] for item in self.items}
+
+    def as_json(self) -> str:
+        return escape_markup(json.dumps(self.items, ensure_ascii=False, indent=0))
+
+
+def escape_markup(text: str) -> str:
+    """JSON text with `<` and `>` as \\u escapes: still the same JSON, but no tag can appear in it."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def untrusted(text: str, limit: int) -> str:
+    """A redacted, single-line, bounded copy of a text from the cluster or the reporter."""
+    cleaned = " ".join(redact_text(text)[0].split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
+
+
+def _latest_log_lines(logs: list[dict[str, Any]], listed: set[str]) -> list[tuple[str, str, str]]:
+    """Log lines newest first, taking turns between the excerpts, so a cut budget keeps each one's end."""
+    newest_first = [
+        [
+            (i, t)
+            for i, _, t in reversed(numbered_log_lines(excerpt)[-_RECENT_LOG_LINES:])
+            if i not in listed and t.strip()
+        ]
+        for excerpt in logs
+    ]
+    turns = itertools.zip_longest(*newest_first)
+    return [(i, "log", untrusted(t, _MAX_LOG_CHARS)) for turn in turns for i, t in filter(None, turn)]
+
+
+def build_digest(catalog: list[dict[str, Any]], logs: list[dict[str, Any]], token_budget: int) -> Digest:
+    """The catalog (cited items first, as correlate ordered it), then the latest log lines, until the budget."""
+    candidates = [(item["id"], item["kind"], untrusted(item["summary"], _MAX_ITEM_CHARS)) for item in catalog]
+    candidates += _latest_log_lines(logs, {item_id for item_id, _, _ in candidates})
+    digest = Digest()
+    spent = 0
+    for item_id, kind, text in candidates:
+        item = {"id": item_id, "kind": kind, "text": text}
+        cost = estimate_tokens(json.dumps(item, ensure_ascii=False))
+        if spent + cost > token_budget:
+            digest.left_out += 1
+            continue  # a shorter item further down may still fit
+        spent += cost
+        digest.items.append(item)
+        if _ADDRESSES_A_MODEL.search(text):
+            digest.addresses_a_model.append(item_id)
+    # Logs back in reading order: the model follows a story better forwards.
+    digest.items.sort(key=_reading_order)
+    return digest
+
+
+def _reading_order(item: dict[str, str]) -> tuple[int, str, int]:
+    if item["kind"] != "log":
+        return (0, "", 0)
+    stream, _, number = item["id"].rpartition(":")
+    return (1, stream, int(number))
+
+
+def verdict(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules' findings, as much of them as the model needs to explain them."""
+    return [
+        {
+            "rule_id": finding["rule_id"],
+            "category": finding["category"],
+            "confidence_score": finding["confidence_score"],
+            # Rule texts quote the cluster (a container message, a log line): untrusted too.
+            "title": untrusted(finding["title"], _MAX_ITEM_CHARS),
+            "root_cause": untrusted(finding["root_cause"], _MAX_ITEM_CHARS),
+            "evidence": finding["evidence"],
+            "dependency": finding.get("dependency"),
+        }
+        for finding in findings[:_MAX_FINDINGS]
+    ]
+
+
+def verdict_json(findings: list[dict[str, Any]]) -> str:
+    return escape_markup(json.dumps(verdict(findings), ensure_ascii=False))
