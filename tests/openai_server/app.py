@@ -9,6 +9,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +71,21 @@ class RecordedRequest:
         return "\n".join(m["content"] for m in messages if isinstance(m.get("content"), str))
 
 
+Responder = Callable[[RecordedRequest], Reply]
+
+
 class Script:
-    """Replies handed out in order, and the requests that took them; shared with the server thread."""
+    """Replies handed out in order, and the requests that took them; shared with the server thread.
+
+    With a `responder`, a request finding no scripted reply is answered by calling it (benchmarks
+    answer many investigations this way, each from what its prompt says).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._replies: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
+        self.responder: Responder | None = None
 
     def add(self, *replies: Reply) -> None:
         with self._lock:
@@ -86,9 +95,11 @@ class Script:
         with self._lock:
             self._requests.append(request)
 
-    def next_reply(self) -> Reply | None:
+    def next_reply(self, request: RecordedRequest) -> Reply | None:
         with self._lock:
-            return self._replies.popleft() if self._replies else None
+            if self._replies:
+                return self._replies.popleft()
+        return self.responder(request) if self.responder else None
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -104,6 +115,7 @@ class Script:
         with self._lock:
             self._replies.clear()
             self._requests.clear()
+            self.responder = None
 
 
 def _error_body(status: int, message: str) -> dict[str, Any]:
@@ -170,7 +182,7 @@ def build_app(script: Script, api_key: str) -> Starlette:
             return JSONResponse(_error_body(400, "'model' and 'messages' are required"), status_code=400)
         if body.get("stream"):
             return JSONResponse(_error_body(400, "the test server does not stream"), status_code=400)
-        reply = script.next_reply()
+        reply = script.next_reply(recorded)
         if reply is None:
             return JSONResponse(_error_body(400, "the test has no reply scripted for this request"), status_code=400)
         if not await _answer_late(request, reply.delay_seconds):

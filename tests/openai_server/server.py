@@ -12,7 +12,7 @@ import uvicorn
 from kube_api_server.tls import ServerTls, issue_server_tls
 from uvicorn_thread import UvicornThread, tcp_listener
 
-from .app import RecordedRequest, Reply, Script, build_app
+from .app import RecordedRequest, Reply, Responder, Script, build_app
 
 
 class OpenAIServer:
@@ -79,6 +79,10 @@ class OpenAIServer:
     def script(self, *replies: Reply) -> None:
         """Queue replies; each chat completion request takes the next one (none left: a 400)."""
         self._script.add(*replies)
+
+    def respond_with(self, responder: Responder) -> None:
+        """Answer every request the script has no reply for with `responder(request)`."""
+        self._script.responder = responder
 
     @property
     def requests(self) -> list[RecordedRequest]:
