@@ -14,8 +14,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer, error, rough_tokens
+from processes import cli_server
+from test_investigations_e2e import wait_until_finished
 
 from graphs.llm import check_llm_settings, estimate_tokens
 from orchestrator.models import Incident
@@ -303,3 +306,30 @@ async def test_a_rate_limited_analysis_is_retried_then_given_up(openai_server: O
     assert incident.report is not None
     assert incident.report["analysis"]["error"] == "the LLM server kept answering 429 Too Many Requests"
     assert len(openai_server.requests) == 3
+
+
+def test_through_serve_the_incident_carries_the_narrative_and_its_cost(
+    openai_server: OpenAIServer, tmp_path: Path
+) -> None:
+    """The REST path: the LLM settings from the environment, the analysis and its metering in the document."""
+    openai_server.script(EXTRACTION, answer({"narrative": GROUNDED}))
+    env = {
+        "SRE_LLM_MODEL": "test-model",
+        "SRE_LLM_BASE_URL": openai_server.base_url,
+        "SRE_LLM_API_KEY": openai_server.api_key,
+        "SRE_LLM_CA_BUNDLE": str(openai_server.ca_file),
+        "SRE_LLM_MAX_RETRIES": "0",
+        "SRE_DATABASE_URL": f"sqlite:///{tmp_path / 'incidents.db'}",
+    }
+    knowledge = ["--snapshot", DB_REFUSED / "cluster", "--knowledge-graph", DB_REFUSED / "knowledge_graph.yaml"]
+    with cli_server(["serve", *knowledge], tmp_path, env) as server, httpx2.Client(base_url=server.base_url) as client:
+        created = client.post("/api/v1/incidents", json={"description": DESCRIPTION})
+        assert created.status_code == 202, created.text
+        incident = wait_until_finished(client, created.headers["location"])
+
+    assert incident["status"] == "completed", incident["error"]
+    assert incident["report"]["analysis"]["narrative"] == GROUNDED
+    llm = incident["report"]["llm"]
+    assert (llm["status"], llm["calls"]) == ("used", 2)
+    assert llm["input_tokens"] == sum(rough_tokens(r.prompt) for r in openai_server.requests)
+    assert openai_server.api_key not in server.log.read_text()
