@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from textwrap import indent, wrap
+from typing import Any
 
 from orchestrator.investigation import open_investigator
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
@@ -43,6 +44,24 @@ async def investigate_once(
     return Incident(**header, **result.model_dump(), status="completed", updated_at=datetime.now(UTC))
 
 
+def _analysis_lines(report: dict[str, Any]) -> list[str]:
+    analysis, llm = report.get("analysis"), report.get("llm") or {}
+    if not analysis:
+        return []
+    lines = [
+        "",
+        f"LLM analysis ({llm.get('calls', 0)} calls, {llm.get('input_tokens', 0)} + "
+        f"{llm.get('output_tokens', 0)} tokens, {llm.get('latency_seconds', 0):.1f} s):",
+    ]
+    if analysis.get("narrative"):
+        lines += indent("\n".join(wrap(analysis["narrative"], 100)), "  ").splitlines()
+    else:
+        lines.append(f"  not shown: {analysis.get('error')}")
+    if analysis.get("hypothesis"):
+        lines.append(f"  Hypothesis (low confidence, no rule confirms it): {analysis['hypothesis']['text']}")
+    return lines
+
+
 def render_incident(incident: Incident) -> str:
     if incident.status == "failed":
         return f"Investigation failed: {incident.error}"
@@ -59,6 +78,7 @@ def render_incident(incident: Incident) -> str:
     ]
     if report.get("dependency_path"):
         lines.append(f"Dependency path: {' -> '.join(report['dependency_path'])}")
+    lines += _analysis_lines(report)
     findings = incident.findings or []
     if findings:
         lines += ["", "Findings:"]

@@ -22,7 +22,7 @@ from test_investigations_e2e import wait_until_finished
 
 from graphs.llm import check_llm_settings, estimate_tokens
 from orchestrator.models import Incident
-from orchestrator.reports import investigate_once
+from orchestrator.reports import investigate_once, render_incident
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
@@ -112,6 +112,8 @@ async def test_a_grounded_narrative_explains_the_rules_verdict(openai_server: Op
     )
     assert llm["latency_seconds"] == pytest.approx(sum(call["latency_seconds"] for call in llm["details"]))
     assert all(call["latency_seconds"] > 0 for call in llm["details"])
+    printed = render_incident(incident)  # what `investigate` prints for a person
+    assert "LLM analysis (2 calls," in printed and "The app cannot connect to users-db" in printed
 
 
 @pytest.mark.parametrize(
