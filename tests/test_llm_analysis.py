@@ -78,13 +78,19 @@ def _evidence_sent(request: RecordedRequest) -> list[dict[str, str]]:
     return json.loads(block.group(1))
 
 
-async def test_a_grounded_narrative_explains_the_rules_verdict(openai_server: OpenAIServer) -> None:
+async def _analysed(server: OpenAIServer, narrative: str) -> tuple[Incident, Incident]:
+    """The incident investigated with the model answering `narrative`, and without an LLM (same verdict)."""
     baseline = await investigate_once(_without_llm(), DESCRIPTION)
-    openai_server.script(EXTRACTION, answer({"narrative": GROUNDED}))
-
-    incident = await investigate_once(_settings(openai_server), DESCRIPTION)
-
+    server.script(EXTRACTION, answer({"narrative": narrative}))
+    incident = await investigate_once(_settings(server), DESCRIPTION)
     assert _verdict(incident) == _verdict(baseline)
+    assert incident.report is not None
+    return incident, baseline
+
+
+async def test_a_grounded_narrative_explains_the_rules_verdict(openai_server: OpenAIServer) -> None:
+    incident, baseline = await _analysed(openai_server, GROUNDED)
+
     assert incident.report is not None
     analysis = incident.report["analysis"]
     assert analysis["status"] == "used"
@@ -128,12 +134,8 @@ async def test_a_grounded_narrative_explains_the_rules_verdict(openai_server: Op
     ids=["no-citation", "invented-evidence", "foreign-link", "delete", "rollout-restart"],
 )
 async def test_an_ungrounded_narrative_is_refused(openai_server: OpenAIServer, narrative: str, reason: str) -> None:
-    baseline = await investigate_once(_without_llm(), DESCRIPTION)
-    openai_server.script(EXTRACTION, answer({"narrative": narrative}))
+    incident, _ = await _analysed(openai_server, narrative)
 
-    incident = await investigate_once(_settings(openai_server), DESCRIPTION)
-
-    assert _verdict(incident) == _verdict(baseline)
     assert incident.report is not None
     analysis = incident.report["analysis"]
     assert analysis["status"] == "refused"
