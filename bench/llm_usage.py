@@ -93,8 +93,10 @@ async def investigate(settings: OrchestratorSettings, description: str) -> tuple
 
 
 def verdict(incident: Incident) -> tuple[Any, ...]:
+    """What the rules concluded; the target (pod) may differ when the LLM's reading names another replica."""
     report = incident.report or {}
-    return (incident.suggested_root_cause, incident.confidence, report.get("category"), report.get("next_steps"))
+    rules = [(f["rule_id"], f["confidence"]) for f in incident.findings or []]
+    return (report.get("category"), incident.confidence, incident.confidence_score, rules)
 
 
 async def run(scenarios: list[Path]) -> None:
@@ -164,9 +166,12 @@ async def run(scenarios: list[Path]) -> None:
         f"prompt-budget estimate / real tokens: min {min(ratios):.2f}, median {statistics.median(ratios):.2f} "
         "(above 1: the budget errs on the safe side)"
     )
+    for row in rows:
+        if row["target_kept"] is False:
+            print(f"  {row['scenario']}: the LLM's reading chose another pod than the deterministic extractor")
     print(f"analysis outcomes: {dict(Counter(row['analysis'] for row in rows))}")
     print(f"evidence items left out for the budget: max {max(r['left_out'] for r in rows)} per investigation")
-    print(f"rules' verdict unchanged by the LLM: {sum(r['same_verdict'] for r in rows)}/{len(rows)}")
+    print(f"rules' verdict (category, confidence, findings) unchanged: {sum(r['same_verdict'] for r in rows)}/{len(rows)}")
     print(f"target unchanged by the LLM's extraction: {sum(r['target_kept'] for r in rows)}/{len(rows)}")
     plain = statistics.median(r["seconds"][0] for r in rows) * 1000
     with_llm = statistics.median(r["seconds"][1] for r in rows) * 1000

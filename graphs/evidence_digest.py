@@ -23,6 +23,7 @@ _MAX_ITEM_CHARS = 300
 _MAX_LOG_CHARS = 240
 _RECENT_LOG_LINES = 40  # per excerpt: the lines a crash is explained by are near the end
 _MAX_FINDINGS = 3
+_DIGITS = re.compile(r"\d+")
 
 # Phrases aimed at a language model rather than at a person reading a log.
 _ADDRESSES_A_MODEL = re.compile(
@@ -50,7 +51,9 @@ class Digest:
         return {item["id"] for item in self.items}
 
     def as_json(self) -> str:
-        return escape_markup(json.dumps(self.items, ensure_ascii=False, indent=0))
+        """One item a line: easy for the model to read, and fewer tokens than indented JSON."""
+        lines = ",\n".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in self.items)
+        return escape_markup(f"[\n{lines}\n]")
 
 
 def escape_markup(text: str) -> str:
@@ -64,16 +67,22 @@ def untrusted(text: str, limit: int) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
+def _distinct_newest_first(excerpt: dict[str, Any], listed: set[str]) -> list[tuple[str, str]]:
+    """The excerpt's recent lines, newest first, each kind of line once: a probe's 404 every 5 s is one
+    line saying how often it repeats, so the budget buys more of the story."""
+    kinds: dict[str, list[tuple[str, str]]] = {}
+    for item_id, _, text in reversed(numbered_log_lines(excerpt)[-_RECENT_LOG_LINES:]):
+        if item_id not in listed and text.strip():
+            kinds.setdefault(_DIGITS.sub("#", text), []).append((item_id, text))
+    distinct = []
+    for (item_id, text), *alike in kinds.values():
+        distinct.append((item_id, f"{text} [and {len(alike)} more lines like it]" if alike else text))
+    return distinct
+
+
 def _latest_log_lines(logs: list[dict[str, Any]], listed: set[str]) -> list[tuple[str, str, str]]:
     """Log lines newest first, taking turns between the excerpts, so a cut budget keeps each one's end."""
-    newest_first = [
-        [
-            (i, t)
-            for i, _, t in reversed(numbered_log_lines(excerpt)[-_RECENT_LOG_LINES:])
-            if i not in listed and t.strip()
-        ]
-        for excerpt in logs
-    ]
+    newest_first = [_distinct_newest_first(excerpt, listed) for excerpt in logs]
     turns = itertools.zip_longest(*newest_first)
     return [(i, "log", untrusted(t, _MAX_LOG_CHARS)) for turn in turns for i, t in filter(None, turn)]
 
@@ -86,7 +95,7 @@ def build_digest(catalog: list[dict[str, Any]], logs: list[dict[str, Any]], toke
     spent = 0
     for item_id, kind, text in candidates:
         item = {"id": item_id, "kind": kind, "text": text}
-        cost = estimate_tokens(json.dumps(item, ensure_ascii=False))
+        cost = estimate_tokens(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
         if spent + cost > token_budget:
             digest.left_out += 1
             continue  # a shorter item further down may still fit
