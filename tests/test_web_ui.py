@@ -154,12 +154,15 @@ def test_the_cookie_is_secure_when_the_request_came_over_https(base_url: str) ->
 def test_a_login_is_refused_when_the_form_comes_from_another_site(base_url: str) -> None:
     with httpx2.Client(base_url=base_url, timeout=10) as client:
         foreign = client.post(f"{UI}/login", data={"token": TOKEN}, headers={**FORM, "Origin": "https://evil.example"})
-        referred = client.post(
-            f"{UI}/login", data={"token": TOKEN}, headers={**FORM, "Referer": f"{base_url}/ui/login"}
-        )
-    assert foreign.status_code == 403
+        opaque = client.post(f"{UI}/login", data={"token": TOKEN}, headers={**FORM, "Origin": "null"})
+        referer = {**FORM, "Referer": f"{base_url}/ui/login"}
+        referred = client.post(f"{UI}/login", data={"token": TOKEN}, headers=referer)
+        # Behind a proxy that ends TLS the page is https and this server sees http: same site.
+        proxied = {**FORM, "Origin": base_url.replace("http:", "https:")}
+        behind_proxy = client.post(f"{UI}/login", data={"token": TOKEN}, headers=proxied)
+    assert (foreign.status_code, opaque.status_code) == (403, 403)
     assert "Origin or Referer" in foreign.text
-    assert referred.status_code == 303
+    assert (referred.status_code, behind_proxy.status_code) == (303, 303)
 
 
 def test_forms_need_this_site_as_origin_unless_a_bearer_token_is_sent(base_url: str) -> None:
@@ -357,6 +360,14 @@ def test_an_unknown_incident_is_a_404_page(base_url: str) -> None:
         answer = client.get(f"{UI}/incidents/<b>nope")
     assert answer.status_code == 404
     assert "there is no incident &#39;&lt;b&gt;nope&#39;" in answer.text
+
+
+def test_an_unknown_ui_path_is_a_404_page(base_url: str) -> None:
+    with _logged_in(base_url) as client:
+        answer = client.get(f"{UI}/incidentz")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "there is no page /ui/incidentz" in answer.text
 
 
 def test_the_ui_is_not_in_the_openapi_document(base_url: str) -> None:

@@ -43,13 +43,16 @@ def safe_next(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> bool:
-    """True when the browser says the request comes from a page of this site."""
-    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-    origin = request.headers.get("origin")
-    if origin is not None:
-        return origin == own
-    referer = urlsplit(request.headers.get("referer", ""))
-    return bool(referer.scheme) and f"{referer.scheme}://{referer.netloc}" == own
+    """True when the browser says the request comes from a page of this site.
+
+    Host and port are compared, not the scheme: behind a proxy that ends TLS the browser's
+    origin is https while this server sees http.
+    """
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return False
+    return bool(host) and urlsplit(origin).netloc == host
 
 
 class Sessions:

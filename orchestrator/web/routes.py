@@ -59,6 +59,7 @@ class WebUi:
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+                Route("/{path:path}", self.not_found),
             ],
         )
 
@@ -108,6 +109,9 @@ class WebUi:
         return self._render(
             request, "incident.html", view=incident_view(incident), refresh=REFRESH_SECONDS if running else None
         )
+
+    async def not_found(self, request: Request) -> Response:
+        return self._render(request, "not_found.html", 404, message=f"there is no page {request.url.path}")
 
     async def incident_json(self, request: Request) -> Response:
         """The same document as GET /api/v1/incidents/{id}, reachable with the UI's session."""
