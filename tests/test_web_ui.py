@@ -481,3 +481,21 @@ def test_evidence_of_another_shape_is_left_out_with_a_note(tmp_path: Path) -> No
     ]
     assert "the double always blames the application" in html
     assert view.target is None
+
+
+def test_the_llm_analysis_and_the_report_notes_are_shown_as_text(completed: dict[str, Any], tmp_path: Path) -> None:
+    document = {**completed, "report": {**completed["report"]}}
+    document["report"]["analysis"] = {
+        "status": "used",
+        "narrative": "orders-db has no endpoints [dependency:orders-db]; <b>see</b> the logs [log:app:current:20].",
+        "cited_evidence": ["dependency:orders-db", "log:app:current:20"],
+        "hypothesis": {"text": "a <i>scaled-down</i> database", "category": "dependency_unreachable"},
+    }
+    document["report"]["notes"] = ["1 evidence items were left out of the LLM's prompt (token budget)."]
+    view = incident_view(Incident.model_validate(document))
+    ui = WebUi(OrchestratorSettings(database_url=f"sqlite:///{tmp_path / 'x.db'}"), lambda: None)  # type: ignore[arg-type,return-value]
+    html = ui.templates.get_template("incident.html").render(view=view, refresh=None, logout=False)
+    assert "orders-db has no endpoints [dependency:orders-db]; &lt;b&gt;see&lt;/b&gt; the logs" in html
+    assert "not confirmed by any rule" in _text(html)
+    assert "a &lt;i&gt;scaled-down&lt;/i&gt; database" in html
+    assert '<p class="note">1 evidence items were left out' in html

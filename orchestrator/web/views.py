@@ -3,68 +3,77 @@
 The document is the one `GET /api/v1/incidents/{id}` returns; its evidence is parsed with the
 models that produced it (the MCP tools' and the investigation's), one part at a time, so a part
 that does not fit (an older document, a failed investigation) is left out with a note instead of
-breaking the page. Log lines that a finding cites are marked in their excerpt.
+breaking the page. Log lines that a finding cites are marked in their excerpt, found by the
+evidence ids the rules gave them.
+
+The investigation's models come with the LLM client's message types, so they are imported on the
+first incident page, not when the REST API starts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from graphs.state import DependencyState, EvidenceItem, Extracted, Report
-from knowledge.rules import Finding
-from mcp_servers.kubernetes.models import ContainerInfo, EventInfo, PodDiagnosis, WorkloadDetail
+from graphs.log_lines import numbered_log_lines
+from mcp_servers.kubernetes.models import ContainerInfo, EventInfo, LogExcerpt, PodDiagnosis, WorkloadDetail
 from orchestrator.models import Incident
+
+if TYPE_CHECKING:
+    from graphs.state import DependencyState, EvidenceItem, Extracted, Report
+    from knowledge.rules import Finding
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class CitedEvidence(BaseModel):
+@dataclass(frozen=True)
+class CitedEvidence:
     id: str
     kind: str = ""
     summary: str = ""
 
 
-class FindingView(BaseModel):
+@dataclass(frozen=True)
+class FindingView:
     finding: Finding
     evidence: list[CitedEvidence]
 
 
-class LogLine(BaseModel):
+@dataclass(frozen=True)
+class LogLine:
     number: int
     text: str
     cited: bool
 
 
-class LogView(BaseModel):
-    container: str
-    previous: bool
+@dataclass(frozen=True)
+class LogView:
+    excerpt: LogExcerpt
     lines: list[LogLine]
-    truncated: bool
-    redactions: int
-    unavailable: str | None
 
     @property
     def cited_count(self) -> int:
         return sum(line.cited for line in self.lines)
 
 
-class IncidentView(BaseModel):
+@dataclass
+class IncidentView:
     incident: Incident
     extracted: Extracted | None = None
     report: Report | None = None
-    findings: list[FindingView] = []
+    findings: list[FindingView] = field(default_factory=list)
     target: str | None = None
     pod: PodDiagnosis | None = None
     workload: WorkloadDetail | None = None
-    containers: list[ContainerInfo] = []
-    timeline: list[EventInfo] = []
-    logs: list[LogView] = []
-    dependencies: list[DependencyState] = []
-    other_evidence: list[EvidenceItem] = []
-    notes: list[str] = []
+    containers: list[ContainerInfo] = field(default_factory=list)
+    timeline: list[EventInfo] = field(default_factory=list)
+    logs: list[LogView] = field(default_factory=list)
+    dependencies: list[DependencyState] = field(default_factory=list)
+    other_evidence: list[EvidenceItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _parse(model: type[M], data: object, part: str, notes: list[str]) -> M | None:
@@ -89,46 +98,16 @@ def _cited(items: dict[str, EvidenceItem], item_id: str) -> CitedEvidence:
     return CitedEvidence(id=item_id, kind=item.kind, summary=item.summary) if item else CitedEvidence(id=item_id)
 
 
-def _log_id_parts(item_id: str) -> tuple[str, bool] | None:
-    """`log:CONTAINER:current|previous:LINE` -> (container, previous)."""
-    parts = item_id.split(":")
-    if len(parts) != 4 or parts[0] != "log" or parts[2] not in ("current", "previous"):
-        return None
-    return parts[1], parts[2] == "previous"
-
-
-def _cited_lines(items: dict[str, EvidenceItem], cited_ids: set[str]) -> dict[tuple[str, bool], set[str]]:
-    """The text of each cited log line, by excerpt. The item's summary is
-    "CONTAINER (current logs) line N: TEXT", so the text follows the first ': '."""
-    cited: dict[tuple[str, bool], set[str]] = {}
-    for item_id in cited_ids:
-        excerpt = _log_id_parts(item_id)
-        item = items.get(item_id)
-        if excerpt is None or item is None:
-            continue
-        cited.setdefault(excerpt, set()).add(item.summary.partition(": ")[2])
-    return cited
-
-
-def _log_view(diagnosis: PodDiagnosis, cited: dict[tuple[str, bool], set[str]]) -> list[LogView]:
-    views = []
-    for excerpt in diagnosis.logs:
-        marked = cited.get((excerpt.container, excerpt.previous), set())
-        lines = [
-            LogLine(number=n, text=text, cited=text in marked)
-            for n, text in enumerate(excerpt.text.splitlines(), start=1)
-        ]
-        views.append(
-            LogView(
-                container=excerpt.container,
-                previous=excerpt.previous,
-                lines=lines,
-                truncated=excerpt.truncated,
-                redactions=excerpt.redactions,
-                unavailable=excerpt.unavailable,
-            )
-        )
-    return views
+def _log_view(excerpt: LogExcerpt, cited_ids: set[str]) -> LogView:
+    """Every line of the excerpt, numbered from 1; the rules numbered only its last lines."""
+    lines = excerpt.text.splitlines()
+    numbered = numbered_log_lines(excerpt.model_dump())
+    first = len(lines) - len(numbered)
+    cited = {first + number for item_id, number, _ in numbered if item_id in cited_ids}
+    return LogView(
+        excerpt=excerpt,
+        lines=[LogLine(number=n, text=text, cited=n in cited) for n, text in enumerate(lines, start=1)],
+    )
 
 
 def _timeline(events: list[EventInfo]) -> list[EventInfo]:
@@ -137,41 +116,33 @@ def _timeline(events: list[EventInfo]) -> list[EventInfo]:
 
 
 def incident_view(incident: Incident) -> IncidentView:
+    # Imported here, not at the top: see the module doc.
+    from graphs.state import DependencyState, EvidenceItem, Extracted, Report
+    from knowledge.rules import Finding
+
     notes: list[str] = []
     evidence: dict[str, Any] = incident.evidence if isinstance(incident.evidence, dict) else {}
     items = {item.id: item for item in _parse_list(EvidenceItem, evidence.get("items"), "evidence list", notes)}
     findings = _parse_list(Finding, incident.findings, "findings", notes)
     cited_ids = {item_id for finding in findings for item_id in finding.evidence}
-    finding_views = [
-        FindingView(
-            rank=rank,
-            finding=finding,
-            evidence=[
-                CitedEvidence(
-                    id=i, kind=items[i].kind if i in items else "", summary=items[i].summary if i in items else i
-                )
-                for i in finding.evidence
-            ],
-        )
-        for rank, finding in enumerate(findings, start=1)
-    ]
     diagnosis = _parse(PodDiagnosis, evidence.get("diagnosis"), "pod diagnosis", notes)
     workload = _parse(WorkloadDetail, evidence.get("workload"), "workload", notes)
     events: list[EventInfo] = _parse_list(EventInfo, evidence.get("workload_events"), "workload events", notes)
     if diagnosis is not None:
         events += diagnosis.events + diagnosis.owner_events
         workload = workload or diagnosis.owner
+    target = evidence.get("target")
     return IncidentView(
         incident=incident,
         extracted=_parse(Extracted, incident.extracted, "extraction", notes),
         report=_parse(Report, incident.report, "report", notes),
-        findings=finding_views,
-        target=evidence.get("target") if isinstance(evidence.get("target"), str) else None,
+        findings=[FindingView(f, [_cited(items, item_id) for item_id in f.evidence]) for f in findings],
+        target=target if isinstance(target, str) else None,
         pod=diagnosis,
         workload=workload,
         containers=(diagnosis.pod.init_containers + diagnosis.pod.containers) if diagnosis else [],
         timeline=_timeline(events),
-        logs=_log_view(diagnosis, _cited_lines(items, cited_ids)) if diagnosis else [],
+        logs=[_log_view(excerpt, cited_ids) for excerpt in diagnosis.logs] if diagnosis else [],
         dependencies=_parse_list(DependencyState, evidence.get("dependencies"), "dependencies", notes),
         other_evidence=[item for item_id, item in items.items() if item_id not in cited_ids],
         notes=notes,
