@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
 INCIDENT_PATH = re.compile(r"/ui/incidents/([0-9a-f-]{36})$")
-SLOW_LOG_SECONDS = 3.0
+SLOW_LOG_SECONDS = 4.0
 
 
 @pytest.fixture(scope="module")
