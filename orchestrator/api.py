@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mcp_servers.kubernetes.http import BearerTokenMiddleware
 from orchestrator.models import FieldError, IncidentRequest, ListQuery
 from orchestrator.openapi import INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
@@ -24,6 +23,7 @@ from orchestrator.runner import InvestigationRunner
 from orchestrator.service import IncidentService, InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import IncidentStore, InvalidCursor
+from orchestrator.web import ApiAndUiAuth, WebUi
 from orchestrator.workflow_mcp import WorkflowHttp
 
 # /mcp (the workflow MCP server) is not open: it takes the same tokens as the REST API.
@@ -148,6 +148,7 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
     """The REST API and the workflow MCP server at /mcp; the lifespan opens the store and the investigator
     and takes up unfinished investigations."""
     api = IncidentApi(settings, investigator_factory)
+    ui = WebUi(settings, lambda: api.service)  # /ui/: pages over the same service
     routes = [
         Route("/health", api.health, methods=["GET"]),
         Route("/ready", api.ready, methods=["GET"]),
@@ -155,8 +156,10 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
         Route(f"{INCIDENTS}/{{incident_id}}", api.get_incident, methods=["GET"]),
         Route("/openapi.json", api.openapi_json, methods=["GET"]),
         *api.workflow.routes,  # /mcp
+        ui.mount,
     ]
-    middleware = [Middleware(BearerTokenMiddleware, tokens=settings.tokens(), open_paths=OPEN_PATHS)]
+    auth = Middleware(ApiAndUiAuth, tokens=settings.tokens(), open_paths=OPEN_PATHS, sessions=ui.sessions)
+    middleware = [auth]
     return Starlette(
         routes=routes,
         middleware=middleware,

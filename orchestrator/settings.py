@@ -52,6 +52,12 @@ class OrchestratorSettings(BaseSettings):
         default_factory=list,
         description="Extra Host headers the workflow MCP server at /mcp accepts, e.g. 'sre-orchestrator.sre.svc:8080'.",
     )
+    # The web UI at /ui/.
+    ui_session_secret: SecretStr | None = Field(
+        None, description="Key that signs the UI's session cookies; unset: a random one per process start."
+    )
+    ui_session_secret_file: Path | None = Field(None, description="File holding ui_session_secret (a mounted Secret).")
+    ui_session_max_age_seconds: int = Field(12 * 3600, gt=0, description="How long a UI login lasts.")
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
 
@@ -96,3 +102,19 @@ class OrchestratorSettings(BaseSettings):
 
     def tokens(self) -> list[str]:
         return read_tokens(self.api_tokens, self.api_tokens_file)
+
+    def ui_secret(self) -> str | None:
+        """The UI's cookie-signing key from the setting or its file; None when neither is set."""
+        if self.ui_session_secret is not None:
+            return self.ui_session_secret.get_secret_value()
+        if self.ui_session_secret_file is None:
+            return None
+        try:
+            secret = self.ui_session_secret_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(
+                f"cannot read the UI session secret file {self.ui_session_secret_file}: {exc.strerror}"
+            ) from exc
+        if not secret:
+            raise ValueError(f"the UI session secret file {self.ui_session_secret_file} is empty")
+        return secret
