@@ -171,7 +171,8 @@ async def run(scenarios: list[Path]) -> None:
             print(f"  {row['scenario']}: the LLM's reading chose another pod than the deterministic extractor")
     print(f"analysis outcomes: {dict(Counter(row['analysis'] for row in rows))}")
     print(f"evidence items left out for the budget: max {max(r['left_out'] for r in rows)} per investigation")
-    print(f"rules' verdict (category, confidence, findings) unchanged: {sum(r['same_verdict'] for r in rows)}/{len(rows)}")
+    same = sum(r["same_verdict"] for r in rows)
+    print(f"rules' verdict (category, confidence, findings) unchanged: {same}/{len(rows)}")
     print(f"target unchanged by the LLM's extraction: {sum(r['target_kept'] for r in rows)}/{len(rows)}")
     plain = statistics.median(r["seconds"][0] for r in rows) * 1000
     with_llm = statistics.median(r["seconds"][1] for r in rows) * 1000
