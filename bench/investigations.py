@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from scenario_expectations import equivalent_pod
 
-from graphs.cluster import ClusterSession
+from graphs.cluster import ClusterSession, ClusterSessions
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
 from knowledge import load_knowledge_graph
@@ -60,10 +60,12 @@ async def run(rounds: int) -> None:
         server = build_server(ClusterReader(SnapshotBackend(scenario / "cluster")))
         async with ClusterSession.open(server) as session:
             deps = Dependencies(
-                cluster=session, graph=load_knowledge_graph(scenario / "knowledge_graph.yaml"), rules=rules
+                clusters=ClusterSessions(session),
+                graph=load_knowledge_graph(scenario / "knowledge_graph.yaml"),
+                rules=rules,
             )
             investigator = GraphInvestigator(deps)
-            request = SimpleNamespace(description=spec["description"], namespace=None, pod=None)
+            request = SimpleNamespace(description=spec["description"], namespace=None, pod=None, cluster=None)
             result = await investigator.run("warm-up", request, _no_progress)
             for round_number in range(rounds):
                 start = time.perf_counter()

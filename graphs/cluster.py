@@ -7,8 +7,11 @@ client sees. Results are parsed back into the server's own pydantic models.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp import Client
@@ -26,6 +29,7 @@ from mcp_servers.kubernetes.models import (
 )
 
 Model = TypeVar("Model", bound=BaseModel)
+log = logging.getLogger("sre.graphs.cluster")
 
 
 class ToolCallError(Exception):
@@ -113,3 +117,79 @@ class ClusterSession:
 
     def tools(self) -> ClusterTools:
         return ClusterTools(self._client)
+
+
+@dataclass(frozen=True)
+class RemoteCluster:
+    """A named cluster's Kubernetes MCP server."""
+
+    url: str
+    # A new client target (see ClusterSession.open) per session: a streamable HTTP transport serves one client.
+    connect: Callable[[], Any]
+
+
+class ClusterUnavailable(Exception):
+    """The incident's cluster is not configured, or its MCP server cannot be reached."""
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # the MCP client's task group wraps it
+        exc = exc.exceptions[0]
+    return exc
+
+
+class ClusterSessions:
+    """The default cluster's session, and one session per named cluster, opened on first use and kept.
+
+    Each named session is held open by a task of its own: an MCP client's task group must be
+    entered and left by the same task, and the investigation that first needs a cluster ends
+    (or times out) long before the session should. A cluster whose server cannot be reached
+    fails the investigations that need it; the next one tries again.
+    """
+
+    def __init__(self, default: ClusterSession, remotes: Mapping[str, RemoteCluster] | None = None) -> None:
+        self._default = default
+        self._remotes = dict(remotes or {})
+        self._sessions: dict[str, asyncio.Future[ClusterSession]] = {}
+        self._holders: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
+
+    async def get(self, name: str | None) -> ClusterSession:
+        if name is None:
+            return self._default
+        remote = self._remotes.get(name)
+        if remote is None:
+            known = ", ".join(sorted(self._remotes)) or "none"
+            raise ClusterUnavailable(f"cluster {name!r} is not configured (configured: {known})")
+        opening = self._sessions.get(name)
+        if opening is None or (opening.done() and opening.exception() is not None):
+            opening = self._sessions[name] = asyncio.get_running_loop().create_future()
+            holder = asyncio.create_task(self._hold(name, remote, opening), name=f"MCP session of cluster {name}")
+            self._holders.add(holder)
+            holder.add_done_callback(self._holders.discard)
+        try:
+            # Shielded: a cancelled investigation must not cancel the opening others wait for.
+            return await asyncio.shield(opening)
+        except Exception as exc:
+            cause = _root_cause(exc)
+            raise ClusterUnavailable(
+                f"cannot reach the MCP server of cluster {name!r} at {remote.url}: {cause or type(cause).__name__}"
+            ) from exc
+
+    async def _hold(self, name: str, remote: RemoteCluster, opened: asyncio.Future[ClusterSession]) -> None:
+        try:
+            async with ClusterSession.open(remote.connect()) as session:
+                opened.set_result(session)
+                await self._closing.wait()
+        except Exception as exc:
+            if not opened.done():
+                opened.set_exception(exc)
+                opened.exception()  # retrieved here: nobody may be waiting any more
+            else:  # it broke after it opened: forget it, so that the next investigation opens a new one
+                log.warning("the MCP session of cluster %r ended: %s", name, _root_cause(exc))
+                if self._sessions.get(name) is opened:
+                    del self._sessions[name]
+
+    async def aclose(self) -> None:
+        self._closing.set()
+        await asyncio.gather(*self._holders, return_exceptions=True)

@@ -10,7 +10,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from graphs.analysis import Analysis, analyse
-from graphs.cluster import ClusterSession
+from graphs.cluster import ClusterSessions
 from graphs.collect import collect_evidence
 from graphs.correlate import correlate
 from graphs.llm import LLM, LLMCall, LLMUsage
@@ -25,9 +25,9 @@ STEPS = ("extract", "collect", "correlate", "report")
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What every investigation shares: the way to the cluster, the application model, the rules, the LLM."""
+    """What every investigation shares: the ways to the clusters, the application model, the rules, the LLM."""
 
-    cluster: ClusterSession
+    clusters: ClusterSessions
     graph: KnowledgeGraph
     rules: RuleSet
     llm: LLM | None = None  # None: deterministic extraction and no narrative
@@ -35,7 +35,7 @@ class Dependencies:
 
 def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> CompiledStateGraph:
     async def extract(state: InvestigationState) -> dict[str, Any]:
-        cluster = deps.cluster.tools()
+        cluster = (await deps.clusters.get(state.get("cluster"))).tools()
         extracted, calls = await extract_preferring_llm(
             deps.llm, cluster, deps.graph, state["description"], state.get("namespace"), state.get("pod")
         )
@@ -46,7 +46,7 @@ def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> Compil
         }
 
     async def collect(state: InvestigationState) -> dict[str, Any]:
-        cluster = deps.cluster.tools()
+        cluster = (await deps.clusters.get(state.get("cluster"))).tools()
         evidence = await collect_evidence(cluster, deps.graph, Extracted.model_validate(state["extracted"]))
         return {"evidence": evidence, "tool_calls": cluster.calls}
 

@@ -46,6 +46,7 @@ class GraphInvestigator:
                 "description": request.description,
                 "namespace": request.namespace,
                 "pod": request.pod,
+                "cluster": request.cluster,
             }
         final: dict[str, Any] = {}
         # durability="sync": each step's checkpoint is on disk before the next step starts, so

@@ -68,6 +68,7 @@ class InvestigationState(TypedDict, total=False):
     description: str
     namespace: str | None
     pod: str | None
+    cluster: str | None  # a configured cluster's name; None: the default cluster
     extracted: dict[str, Any]
     evidence: dict[str, Any]
     facts: dict[str, Any]

@@ -16,8 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orchestrator import alertmanager
+from orchestrator.alertmanager import AlertmanagerNotification
+from orchestrator.clusters import UnknownCluster
 from orchestrator.models import FieldError, IncidentRequest, ListQuery
-from orchestrator.openapi import INCIDENTS, openapi_document
+from orchestrator.openapi import ALERTMANAGER, INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
 from orchestrator.runner import InvestigationRunner
 from orchestrator.service import IncidentService, InvestigatorFactory
@@ -49,16 +52,14 @@ def _validate(model: type[M], data: object) -> M:
         raise ProblemError.invalid(exc, model) from None
 
 
-async def read_json(request: Request, max_bytes: int) -> object:
+async def read_json(request: Request, max_bytes: int, shorten: str = "shorten the description") -> object:
     """The JSON body, refused before it is read past `max_bytes`, with or without a Content-Length."""
     content_type = request.headers.get("content-type", "")
     if content_type.partition(";")[0].strip().lower() != "application/json":
         got = f"got {content_type!r}" if content_type else "no Content-Type was sent"
         detail = f"send the body as JSON with 'Content-Type: application/json' ({got})"
         raise ProblemError(415, detail, headers=_BODY_UNREAD)
-    too_large = ProblemError(
-        413, f"the body is larger than {max_bytes} bytes; shorten the description", headers=_BODY_UNREAD
-    )
+    too_large = ProblemError(413, f"the body is larger than {max_bytes} bytes; {shorten}", headers=_BODY_UNREAD)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large
@@ -121,8 +122,19 @@ class IncidentApi:
 
     async def create_incident(self, request: Request) -> Response:
         incident_request = _validate(IncidentRequest, await read_json(request, self.settings.max_body_bytes))
-        incident = await self.service.report(incident_request)  # committed before we answer
+        try:
+            incident = await self.service.report(incident_request)  # committed before we answer
+        except UnknownCluster as exc:
+            raise ProblemError(422, f"cluster: {exc}", errors=[FieldError(field="cluster", message=str(exc))]) from None
         return _json(incident, 202, {"Location": f"{INCIDENTS}/{incident.incident_id}"})
+
+    async def receive_alerts(self, request: Request) -> Response:
+        body = await read_json(
+            request, self.settings.max_alert_body_bytes, "lower max_alerts in the receiver's webhook_configs"
+        )
+        receipt = await alertmanager.receive(self.service, _validate(AlertmanagerNotification, body))
+        headers = {"Location": f"{INCIDENTS}/{receipt.incident_id}"} if receipt.incident_id else None
+        return _json(receipt, 202 if receipt.outcome == "created" else 200, headers)
 
     async def get_incident(self, request: Request) -> Response:
         incident_id: str = request.path_params["incident_id"]
@@ -154,6 +166,7 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
         Route("/ready", api.ready, methods=["GET"]),
         Route(INCIDENTS, api.incidents, methods=["GET", "POST"]),
         Route(f"{INCIDENTS}/{{incident_id}}", api.get_incident, methods=["GET"]),
+        Route(ALERTMANAGER, api.receive_alerts, methods=["POST"]),
         Route("/openapi.json", api.openapi_json, methods=["GET"]),
         *api.workflow.routes,  # /mcp
         ui.mount,

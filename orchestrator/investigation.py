@@ -1,4 +1,4 @@
-"""Settings to a ready investigator: the cluster's MCP server, the knowledge graph, the rules, the LLM.
+"""Settings to a ready investigator: the clusters' MCP servers, the knowledge graph, the rules, the LLM.
 
 Both `serve` and `investigate` open their investigator here, so the REST API and the command
 line run the same investigation against the same configuration.
@@ -6,6 +6,7 @@ line run the same investigation against the same configuration.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ import httpx2
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from mcp.client.streamable_http import streamable_http_client
 
-from graphs.cluster import ClusterSession
+from graphs.cluster import ClusterSession, ClusterSessions, RemoteCluster
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
 from graphs.llm import LLM
@@ -24,7 +25,7 @@ from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_gr
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.serve import create_server
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator.settings import OrchestratorSettings
+from orchestrator.settings import ClusterConfig, OrchestratorSettings
 from orchestrator.store import BUSY_TIMEOUT_MS
 
 MCP_TIMEOUT_SECONDS = 30.0
@@ -37,17 +38,33 @@ def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, Rule
     return graph, rules
 
 
+def remote_target(url: str, token: str | None) -> Any:
+    """A Kubernetes MCP server over streamable HTTP."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    client = httpx2.AsyncClient(headers=headers, timeout=MCP_TIMEOUT_SECONDS)
+    return streamable_http_client(url, http_client=client)
+
+
 def cluster_target(settings: OrchestratorSettings) -> Any:
-    """The Kubernetes MCP server: remote over streamable HTTP when a URL is set, else in-process."""
+    """The default cluster's Kubernetes MCP server: remote when a URL is set, else in-process."""
     if settings.mcp_url:
-        headers = {"Authorization": f"Bearer {settings.mcp_token.get_secret_value()}"} if settings.mcp_token else {}
-        client = httpx2.AsyncClient(headers=headers, timeout=MCP_TIMEOUT_SECONDS)
-        return streamable_http_client(settings.mcp_url, http_client=client)
+        return remote_target(settings.mcp_url, settings.mcp_token.get_secret_value() if settings.mcp_token else None)
     return create_server(
         KubernetesServerSettings(
             snapshot=settings.snapshot, kubeconfig=settings.kubeconfig, kube_context=settings.kube_context
         )
     )
+
+
+def _remote_clusters(settings: OrchestratorSettings) -> dict[str, RemoteCluster]:
+    return {
+        name: RemoteCluster(cluster.url, functools.partial(_connect, cluster))
+        for name, cluster in settings.clusters.items()
+    }
+
+
+def _connect(cluster: ClusterConfig) -> Any:
+    return remote_target(cluster.url, cluster.token())
 
 
 @asynccontextmanager
@@ -70,11 +87,14 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path
     if llm is not None:
         resources.push_async_callback(llm.aclose)
     try:
+        # The default cluster opens now (a wrong setting stops the server); the others on first use.
         session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
+        clusters = ClusterSessions(session, _remote_clusters(settings))
+        resources.push_async_callback(clusters.aclose)
         saver = None
         if checkpoints is not None:
             saver = AsyncSqliteSaver(await resources.enter_async_context(_checkpoint_connection(checkpoints)))
-        deps = Dependencies(cluster=session, graph=graph, rules=rules, llm=llm)
+        deps = Dependencies(clusters=clusters, graph=graph, rules=rules, llm=llm)
         return GraphInvestigator(deps, saver, resources)
     except BaseException:
         await resources.aclose()

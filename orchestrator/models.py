@@ -8,22 +8,31 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 IncidentStatus = Literal["pending", "investigating", "completed", "failed"]
+IncidentSource = Literal["api", "alertmanager", "mcp"]
+AlertStatus = Literal["firing", "resolved"]
 ConfidenceScore = Literal["high", "medium", "low"]
 
 # Kubernetes names: namespaces are DNS-1123 labels, pods DNS-1123 subdomains.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Cluster names as kubeconfig contexts and cloud consoles write them, e.g. 'prod-eu' or 'gke_shop_eu'.
+CLUSTER_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+# Names the cluster `SRE_MCP_URL` (or the in-process server) reads, wherever a cluster is asked for.
+DEFAULT_CLUSTER = "default"
 # Said instead of "String should match pattern '^[a-z0-9]...'", which helps nobody.
 PATTERN_MESSAGES = {
     DNS_LABEL: "must be a Kubernetes namespace name: lowercase letters, digits and '-', "
     "starting and ending with a letter or digit",
     DNS_SUBDOMAIN: "must be a Kubernetes pod name: lowercase letters, digits, '-' and '.', "
     "starting and ending with a letter or digit",
+    CLUSTER_NAME: "must be a cluster name: letters, digits, '-', '_' and '.', "
+    "starting and ending with a letter or digit",
 }
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 NamespaceName = Annotated[str, StringConstraints(max_length=63, pattern=DNS_LABEL)]
 PodName = Annotated[str, StringConstraints(max_length=253, pattern=DNS_SUBDOMAIN)]
+ClusterName = Annotated[str, StringConstraints(max_length=63, pattern=CLUSTER_NAME)]
 
 
 class IncidentRequest(BaseModel):
@@ -37,6 +46,20 @@ class IncidentRequest(BaseModel):
     description: Description = Field(description="The incident as a person would write it.")
     namespace: NamespaceName | None = Field(None, description="Namespace to look in, when known.")
     pod: PodName | None = Field(None, description="Name (or prefix) of the pod concerned, when known.")
+    cluster: ClusterName | None = Field(
+        None,
+        description=f"One of the server's clusters (SRE_CLUSTERS); omitted or '{DEFAULT_CLUSTER}': the default one.",
+    )
+
+
+class AlertRecord(BaseModel):
+    """One Alertmanager alert of an incident's group, as its latest notification said."""
+
+    fingerprint: str
+    alertname: str | None = None
+    status: AlertStatus
+    starts_at: datetime
+    ends_at: datetime | None = Field(None, description="When it resolved (or will, if Alertmanager set an end).")
 
 
 class IncidentResult(BaseModel):
@@ -62,11 +85,19 @@ class IncidentHeader(BaseModel):
     description: str
     namespace: str | None = None
     pod: str | None = None
+    cluster: str | None = Field(None, description="The cluster investigated; null: the default one.")
+    source: IncidentSource = Field("api", description="Where it was reported: the REST API, Alertmanager or MCP.")
     status: IncidentStatus
     step: str | None = Field(None, description="The investigation step running now, while investigating.")
     created_at: datetime
     updated_at: datetime
     error: str | None = Field(None, description="Why the investigation failed, when it did.")
+    alerts: list[AlertRecord] | None = Field(
+        None, description="Alertmanager incidents: the alerts of the group, each as last notified."
+    )
+    resolved_at: datetime | None = Field(
+        None, description="Alertmanager incidents: when the last alert of the group resolved."
+    )
 
 
 # Pydantic lays out fields from the last base to the first, so the header comes first in the JSON.

@@ -7,10 +7,12 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from orchestrator.alertmanager_models import AlertmanagerNotification, AlertReceipt
 from orchestrator.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
 from orchestrator.problems import PROBLEM_JSON
 
 INCIDENTS = "/api/v1/incidents"
+ALERTMANAGER = "/api/v1/alerts/alertmanager"
 _PROBLEMS = {
     400: "The body is not valid JSON.",
     401: "No bearer token, or not one of the server's.",
@@ -20,7 +22,7 @@ _PROBLEMS = {
     415: "The body is not sent as application/json.",
     422: "A field is invalid; `errors` names each one and why.",
     500: "The server failed; its log has the details.",
-    503: "The incident store does not answer.",
+    503: "The incident store does not answer, or (alerts) too many concurrent notifications: retry.",
 }
 
 
@@ -58,10 +60,13 @@ def openapi_document() -> dict[str, Any]:
             (Incident, "serialization"),
             (IncidentList, "serialization"),
             (Problem, "serialization"),
+            (AlertmanagerNotification, "validation"),
+            (AlertReceipt, "serialization"),
         ],
         ref_template="#/components/schemas/{model}",
     )
-    request, incident, incident_list, problem = refs.values()
+    request, incident, incident_list, problem, notification, receipt = refs.values()
+    location = {"Location": {"description": "The incident's URL.", "schema": {"type": "string"}}}
     open_access: list[dict[str, list[str]]] = []  # probes and this document need no token
     return {
         "openapi": "3.1.0",
@@ -101,9 +106,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "202": {
                             "description": "Stored as pending; poll the Location for the result.",
-                            "headers": {
-                                "Location": {"description": "The incident's URL.", "schema": {"type": "string"}}
-                            },
+                            "headers": location,
                             **_json(incident),
                         },
                         **_problems(400, 401, 413, 415, 422, 500),
@@ -124,6 +127,30 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}
                     ],
                     "responses": {"200": {"description": "The incident.", **_json(incident)}, **_problems(401, 404)},
+                }
+            },
+            ALERTMANAGER: {
+                "post": {
+                    "summary": "Alertmanager's webhook receiver: one incident per alert group",
+                    "description": "Point a `webhook_configs` receiver here (payload version 4). The first "
+                    "notification of a group opens an incident; later ones, firing or resolved, update the "
+                    "alerts recorded on it. Once every alert has resolved and the investigation has finished, "
+                    "the group's next firing notification opens a new incident.",
+                    "operationId": "receiveAlertmanagerNotification",
+                    "requestBody": {"required": True, **_json(notification)},
+                    "responses": {
+                        "202": {
+                            "description": "A new incident, stored as pending.",
+                            "headers": location,
+                            **_json(receipt),
+                        },
+                        "200": {
+                            "description": "The group's incident was updated (deduplicated), or nothing to open.",
+                            "headers": location,
+                            **_json(receipt),
+                        },
+                        **_problems(400, 401, 413, 415, 422, 500, 503),
+                    },
                 }
             },
             "/openapi.json": {

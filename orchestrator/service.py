@@ -24,10 +24,11 @@ import yaml
 
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
 from knowledge.rules import DEFAULT_RULES_DIR
-from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentStatus
+from orchestrator.clusters import resolve_cluster
+from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentSource, IncidentStatus
 from orchestrator.runner import InvestigationRunner, Investigator
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import IncidentStore
+from orchestrator.store import AlertGroupEntry, IncidentStore
 
 InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
 """Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
@@ -174,9 +175,16 @@ class IncidentService:
             self._knowledge = load_service_knowledge(self.settings)
         return self._knowledge
 
-    async def report(self, request: IncidentRequest) -> Incident:
-        """Record the incident (on disk before this returns) and queue its investigation."""
-        incident = await self.store.create(request)
+    async def report(
+        self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
+    ) -> Incident:
+        """Record the incident (on disk before this returns) and queue its investigation.
+
+        Raises UnknownCluster for a cluster the server does not know, and (with `alert_group`)
+        AlertEpisodeTaken when another notification recorded that episode first.
+        """
+        request = request.model_copy(update={"cluster": resolve_cluster(self.settings, request.cluster)})
+        incident = await self.store.create(request, source=source, alert_group=alert_group)
         self.runner.submit(incident.incident_id, request)
         return incident
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_list
+from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"
 
@@ -29,6 +30,22 @@ def sqlite_path(database_url: str) -> Path:
     return Path(path)
 
 
+class ClusterConfig(BaseModel):
+    """One more cluster the orchestrator investigates, through that cluster's Kubernetes MCP server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        pattern=r"^https?://", description="The MCP server's streamable HTTP URL, e.g. http://mcp:8080/mcp."
+    )
+    token_file: Path | None = Field(None, description="File holding the bearer token for that server.")
+
+    def token(self) -> str | None:
+        """Read when a session opens, so a rotated Secret is picked up by the next one."""
+        tokens = read_tokens([], self.token_file)
+        return tokens[0] if tokens else None
+
+
 class OrchestratorSettings(BaseSettings):
     # Inputs stay out of error messages: a database URL or an API key may hold a secret.
     model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
@@ -48,6 +65,12 @@ class OrchestratorSettings(BaseSettings):
         description="Serve on a non-loopback address without tokens (e.g. behind a NetworkPolicy).",
     )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="Largest request body accepted.")
+    max_alert_body_bytes: int = Field(
+        1024 * 1024, gt=0, description="Largest Alertmanager notification accepted (a group can hold many alerts)."
+    )
+    alert_cluster_label: str = Field(
+        "cluster", min_length=1, description="The alert label naming the cluster, when `clusters` are configured."
+    )
     mcp_allowed_hosts: CommaList = Field(
         default_factory=list,
         description="Extra Host headers the workflow MCP server at /mcp accepts, e.g. 'sre-orchestrator.sre.svc:8080'.",
@@ -68,6 +91,12 @@ class OrchestratorSettings(BaseSettings):
     knowledge_graph: Path | None = Field(None, description="Knowledge graph YAML (default: the bundled one).")
     mcp_url: str | None = Field(None, description="A remote Kubernetes MCP server instead of the in-process one.")
     mcp_token: SecretStr | None = Field(None, description="Bearer token for mcp_url.")
+    clusters: dict[ClusterName, ClusterConfig] = Field(
+        default_factory=dict,
+        description='More clusters, by name, as JSON: {"prod-eu": {"url": "http://mcp.prod-eu:8080/mcp", '
+        '"token_file": "/var/run/secrets/prod-eu/token"}}. An incident names one with `cluster`; '
+        "without it the default cluster (mcp_url, or the in-process server) is investigated.",
+    )
     rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
 
     # The optional LLM (any OpenAI-compatible Chat Completions endpoint); unset: no LLM at all.
@@ -94,6 +123,13 @@ class OrchestratorSettings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         sqlite_path(value)
         return value
+
+    @field_validator("clusters")
+    @classmethod
+    def _default_is_reserved(cls, clusters: dict[str, ClusterConfig]) -> dict[str, ClusterConfig]:
+        if DEFAULT_CLUSTER in clusters:
+            raise ValueError(f"{DEFAULT_CLUSTER!r} names the default cluster (mcp_url or in-process); rename it")
+        return clusters
 
     @property
     def database_path(self) -> Path:

@@ -15,15 +15,25 @@ import json
 import sqlite3
 import uuid
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import aiosqlite
+from pydantic import TypeAdapter
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentStatus
+from orchestrator.models import (
+    AlertRecord,
+    Incident,
+    IncidentList,
+    IncidentRequest,
+    IncidentResult,
+    IncidentSource,
+    IncidentStatus,
+)
 
 BUSY_TIMEOUT_MS = 5000
 STATUS_WRITE_PATIENCE_SECONDS = 60.0
@@ -33,9 +43,13 @@ def _database_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
-_COLUMNS = "incident_id, description, namespace, pod, status, step, created_at, updated_at, error, result"
+_COLUMNS = (
+    "incident_id, description, namespace, pod, cluster, source, status, step, created_at, updated_at, error, "
+    "alerts, resolved_at, result"
+)
+_ALERTS = TypeAdapter(list[AlertRecord])
 
-# user_version numbers the schema, for the migrations to come.
+# The first schema; MIGRATIONS bring it up to date, numbered by PRAGMA user_version.
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS incidents (
@@ -52,8 +66,23 @@ CREATE TABLE IF NOT EXISTS incidents (
 );
 CREATE INDEX IF NOT EXISTS incidents_newest ON incidents (created_at DESC, incident_id DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, created_at DESC, incident_id DESC);
-PRAGMA user_version = 1;
 """
+MIGRATIONS: dict[int, list[str]] = {
+    # The cluster investigated, where the incident came from, and its Alertmanager group. Each
+    # time a group fires anew it opens its next episode; the unique index lets exactly one of
+    # several concurrent notifications create an episode (cluster '' is the default cluster).
+    2: [
+        "ALTER TABLE incidents ADD COLUMN cluster TEXT",
+        "ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
+        "ALTER TABLE incidents ADD COLUMN alerts TEXT",
+        "ALTER TABLE incidents ADD COLUMN resolved_at TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_group TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_episode INTEGER",
+        "CREATE UNIQUE INDEX incidents_alert_episode ON incidents (alert_group, COALESCE(cluster, ''), alert_episode)"
+        " WHERE alert_group IS NOT NULL",
+    ],
+}
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 class StoreError(Exception):
@@ -64,11 +93,36 @@ class InvalidCursor(ValueError):
     """A list cursor this store did not hand out."""
 
 
+class AlertEpisodeTaken(Exception):
+    """Another notification created this episode of the alert group first."""
+
+
+@dataclass(frozen=True)
+class AlertGroupEntry:
+    """What an Alertmanager incident records about its group."""
+
+    group_key: str
+    episode: int
+    alerts: list[AlertRecord]
+    resolved_at: datetime | None
+
+
 def prepare_database(path: Path) -> None:
     """Create the database file and its schema; synchronous, so `serve` can fail before listening."""
     try:
-        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
             db.executescript(_SCHEMA)
+            db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see the new version
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                for number in sorted(n for n in MIGRATIONS if n > version):
+                    for statement in MIGRATIONS[number]:
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
 
@@ -92,12 +146,23 @@ def _timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _incident(row: sqlite3.Row) -> Incident:
+def _incident(row: sqlite3.Row | dict[str, Any]) -> Incident:
     fields = dict(row)
+    fields.pop("alert_episode", None)
     result = fields.pop("result")
     if result is not None:
         fields.update(json.loads(result))
+    if fields["alerts"] is not None:
+        fields["alerts"] = json.loads(fields["alerts"])
     return Incident.model_validate(fields)
+
+
+def _alerts_json(alerts: list[AlertRecord] | None) -> str | None:
+    return None if alerts is None else _ALERTS.dump_json(alerts).decode()
+
+
+def _optional_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else _timestamp(moment.astimezone(UTC))
 
 
 class IncidentStore:
@@ -138,23 +203,74 @@ class IncidentStore:
     async def ping(self) -> None:
         await self._conn.execute_fetchall("SELECT 1 FROM incidents LIMIT 1")
 
-    async def create(self, request: IncidentRequest) -> Incident:
+    async def create(
+        self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
+    ) -> Incident:
+        """Raises AlertEpisodeTaken when another incident holds `alert_group`'s episode already."""
         now = self._creation_time()
         incident = Incident(
             incident_id=str(uuid.uuid4()),
             description=request.description,
             namespace=request.namespace,
             pod=request.pod,
+            cluster=request.cluster,
+            source=source,
             status="pending",
             created_at=datetime.fromisoformat(now),
             updated_at=datetime.fromisoformat(now),
+            alerts=alert_group.alerts if alert_group else None,
+            resolved_at=alert_group.resolved_at if alert_group else None,
         )
-        await self._conn.execute(
-            "INSERT INTO incidents (incident_id, description, namespace, pod, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (incident.incident_id, incident.description, incident.namespace, incident.pod, now, now),
-        )
+        try:
+            await self._conn.execute(
+                "INSERT INTO incidents (incident_id, description, namespace, pod, cluster, source, status, "
+                "created_at, updated_at, alerts, resolved_at, alert_group, alert_episode)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+                (
+                    incident.incident_id,
+                    incident.description,
+                    incident.namespace,
+                    incident.pod,
+                    incident.cluster,
+                    source,
+                    now,
+                    now,
+                    _alerts_json(incident.alerts),
+                    _optional_timestamp(incident.resolved_at),
+                    alert_group.group_key if alert_group else None,
+                    alert_group.episode if alert_group else None,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise AlertEpisodeTaken(str(exc)) from exc
         return incident
+
+    async def latest_alert_episode(self, group_key: str, cluster: str | None) -> tuple[Incident, int] | None:
+        """The incident of the alert group's newest episode, and its number."""
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS}, alert_episode FROM incidents "  # noqa: S608 (constant columns)
+            "WHERE alert_group = ? AND COALESCE(cluster, '') = ? ORDER BY alert_episode DESC LIMIT 1",
+            (group_key, cluster or ""),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        fields = dict(row)
+        return _incident(fields), fields.pop("alert_episode")
+
+    async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
+        """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
+        cursor = await self._conn.execute(
+            "UPDATE incidents SET alerts = ?, resolved_at = ?, updated_at = ? WHERE incident_id = ? AND alerts IS ?",
+            (
+                _alerts_json(alerts),
+                _optional_timestamp(resolved_at),
+                _timestamp(datetime.now(UTC)),
+                incident.incident_id,
+                _alerts_json(incident.alerts),
+            ),
+        )
+        return cursor.rowcount == 1
 
     async def get(self, incident_id: str) -> Incident | None:
         async with self._conn.execute(

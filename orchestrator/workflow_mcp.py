@@ -32,7 +32,16 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError, 
 from starlette.routing import BaseRoute
 
 from mcp_servers.kubernetes.http import transport_security
-from orchestrator.models import DNS_LABEL, DNS_SUBDOMAIN, PATTERN_MESSAGES, Incident, IncidentRequest, IncidentStatus
+from orchestrator.clusters import UnknownCluster
+from orchestrator.models import (
+    DEFAULT_CLUSTER,
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    PATTERN_MESSAGES,
+    Incident,
+    IncidentRequest,
+    IncidentStatus,
+)
 from orchestrator.runner import describe_failure
 from orchestrator.service import (
     FINISHED,
@@ -51,7 +60,6 @@ SERVER_NAME = "sre-orchestrator"
 MCP_PATH = "/mcp"
 STEPS = ("extract", "collect", "correlate", "report")
 MAX_WAIT_SECONDS = 120.0
-DEFAULT_CLUSTER = "default"
 log = logging.getLogger("sre.orchestrator.workflow_mcp")
 
 INSTRUCTIONS = f"""The virtual SRE's investigation workflow. `investigate` takes an incident as a person would
@@ -96,8 +104,8 @@ Cluster = Annotated[
     str | None,
     Field(
         max_length=253,
-        description="Which cluster. Only the one this server is configured for is supported for now: "
-        f"omit it or pass '{DEFAULT_CLUSTER}'.",
+        description="Which of the server's clusters to investigate (an unknown name is refused with the list "
+        f"of known ones); omit it or pass '{DEFAULT_CLUSTER}' for the default cluster.",
     ),
 ]
 WaitSeconds = Annotated[
@@ -216,16 +224,13 @@ def build_workflow_server(
         with wait_seconds wait up to that long and return the report: suggested root cause, category,
         confidence, summary, next steps and top findings. Progress notifications name each step
         (extract, collect, correlate, report). Read-only towards the cluster; it records the incident."""
-        if cluster is not None and cluster != DEFAULT_CLUSTER:
-            raise ToolError(
-                f"cluster {cluster!r} is not available: this server investigates only the cluster it is "
-                f"configured for; omit cluster or pass '{DEFAULT_CLUSTER}' (multi-cluster is not supported yet)"
-            )
         try:
-            request = IncidentRequest(description=description, namespace=namespace, pod=pod)
+            request = IncidentRequest(description=description, namespace=namespace, pod=pod, cluster=cluster)
+            incident = await service().report(request, source="mcp")
         except ValidationError as exc:
             raise _bad_arguments(exc) from None
-        incident = await service().report(request)
+        except UnknownCluster as exc:
+            raise ToolError(str(exc)) from None
         if wait_seconds > 0:
             incident = await follow(incident.incident_id, wait_seconds, ctx)
         return _result(IncidentSummary.of(incident), incident_text(incident))

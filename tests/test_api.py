@@ -105,7 +105,14 @@ def test_openapi_describes_the_api(api: Api) -> None:
     document = api.client.get("/openapi.json").json()
     validate(document)
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/health", "/ready", INCIDENTS, f"{INCIDENTS}/{{incident_id}}", "/openapi.json"}
+    assert set(document["paths"]) == {
+        "/health",
+        "/ready",
+        INCIDENTS,
+        f"{INCIDENTS}/{{incident_id}}",
+        "/api/v1/alerts/alertmanager",
+        "/openapi.json",
+    }
     assert set(document["paths"][INCIDENTS]) == {"get", "post"}
     assert {"IncidentRequest", "Incident", "IncidentList", "Problem"} <= set(document["components"]["schemas"])
     assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
@@ -227,7 +234,10 @@ def test_a_body_over_the_limit_is_413_when_chunked(api: Api) -> None:
     [
         (
             {"desciption": "disk full"},
-            {"description": "required", "desciption": "unknown field; the fields are: description, namespace, pod"},
+            {
+                "description": "required",
+                "desciption": "unknown field; the fields are: description, namespace, pod, cluster",
+            },
         ),
         ({"description": "  \n "}, {"description": "must not be empty or blank"}),
         ({"description": "x" * 4001}, {"description": "String should have at most 4000 characters"}),
