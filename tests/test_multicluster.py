@@ -1,0 +1,163 @@
+"""Several clusters from one `serve`, over real HTTP: each incident goes to its cluster's MCP server.
+
+Two Kubernetes MCP servers run over HTTP on two scenario snapshots with different root causes
+(one of them requires a token, read from the cluster's `token_file`); `serve` knows both through
+SRE_CLUSTERS, plus a third whose server is down, and investigates a third snapshot by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import yaml
+from processes import cli_server, free_port, mcp_http_server
+
+from orchestrator.models import IncidentRequest
+from orchestrator.store import IncidentStore
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+TOKEN = "multicluster-api-token"
+MCP_TOKEN = "pricing-mcp-token"
+INCIDENTS = "/api/v1/incidents"
+
+
+@dataclass
+class Deployment:
+    client: httpx2.Client
+    database: str
+    env: dict[str, str]
+    default_snapshot: Path
+
+
+def _description(scenario: str) -> str:
+    return yaml.safe_load((SCENARIOS / scenario / "scenario.yaml").read_text(encoding="utf-8"))["description"]
+
+
+def _finished(client: httpx2.Client, location: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        incident = client.get(location).raise_for_status().json()
+        if incident["status"] in ("completed", "failed"):
+            return incident
+        assert time.monotonic() < deadline, f"{location} still {incident['status']}"
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _serve(directory: Path, database: str, env: dict[str, str], snapshot: Path) -> Iterator[httpx2.Client]:
+    args = ["serve", "--snapshot", snapshot, "--database-url", database]
+    with (
+        cli_server(args, directory, env={**env, "SRE_API_TOKENS": TOKEN}) as server,
+        httpx2.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    directory = tmp_path_factory.mktemp("multicluster")
+    token_file = directory / "pricing-token"
+    token_file.write_text(MCP_TOKEN + "\n", encoding="utf-8")
+    with (
+        mcp_http_server(
+            ["--snapshot", SCENARIOS / "oom-killed-python" / "cluster"], directory, env={"SRE_MCP_TOKENS": MCP_TOKEN}
+        ) as pricing,
+        mcp_http_server(["--snapshot", SCENARIOS / "image-pull-backoff" / "cluster"], directory) as payments,
+    ):
+        clusters = {
+            "pricing": {"url": pricing.mcp_url, "token_file": str(token_file)},
+            "payments": {"url": payments.mcp_url},
+            "down": {"url": f"http://127.0.0.1:{free_port()}/mcp"},  # nothing listens there
+        }
+        env = {"SRE_CLUSTERS": json.dumps(clusters)}
+        database = f"sqlite:///{directory / 'incidents.db'}"
+        default_snapshot = SCENARIOS / "missing-configmap" / "cluster"
+        with _serve(directory, database, env, default_snapshot) as client:
+            yield Deployment(client, database, env, default_snapshot)
+
+
+def _report(client: httpx2.Client, description: str, cluster: str | None = None) -> httpx2.Response:
+    body = {"description": description} | ({"cluster": cluster} if cluster else {})
+    return client.post(INCIDENTS, json=body)
+
+
+def test_each_incident_is_investigated_in_the_cluster_it_names(deployment: Deployment) -> None:
+    client = deployment.client
+    created = {
+        cluster: _report(client, _description(scenario), cluster)
+        for cluster, scenario in [("pricing", "oom-killed-python"), ("payments", "image-pull-backoff")]
+    }
+    # The pricing incident sent to the payments cluster, whose snapshot has no such pods.
+    misrouted = _report(client, _description("oom-killed-python"), "payments")
+    default = _report(client, _description("missing-configmap"))
+    for response in [*created.values(), misrouted, default]:
+        assert response.status_code == 202, response.text
+
+    pricing = _finished(client, created["pricing"].headers["location"])
+    payments = _finished(client, created["payments"].headers["location"])
+    assert (pricing["cluster"], pricing["source"], pricing["status"]) == ("pricing", "api", "completed")
+    assert pricing["report"]["category"] == "insufficient_memory"
+    assert pricing["extracted"]["pod"] == "pricefeed-worker-6d78559656-8cj9c"
+    assert (payments["cluster"], payments["status"]) == ("payments", "completed")
+    assert payments["report"]["category"] == "image_pull_failure"
+    assert payments["extracted"]["pod"] == "payment-gateway-66f6fb8bb5-lnlg6"
+
+    wrong_cluster = _finished(client, misrouted.headers["location"])
+    assert wrong_cluster["report"]["category"] != "insufficient_memory"
+    assert wrong_cluster["extracted"]["pod"] != "pricefeed-worker-6d78559656-8cj9c"
+
+    in_default = _finished(client, default.headers["location"])
+    assert in_default["cluster"] is None
+    assert in_default["report"]["category"] == "missing_config"
+
+
+def test_an_unknown_cluster_is_422_listing_the_known_ones(deployment: Deployment) -> None:
+    before = deployment.client.get(INCIDENTS, params={"limit": 100}).json()["items"]
+    response = _report(deployment.client, "checkout is down", "prod-us")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "cluster"
+    assert "unknown cluster 'prod-us'" in problem["detail"]
+    assert "down, payments, pricing" in problem["detail"]
+    assert "default" in problem["detail"]
+    invalid = _report(deployment.client, "checkout is down", "prod us")
+    assert invalid.status_code == 422
+    assert "must be a cluster name" in invalid.json()["detail"]
+    assert deployment.client.get(INCIDENTS, params={"limit": 100}).json()["items"] == before  # nothing recorded
+
+
+def test_a_cluster_whose_server_is_down_fails_only_its_incidents(deployment: Deployment) -> None:
+    down = _report(deployment.client, _description("oom-killed-python"), "down")
+    up = _report(deployment.client, _description("oom-killed-python"), "pricing")
+    failed = _finished(deployment.client, down.headers["location"])
+    assert failed["status"] == "failed"
+    assert "cluster 'down'" in failed["error"] and "http://127.0.0.1:" in failed["error"], failed["error"]
+    assert _finished(deployment.client, up.headers["location"])["report"]["category"] == "insufficient_memory"
+
+
+def test_an_unfinished_incident_is_taken_up_in_its_cluster_after_a_restart(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """A pending incident recorded by a process that stopped before investigating it."""
+    database = f"sqlite:///{tmp_path / 'incidents.db'}"
+
+    async def record() -> str:
+        async with IncidentStore(tmp_path / "incidents.db") as store:
+            request = IncidentRequest(description=_description("image-pull-backoff"), cluster="payments")
+            return (await store.create(request)).incident_id
+
+    incident_id = asyncio.run(record())
+    with _serve(tmp_path, database, deployment.env, deployment.default_snapshot) as client:
+        incident = _finished(client, f"{INCIDENTS}/{incident_id}")
+    assert incident["cluster"] == "payments"
+    assert incident["report"]["category"] == "image_pull_failure"
