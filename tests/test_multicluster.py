@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import httpx2
 import pytest
 import yaml
 from processes import cli_server, free_port, mcp_http_server
+from test_investigations_e2e import wait_until_finished
 
 from orchestrator.models import IncidentRequest
 from orchestrator.store import IncidentStore
@@ -40,16 +40,6 @@ class Deployment:
 
 def _description(scenario: str) -> str:
     return yaml.safe_load((SCENARIOS / scenario / "scenario.yaml").read_text(encoding="utf-8"))["description"]
-
-
-def _finished(client: httpx2.Client, location: str, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        incident = client.get(location).raise_for_status().json()
-        if incident["status"] in ("completed", "failed"):
-            return incident
-        assert time.monotonic() < deadline, f"{location} still {incident['status']}"
-        time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -102,8 +92,8 @@ def test_each_incident_is_investigated_in_the_cluster_it_names(deployment: Deplo
     for response in [*created.values(), misrouted, default]:
         assert response.status_code == 202, response.text
 
-    pricing = _finished(client, created["pricing"].headers["location"])
-    payments = _finished(client, created["payments"].headers["location"])
+    pricing = wait_until_finished(client, created["pricing"].headers["location"])
+    payments = wait_until_finished(client, created["payments"].headers["location"])
     assert (pricing["cluster"], pricing["source"], pricing["status"]) == ("pricing", "api", "completed")
     assert pricing["report"]["category"] == "insufficient_memory"
     assert pricing["extracted"]["pod"] == "pricefeed-worker-6d78559656-8cj9c"
@@ -111,11 +101,11 @@ def test_each_incident_is_investigated_in_the_cluster_it_names(deployment: Deplo
     assert payments["report"]["category"] == "image_pull_failure"
     assert payments["extracted"]["pod"] == "payment-gateway-66f6fb8bb5-lnlg6"
 
-    wrong_cluster = _finished(client, misrouted.headers["location"])
+    wrong_cluster = wait_until_finished(client, misrouted.headers["location"])
     assert wrong_cluster["report"]["category"] != "insufficient_memory"
     assert wrong_cluster["extracted"]["pod"] != "pricefeed-worker-6d78559656-8cj9c"
 
-    in_default = _finished(client, default.headers["location"])
+    in_default = wait_until_finished(client, default.headers["location"])
     assert in_default["cluster"] is None
     assert in_default["report"]["category"] == "missing_config"
 
@@ -139,10 +129,10 @@ def test_an_unknown_cluster_is_422_listing_the_known_ones(deployment: Deployment
 def test_a_cluster_whose_server_is_down_fails_only_its_incidents(deployment: Deployment) -> None:
     down = _report(deployment.client, _description("oom-killed-python"), "down")
     up = _report(deployment.client, _description("oom-killed-python"), "pricing")
-    failed = _finished(deployment.client, down.headers["location"])
+    failed = wait_until_finished(deployment.client, down.headers["location"])
     assert failed["status"] == "failed"
     assert "cluster 'down'" in failed["error"] and "http://127.0.0.1:" in failed["error"], failed["error"]
-    assert _finished(deployment.client, up.headers["location"])["report"]["category"] == "insufficient_memory"
+    assert wait_until_finished(deployment.client, up.headers["location"])["report"]["category"] == "insufficient_memory"
 
 
 def test_an_unfinished_incident_is_taken_up_in_its_cluster_after_a_restart(
@@ -158,6 +148,55 @@ def test_an_unfinished_incident_is_taken_up_in_its_cluster_after_a_restart(
 
     incident_id = asyncio.run(record())
     with _serve(tmp_path, database, deployment.env, deployment.default_snapshot) as client:
-        incident = _finished(client, f"{INCIDENTS}/{incident_id}")
+        incident = wait_until_finished(client, f"{INCIDENTS}/{incident_id}")
     assert incident["cluster"] == "payments"
     assert incident["report"]["category"] == "image_pull_failure"
+
+
+def test_alerts_go_to_the_cluster_their_cluster_label_names(deployment: Deployment) -> None:
+    labels = {"alertname": "KubePodNotReady", "namespace": "payments", "pod": "payment-gateway-66f6fb8bb5-lnlg6"}
+
+    def notification(*clusters: str) -> dict[str, Any]:
+        alerts = [
+            {
+                "status": "firing",
+                "labels": labels | {"cluster": cluster},
+                "annotations": {"summary": "Pod has been in a non-ready state for more than 15 minutes."},
+                "startsAt": "2026-11-26T09:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "fingerprint": f"{cluster}-fingerprint",
+            }
+            for cluster in clusters
+        ]
+        common = labels | ({"cluster": clusters[0]} if len(set(clusters)) == 1 else {})
+        return {
+            "version": "4",
+            "groupKey": '{}:{alertname="KubePodNotReady"}',
+            "status": "firing",
+            "receiver": "sre",
+            "groupLabels": {"alertname": "KubePodNotReady"},
+            "commonLabels": common,
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager:9093",
+            "truncatedAlerts": 0,
+            "alerts": alerts,
+        }
+
+    webhook = "/api/v1/alerts/alertmanager"
+    created = deployment.client.post(webhook, json=notification("payments"))
+    assert created.status_code == 202, created.text
+    incident = wait_until_finished(deployment.client, created.headers["location"])
+    assert (incident["cluster"], incident["source"]) == ("payments", "alertmanager")
+    assert incident["report"]["category"] == "image_pull_failure"
+    # The same group key in another cluster is another group.
+    other = deployment.client.post(webhook, json=notification("pricing"))
+    assert other.status_code == 202, other.text
+    assert other.json()["incident"]["cluster"] == "pricing"
+
+    unknown = deployment.client.post(webhook, json=notification("prod-us"))
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["errors"][0]["field"] == "commonLabels.cluster"
+    assert "unknown cluster 'prod-us'" in unknown.json()["detail"] and "payments" in unknown.json()["detail"]
+    mixed = deployment.client.post(webhook, json=notification("payments", "pricing"))
+    assert mixed.status_code == 422, mixed.text
+    assert "group_by" in mixed.json()["detail"]
