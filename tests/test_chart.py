@@ -79,6 +79,13 @@ CUSTOM_VALUES: dict[str, Any] = {
         "nodeSelector": {"kubernetes.io/os": "linux"},
     },
     "auth": {"existingSecret": "api-tokens", "existingSecretKey": "list"},
+    "clusters": {
+        "prod-eu": {
+            "url": "https://sre-mcp.prod-eu.example.com/mcp",
+            "tokenSecret": {"name": "prod-eu-mcp", "key": "t"},
+        },
+        "staging": {"url": "http://sre-mcp.staging.svc:8080/mcp"},
+    },
     "mcp": {
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "150m", "memory": "128Mi"}},
         "service": {"port": 9000},
@@ -194,6 +201,8 @@ def test_lint_is_clean(value_set: str) -> None:
         ({"orchestrator": {"resources": {"limits": {"cpu": "lots"}}}}, "/orchestrator/resources/limits/cpu"),
         ({"rules": {"files": {"rules.txt": "x"}}}, "rules.txt"),
         ({"persistance": {"enabled": False}}, "persistance"),
+        ({"clusters": {"prod": {"url": "mcp.prod:8080"}}}, "/clusters/prod/url"),
+        ({"clusters": {"default": {"url": "http://mcp:8080/mcp"}}}, "invalid propertyName 'default'"),
     ],
 )
 def test_schema_refuses_bad_values(values: dict[str, Any], complaint: str) -> None:
@@ -406,6 +415,7 @@ def test_default_wiring() -> None:
         "storage": "1Gi"
     }
     assert not any(k.startswith("SRE_LLM_") for k in api), "no LLM unless a model is set"
+    assert "SRE_CLUSTERS" not in api, "one cluster unless more are named"
     assert "SRE_KNOWLEDGE_GRAPH" not in api, "the bundled graph"
     # The API tokens: generated, mounted as a file.
     tokens = named(docs, "Secret", "sre-sre-orchestrator-api-tokens")
@@ -474,6 +484,14 @@ def test_custom_wiring() -> None:
     assert graph_map["data"][graph_file.name] == KNOWLEDGE_GRAPH
     rules_map = named(docs, "ConfigMap", mounts(api_deployment)[api["SRE_RULES_DIRS"]]["configMap"]["name"])
     assert rules_map["data"] == {"custom.yaml": RULE}
+
+    # More clusters: their MCP URLs, and token files mounted from their Secrets.
+    clusters = json.loads(api["SRE_CLUSTERS"])
+    assert clusters["staging"] == {"url": "http://sre-mcp.staging.svc:8080/mcp"}
+    prod_token = Path(clusters["prod-eu"]["token_file"])
+    assert clusters["prod-eu"]["url"] == "https://sre-mcp.prod-eu.example.com/mcp"
+    assert mounts(api_deployment)[str(prod_token.parent)]["secret"]["secretName"] == "prod-eu-mcp"
+    assert mounts(api_deployment)[str(prod_token.parent)]["secret"]["items"] == [{"key": "t", "path": prod_token.name}]
 
     # Storage.
     claim = named(docs, "PersistentVolumeClaim", mounts(api_deployment)["/data"]["persistentVolumeClaim"]["claimName"])
