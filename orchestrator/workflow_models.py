@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.models import ConfidenceScore, Incident, IncidentList, IncidentStatus
+from orchestrator.models import ConfidenceScore, Incident, IncidentList, IncidentSource, IncidentStatus
 
 INCIDENT_URI = "incident://{incident_id}"
 TOP_FINDINGS = 3
@@ -50,6 +50,8 @@ class IncidentSummary(BaseModel):
     description: str
     namespace: str | None
     pod: str | None
+    cluster: str | None = Field(description="The cluster investigated; null: the default one.")
+    source: IncidentSource = Field(description="Where it was reported: api, alertmanager or mcp.")
     status: IncidentStatus = Field(description="pending, investigating, completed or failed.")
     step: str | None = Field(description="The step running now (extract, collect, correlate, report).")
     error: str | None = Field(description="Why the investigation failed, when it did.")
@@ -82,7 +84,19 @@ class IncidentSummary(BaseModel):
         )
 
 
-_HEADER = ("incident_id", "description", "namespace", "pod", "status", "step", "error", "created_at", "updated_at")
+_HEADER = (
+    "incident_id",
+    "description",
+    "namespace",
+    "pod",
+    "cluster",
+    "source",
+    "status",
+    "step",
+    "error",
+    "created_at",
+    "updated_at",
+)
 
 
 def _finding(raw: dict[str, Any]) -> FindingSummary:

@@ -18,6 +18,8 @@ from typing import Any
 import httpx2
 import pytest
 import yaml
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from processes import cli_server, free_port, mcp_http_server
 from test_investigations_e2e import wait_until_finished
 
@@ -200,3 +202,19 @@ def test_alerts_go_to_the_cluster_their_cluster_label_names(deployment: Deployme
     mixed = deployment.client.post(webhook, json=notification("payments", "pricing"))
     assert mixed.status_code == 422, mixed.text
     assert "group_by" in mixed.json()["detail"]
+
+
+@pytest.mark.anyio
+async def test_the_workflow_mcp_server_investigates_in_the_cluster_named(deployment: Deployment) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    http = httpx2.AsyncClient(headers=headers, timeout=60)
+    async with Client(streamable_http_client(f"{deployment.client.base_url}/mcp", http_client=http)) as client:
+        arguments = {"description": _description("image-pull-backoff"), "cluster": "payments", "wait_seconds": 60}
+        result = await client.call_tool("investigate", arguments)
+        unknown = await client.call_tool("investigate", {"description": "checkout is down", "cluster": "prod-us"})
+    assert not result.is_error, result.content
+    report = result.structured_content
+    assert (report["cluster"], report["source"], report["category"]) == ("payments", "mcp", "image_pull_failure")
+    assert unknown.is_error
+    message = " ".join(getattr(block, "text", "") for block in unknown.content)
+    assert "unknown cluster 'prod-us'" in message and "down, payments, pricing" in message
