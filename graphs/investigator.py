@@ -33,7 +33,11 @@ class GraphInvestigator:
     async def run(self, incident_id: str, request: Any, on_step: OnStep) -> dict[str, Any]:
         """Run the graph for `request`, or resume the incident's checkpoint when `request` is None."""
         config = {"configurable": {"thread_id": incident_id}}
-        resumable = self._checkpointed and bool((await self.graph.aget_state(config)).next)
+        checkpoint = await self.graph.aget_state(config) if self._checkpointed else None
+        if checkpoint is not None and not checkpoint.next and "result" in checkpoint.values:
+            # It finished, but the process stopped before the outcome was stored: the report stands.
+            return checkpoint.values["result"]
+        resumable = checkpoint is not None and bool(checkpoint.next)
         if request is None and not resumable:
             raise ResumeError(f"incident {incident_id} has no checkpoint to resume from; submit it again")
         if resumable:
