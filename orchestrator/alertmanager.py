@@ -10,6 +10,9 @@ The rule, as an on-call engineer expects it:
 - Once every alert of the group has resolved and the investigation has finished, the episode
   is over: the next firing notification of the group opens a new incident. A group that fires
   again while its investigation still runs stays on that incident.
+- A failed investigation (its cluster's MCP server was down, say) does not hold the group: the
+  next firing notification, at the latest Alertmanager's repeat, opens a new incident that
+  investigates again.
 - A resolved notification of a group without an incident opens none.
 
 Episodes are numbered per group, and the store's unique index on (group, cluster, episode)
@@ -124,7 +127,7 @@ def _resolved_at(notification: AlertmanagerNotification) -> datetime | None:
 
 
 def _episode_over(incident: Incident) -> bool:
-    return incident.resolved_at is not None and incident.status in FINISHED
+    return incident.status == "failed" or (incident.resolved_at is not None and incident.status in FINISHED)
 
 
 async def receive(service: IncidentService, notification: AlertmanagerNotification) -> AlertReceipt:

@@ -135,7 +135,8 @@ def openapi_document() -> dict[str, Any]:
                     "description": "Point a `webhook_configs` receiver here (payload version 4). The first "
                     "notification of a group opens an incident; later ones, firing or resolved, update the "
                     "alerts recorded on it. Once every alert has resolved and the investigation has finished, "
-                    "the group's next firing notification opens a new incident.",
+                    "the group's next firing notification opens a new incident; so does one after a failed "
+                    "investigation.",
                     "operationId": "receiveAlertmanagerNotification",
                     "requestBody": {"required": True, **_json(notification)},
                     "responses": {

@@ -214,7 +214,7 @@ def test_deduplication_survives_a_restart(tmp_path: Path) -> None:
         incident_id = first.client.post(WEBHOOK, json=notification).json()["incident_id"]
     with _serve(tmp_path, database) as second:
         repeat = second.client.post(WEBHOOK, json=notification)
-        assert (repeat.status_code, repeat.json()["incident_id"]) == (200, incident_id)
+        assert (repeat.status_code, repeat.json()["incident_id"]) == (200, incident_id), repeat.text
 
 
 def test_a_pod_label_that_is_no_pod_name_is_left_to_the_description(served: Served) -> None:

@@ -195,6 +195,13 @@ def test_alerts_go_to_the_cluster_their_cluster_label_names(deployment: Deployme
     assert other.status_code == 202, other.text
     assert other.json()["incident"]["cluster"] == "pricing"
 
+    # A failed investigation does not hold its group: the repeat investigates again.
+    failing = deployment.client.post(webhook, json=notification("down"))
+    assert wait_until_finished(deployment.client, failing.headers["location"])["status"] == "failed"
+    retried = deployment.client.post(webhook, json=notification("down"))
+    assert (retried.status_code, retried.json()["outcome"]) == (202, "created"), retried.text
+    assert retried.json()["incident_id"] != failing.json()["incident_id"]
+
     unknown = deployment.client.post(webhook, json=notification("prod-us"))
     assert unknown.status_code == 422, unknown.text
     assert unknown.json()["errors"][0]["field"] == "commonLabels.cluster"
