@@ -222,7 +222,7 @@ class IncidentStore:
             resolved_at=alert_group.resolved_at if alert_group else None,
         )
         try:
-            await self._conn.execute(
+            await self._write(
                 "INSERT INTO incidents (incident_id, description, namespace, pod, cluster, source, status, "
                 "created_at, updated_at, alerts, resolved_at, alert_group, alert_episode)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
@@ -260,7 +260,7 @@ class IncidentStore:
 
     async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
         """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
-        cursor = await self._conn.execute(
+        cursor = await self._write(
             "UPDATE incidents SET alerts = ?, resolved_at = ?, updated_at = ? WHERE incident_id = ? AND alerts IS ?",
             (
                 _alerts_json(alerts),
@@ -324,21 +324,28 @@ class IncidentStore:
 
     async def _update(self, incident_id: str, **fields: str | None) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        # A status write must not be lost to a busy database (the checkpointer writes to the same
-        # file): a lost `completed` would leave the incident `investigating` until a restart.
-        async for attempt in AsyncRetrying(
+        # A status write must not be lost to a busy database: a lost `completed` would leave the
+        # incident `investigating` until a restart. Finished incidents stay as they are: a late
+        # write from a cancelled run must not reopen one.
+        await self._write(
+            f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
+            "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
+            (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
+        )
+
+    async def _write(self, sql: str, parameters: tuple[Any, ...]) -> aiosqlite.Cursor:
+        """One write statement, waiting out a busy database (the checkpointer writes to the same file)."""
+        retrying = AsyncRetrying(
             retry=retry_if_exception(_database_busy),
             wait=wait_exponential_jitter(initial=0.05, max=1.0),
             stop=stop_after_delay(STATUS_WRITE_PATIENCE_SECONDS),
             reraise=True,
-        ):
-            with attempt:
-                # Finished incidents stay as they are: a late write from a cancelled run must not reopen one.
-                await self._conn.execute(
-                    f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
-                    "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
-                    (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
-                )
+        )
+
+        async def execute() -> aiosqlite.Cursor:  # a coroutine function: tenacity would not await aiosqlite's Result
+            return await self._conn.execute(sql, parameters)
+
+        return await retrying(execute)
 
     def _creation_time(self) -> str:
         # Strictly increasing within this process, so "newest first" is exactly creation order
