@@ -226,7 +226,7 @@ def start(name: str, limits: Limits, secrets: Path, env: dict[str, str], args: S
     return Container(name, port)
 
 
-def http(method: str, url: str, token: str | None = None, body: object | None = None) -> tuple[int, object]:
+def fetch(method: str, url: str, token: str | None = None, body: object | None = None) -> tuple[int, bytes]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http://127.0.0.1 only
     if data is not None:
@@ -235,9 +235,14 @@ def http(method: str, url: str, token: str | None = None, body: object | None = 
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, None
+        return exc.code, b""
+
+
+def http(method: str, url: str, token: str | None = None, body: object | None = None) -> tuple[int, object]:
+    status, content = fetch(method, url, token, body)
+    return status, json.loads(content or b"null")
 
 
 def wait_ready(container: Container, timeout: float = 180.0) -> float:
@@ -395,6 +400,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"error {first.get('error')!r}; expected completed / {EXPECTED_CATEGORY}"
                 )
             figures.append(("first incident", f"completed in {time.monotonic() - phase:.1f} s: {category(first)}"))
+            status, page = fetch("GET", f"{api.url}/ui/incidents/{first['incident_id']}", token)
+            if status != 200 or first["suggested_root_cause"].split(":")[0].encode() not in page:
+                raise CheckFailed(f"the web UI's page of incident {first['incident_id']} answered {status}")
+            figures.append(("web UI", f"/ui/incidents/{{id}} {status}, {len(page) // 1024} KiB of HTML"))
 
             phase = time.monotonic()
             rest = investigate(api, token, description, args.investigations - 1)
