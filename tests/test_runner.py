@@ -14,19 +14,20 @@ from api_server import ScriptedInvestigator, journal_entries
 from orchestrator.models import Incident, IncidentRequest
 from orchestrator.runner import InvestigationRunner, OnStep, describe_failure
 from orchestrator.store import IncidentStore
+from orchestrator.store_sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[IncidentStore]:
-    async with IncidentStore(tmp_path / "incidents.db") as opened:
+    async with SqliteIncidentStore(tmp_path / "incidents.db") as opened:
         yield opened
 
 
 @pytest.fixture
 async def investigator(store: IncidentStore, tmp_path: Path) -> AsyncIterator[ScriptedInvestigator]:
-    opened = await ScriptedInvestigator.open(store.path, tmp_path / "journal.txt")
+    opened = await ScriptedInvestigator.open(tmp_path / "incidents.db", tmp_path / "journal.txt")
     yield opened
     await opened.aclose()
 
@@ -106,7 +107,7 @@ async def test_at_most_n_run_at_once(store: IncidentStore, investigator: Scripte
 
 async def test_resumes_an_investigation_from_its_checkpoint(store: IncidentStore, tmp_path: Path) -> None:
     journal = tmp_path / "journal.txt"
-    before = await ScriptedInvestigator.open(store.path, journal)
+    before = await ScriptedInvestigator.open(tmp_path / "incidents.db", journal)
     async with _runner(store, before) as runner:
         incident_id = await _submit(store, runner, "orders fail; second=hang-once")
         await _wait_for(store, incident_id, lambda i: i.step == "second")
@@ -115,7 +116,7 @@ async def test_resumes_an_investigation_from_its_checkpoint(store: IncidentStore
     assert stopped is not None
     assert (stopped.status, stopped.step) == ("investigating", "second")
 
-    after = await ScriptedInvestigator.open(store.path, journal)
+    after = await ScriptedInvestigator.open(tmp_path / "incidents.db", journal)
     async with _runner(store, after):
         done = await _wait_for(store, incident_id, _finished)
     await after.aclose()
