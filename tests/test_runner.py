@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +191,29 @@ def _group() -> BaseException:
 )
 def test_describe_failure(exc: BaseException, message: str) -> None:
     assert describe_failure(exc) == message
+
+
+async def test_stops_an_investigation_another_replica_took_over(store: IncidentStore, tmp_path: Path) -> None:
+    investigator = await ScriptedInvestigator.open(tmp_path / "incidents.db", tmp_path / "journal.txt")
+    runner = InvestigationRunner(store, investigator, max_concurrent=1, timeout_seconds=30, lease_seconds=1.5)
+    async with runner:
+        incident_id = await _submit(store, runner, "stalled; first=hang")
+        await _wait_for(store, incident_id, lambda i: i.step == "first")
+        assert investigator.running == 1
+        async with SqliteIncidentStore(tmp_path / "incidents.db", owner="replica-b") as other:
+            # This runner was paused past its lease and replica-b took the incident over.
+            await asyncio.to_thread(_take_lease, tmp_path / "incidents.db", incident_id, "replica-b")
+            deadline = time.monotonic() + 5
+            while investigator.running and time.monotonic() < deadline:  # the next renewal notices
+                await asyncio.sleep(0.05)
+            assert investigator.running == 0
+            await other.set_step(incident_id, "second")  # the new holder's writes stand
+    await investigator.aclose()
+    taken = await store.get(incident_id)
+    assert taken is not None
+    assert (taken.status, taken.step) == ("investigating", "second")
+
+
+def _take_lease(database: Path, incident_id: str, owner: str) -> None:
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE incidents SET lease_owner = ? WHERE incident_id = ?", (owner, incident_id))
