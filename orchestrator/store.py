@@ -50,6 +50,36 @@ SELECTED = ", ".join((*HEADER_COLUMNS, "result"))
 WRITE_PATIENCE_SECONDS = 60.0
 
 
+def incidents_schema(time_type: str, json_type: str) -> list[str]:
+    """The statements that create the incidents table as it is now, in a backend's types for a time and
+    a JSON document. A new column goes here, and into each backend's upgrades for existing databases."""
+    return [
+        f"""CREATE TABLE incidents (
+            incident_id TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            namespace TEXT,
+            pod TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
+            step TEXT,
+            created_at {time_type} NOT NULL,
+            updated_at {time_type} NOT NULL,
+            error TEXT,
+            result {json_type},
+            lease_owner TEXT,
+            lease_expires_at {time_type},
+            claims INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
+        "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
+        "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
+    ]
+
+
+def schema_changes(version: int, schema: list[str], upgrades: list[list[str]]) -> list[str]:
+    """What brings a database at schema `version` (0: a new one) to version len(upgrades) + 1."""
+    return schema if version == 0 else [statement for upgrade in upgrades[version - 1 :] for statement in upgrade]
+
+
 class StoreError(Exception):
     """The incident database cannot be opened or used."""
 

@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from orchestrator.store import IncidentStore, StoreError
+from orchestrator.store import IncidentStore, StoreError, incidents_schema, schema_changes
 
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_SIZE = 8
@@ -30,30 +30,10 @@ POOL_SIZE = 8
 SCHEMA_LOCK = 0x7372652D6F726368
 SCHEMA_LOCK_PATIENCE_SECONDS = 120.0
 
-# Migration n (1-based) brings the schema from version n-1 to n. A new column is one more
-# migration here and in store_sqlite.py.
-_MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE incidents (
-            incident_id TEXT PRIMARY KEY,
-            description TEXT NOT NULL,
-            namespace TEXT,
-            pod TEXT,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
-            step TEXT,
-            created_at TIMESTAMPTZ NOT NULL,
-            updated_at TIMESTAMPTZ NOT NULL,
-            error TEXT,
-            result JSONB,
-            lease_owner TEXT,
-            lease_expires_at TIMESTAMPTZ,
-            claims INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
-        "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
-        "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
-    ],
-]
+# A new database gets the current schema; one at version n gets _UPGRADES[n - 1:].
+_SCHEMA = incidents_schema(time_type="TIMESTAMPTZ", json_type="JSONB")
+_UPGRADES: list[list[str]] = []
+SCHEMA_VERSION = len(_UPGRADES) + 1
 
 
 def _unusable(exc: psycopg.Error) -> StoreError:
@@ -95,11 +75,11 @@ def prepare_postgres(url: str) -> None:
             conn.execute("CREATE TABLE IF NOT EXISTS sre_schema_version (version INTEGER PRIMARY KEY)")
             row = conn.execute("SELECT coalesce(max(version), 0) AS version FROM sre_schema_version").fetchone()
             version = row["version"] if row else 0
-            for number, migration in enumerate(_MIGRATIONS[version:], start=version + 1):
+            if version < SCHEMA_VERSION:
                 with conn.transaction():
-                    for statement in migration:
+                    for statement in schema_changes(version, _SCHEMA, _UPGRADES):
                         conn.execute(statement)  # type: ignore[arg-type] # our own constant DDL
-                    conn.execute("INSERT INTO sre_schema_version (version) VALUES (%s)", [number])
+                    conn.execute("INSERT INTO sre_schema_version (version) VALUES (%s)", [SCHEMA_VERSION])
             # LangGraph's setup checks, then applies, its migrations: safe only one replica at a time.
             PostgresSaver(conn).setup()  # type: ignore[arg-type] # a dict_row connection, as it expects
     except psycopg.Error as exc:

@@ -23,37 +23,22 @@ from typing import Any
 
 import aiosqlite
 
-from orchestrator.store import IncidentStore, StoreError, timestamp
+from orchestrator.store import IncidentStore, StoreError, incidents_schema, schema_changes, timestamp
 
 BUSY_TIMEOUT_MS = 5000
 _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order
 
-# Migration n (1-based) brings a database at user_version n-1 to n. A new column is one more
-# migration here and in store_postgres.py.
-_MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE IF NOT EXISTS incidents (
-            incident_id TEXT PRIMARY KEY,
-            description TEXT NOT NULL,
-            namespace TEXT,
-            pod TEXT,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
-            step TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            error TEXT,
-            result TEXT
-        )""",
-        "CREATE INDEX IF NOT EXISTS incidents_newest ON incidents (created_at DESC, incident_id DESC)",
-        "CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
-    ],
-    [  # leases: who investigates an incident, until when
+# A new database gets the current schema; one at user_version n gets _UPGRADES[n - 1:].
+_SCHEMA = incidents_schema(time_type="TEXT", json_type="TEXT")  # timestamps in fixed-width ISO 8601
+_UPGRADES: list[list[str]] = [
+    [  # 1 -> 2: leases, who investigates an incident until when
         "ALTER TABLE incidents ADD COLUMN lease_owner TEXT",
         "ALTER TABLE incidents ADD COLUMN lease_expires_at TEXT",
         "ALTER TABLE incidents ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
     ],
 ]
+SCHEMA_VERSION = len(_UPGRADES) + 1
 
 
 def prepare_sqlite(path: Path) -> None:
@@ -63,9 +48,9 @@ def prepare_sqlite(path: Path) -> None:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("BEGIN IMMEDIATE")  # two processes starting at once migrate one after the other
             (version,) = db.execute("PRAGMA user_version").fetchone()
-            for statement in (s for migration in _MIGRATIONS[version:] for s in migration):
+            for statement in schema_changes(version, _SCHEMA, _UPGRADES):
                 db.execute(statement)
-            db.execute(f"PRAGMA user_version = {max(version, len(_MIGRATIONS))}")
+            db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
             db.execute("COMMIT")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
