@@ -121,7 +121,8 @@ def timestamp(moment: datetime) -> str:
 
 
 def incident_from_row(row: Mapping[str, Any]) -> Incident:
-    fields = dict(row)
+    # PostgreSQL answers in the session's time zone; the API speaks UTC whatever the server's setting.
+    fields = {name: v.astimezone(UTC) if isinstance(v, datetime) else v for name, v in dict(row).items()}
     result = fields.pop("result")
     if isinstance(result, str | bytes):  # SQLite keeps JSON as text, PostgreSQL as jsonb
         result = json.loads(result)
@@ -205,7 +206,9 @@ class IncidentStore(ABC):
         columns = ("incident_id", *REQUEST_COLUMNS, "status", "created_at", "updated_at")
         values = [self._param(getattr(incident, column)) for column in columns]
         await self._fetch(
-            f"INSERT INTO incidents ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+            # Idempotent: a write retried after a lost connection may find its first attempt committed.
+            f"INSERT INTO incidents ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+            "ON CONFLICT (incident_id) DO NOTHING",
             values,
         )
         return incident

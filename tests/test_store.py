@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -380,3 +381,15 @@ def test_unsupported_database_url(url: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message) as caught:
         OrchestratorSettings(database_url=url)
     assert "hunter2" not in str(caught.value)
+
+
+async def test_times_are_utc_whatever_the_database_session_says(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE " + postgres_url.rsplit("/", 1)[-1] + " SET timezone TO 'Asia/Kolkata'")
+    async with open_store(postgres_url) as store:
+        created = await store.create(_request())
+        read = await store.get(created.incident_id)
+    assert read is not None
+    assert read.created_at == created.created_at
+    assert read.model_dump_json(include={"created_at"}) == created.model_dump_json(include={"created_at"})
+    assert read.created_at.utcoffset() == timedelta(0)
