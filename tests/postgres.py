@@ -10,6 +10,7 @@ Durability is off (fsync, synchronous_commit): the cluster lives as long as the 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pwd
 import shutil
@@ -24,6 +25,7 @@ from processes import free_port
 
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"
+INSTALL_LOCK = Path(tempfile.gettempdir()) / "sre-orchestrator-postgresql-install.lock"
 
 
 def _installed_bin() -> Path | None:
@@ -36,9 +38,13 @@ def postgres_bin() -> Path:
     if found := _installed_bin():
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+        # pytest-xdist workers may all get here: one installs, the others wait for it.
+        with INSTALL_LOCK.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _installed_bin():
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+                subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
         if found := _installed_bin():
             return found
     raise RuntimeError(
