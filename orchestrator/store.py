@@ -26,28 +26,40 @@ import socket
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from pydantic_core import to_jsonable_python
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from orchestrator.models import (
+    AlertRecord,
     Incident,
     IncidentHeader,
     IncidentList,
     IncidentRequest,
     IncidentResult,
+    IncidentSource,
     IncidentStatus,
 )
 from orchestrator.settings import is_postgres, sqlite_path
 
-# The columns a client's request fills, and the ones every read returns (then `result`, the JSON
-# document of IncidentResult).
-REQUEST_COLUMNS: tuple[str, ...] = tuple(IncidentRequest.model_fields)
+# The columns every read returns: the header's fields, then `result` (the JSON document of
+# IncidentResult). A new incident writes the header's fields and its alert group's.
 HEADER_COLUMNS: tuple[str, ...] = tuple(IncidentHeader.model_fields)
 SELECTED = ", ".join((*HEADER_COLUMNS, "result"))
+JSON_COLUMNS = ("alerts", "result")
 WRITE_PATIENCE_SECONDS = 60.0
+
+
+# Each time an Alertmanager group fires anew it opens its next episode; this index lets exactly
+# one of several concurrent notifications create an episode (cluster '' is the default cluster).
+ALERT_EPISODE_INDEX = (
+    "CREATE UNIQUE INDEX incidents_alert_episode ON incidents (alert_group, COALESCE(cluster, ''), alert_episode)"
+    " WHERE alert_group IS NOT NULL"
+)
 
 
 def incidents_schema(time_type: str, json_type: str) -> list[str]:
@@ -65,6 +77,12 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
             updated_at {time_type} NOT NULL,
             error TEXT,
             result {json_type},
+            cluster TEXT,
+            source TEXT NOT NULL DEFAULT 'api',
+            alerts {json_type},
+            resolved_at {time_type},
+            alert_group TEXT,
+            alert_episode INTEGER,
             lease_owner TEXT,
             lease_expires_at {time_type},
             claims INTEGER NOT NULL DEFAULT 0
@@ -72,6 +90,7 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
         "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
+        ALERT_EPISODE_INDEX,
     ]
 
 
@@ -86,6 +105,20 @@ class StoreError(Exception):
 
 class InvalidCursor(ValueError):
     """A list cursor this store did not hand out."""
+
+
+class AlertEpisodeTaken(Exception):
+    """Another notification created this episode of the alert group first."""
+
+
+@dataclass(frozen=True)
+class AlertGroupEntry:
+    """What an Alertmanager incident records about its group."""
+
+    group_key: str
+    episode: int
+    alerts: list[AlertRecord]
+    resolved_at: datetime | None
 
 
 def replica_id() -> str:
@@ -123,11 +156,10 @@ def timestamp(moment: datetime) -> str:
 def incident_from_row(row: Mapping[str, Any]) -> Incident:
     # PostgreSQL answers in the session's time zone; the API speaks UTC whatever the server's setting.
     fields = {name: v.astimezone(UTC) if isinstance(v, datetime) else v for name, v in dict(row).items()}
-    result = fields.pop("result")
-    if isinstance(result, str | bytes):  # SQLite keeps JSON as text, PostgreSQL as jsonb
-        result = json.loads(result)
-    if result is not None:
-        fields.update(result)
+    for name in JSON_COLUMNS:
+        if isinstance(fields[name], str):  # SQLite keeps JSON as text, PostgreSQL as jsonb
+            fields[name] = json.loads(fields[name])
+    fields.update(fields.pop("result") or {})
     return Incident.model_validate(fields)
 
 
@@ -144,6 +176,8 @@ class IncidentStore(ABC):
     """SQL: the database's clock plus `%s` seconds."""
     LOCK_CLAIMED = ""
     """SQL after the claim's row choice, so that concurrent claims pick different rows."""
+    SAME_AS: str
+    """SQL: equality that holds for two NULLs too."""
 
     def __init__(self, owner: str | None = None) -> None:
         self.owner = owner or replica_id()
@@ -191,27 +225,88 @@ class IncidentStore(ABC):
         raise AssertionError("unreachable: tenacity reraises")
 
     @abstractmethod
+    def _time(self, moment: datetime) -> Any:
+        """A timestamp as this backend stores it."""
+
+    @abstractmethod
+    def _json(self, document: Any) -> Any:
+        """A JSON document (plain lists, dicts, strings and numbers) as this backend stores it."""
+
+    @abstractmethod
+    def _duplicate(self, exc: BaseException) -> bool:
+        """Whether a failed insert broke a unique index."""
+
     def _param(self, value: Any) -> Any:
-        """A timestamp or a JSON document as this backend stores it."""
+        if isinstance(value, datetime):
+            return self._time(value)
+        if isinstance(value, list | dict):
+            return self._json(to_jsonable_python(value))
+        return value
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1 FROM incidents LIMIT 1")
 
-    async def create(self, request: IncidentRequest) -> Incident:
-        """Record a pending incident, committed before this returns; any replica may claim it."""
+    async def create(
+        self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
+    ) -> Incident:
+        """Record a pending incident, committed before this returns; any replica may claim it.
+
+        Raises AlertEpisodeTaken when another incident holds `alert_group`'s episode already.
+        """
         now = self._creation_time()
         incident = Incident(
-            **request.model_dump(), incident_id=str(uuid.uuid4()), status="pending", created_at=now, updated_at=now
+            **request.model_dump(),
+            incident_id=str(uuid.uuid4()),
+            source=source,
+            status="pending",
+            created_at=now,
+            updated_at=now,
+            alerts=alert_group.alerts if alert_group else None,
+            resolved_at=alert_group.resolved_at if alert_group else None,
         )
-        columns = ("incident_id", *REQUEST_COLUMNS, "status", "created_at", "updated_at")
-        values = [self._param(getattr(incident, column)) for column in columns]
-        await self._fetch(
-            # Idempotent: a write retried after a lost connection may find its first attempt committed.
-            f"INSERT INTO incidents ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
-            "ON CONFLICT (incident_id) DO NOTHING",
-            values,
-        )
+        row = {name: getattr(incident, name) for name in HEADER_COLUMNS}
+        if alert_group is not None:
+            row |= {"alert_group": alert_group.group_key, "alert_episode": alert_group.episode}
+        try:
+            await self._fetch(
+                # Idempotent: a write retried after a lost connection may find its first attempt committed.
+                f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))}) "  # noqa: S608
+                "ON CONFLICT (incident_id) DO NOTHING",
+                [self._param(value) for value in row.values()],
+            )
+        except Exception as exc:
+            if self._duplicate(exc):
+                raise AlertEpisodeTaken(str(exc)) from exc
+            raise
         return incident
+
+    async def latest_alert_episode(self, group_key: str, cluster: str | None) -> tuple[Incident, int] | None:
+        """The incident of the alert group's newest episode, and its number."""
+        rows = await self._fetch(
+            f"SELECT {SELECTED}, alert_episode FROM incidents "  # noqa: S608 (constant columns)
+            "WHERE alert_group = %s AND COALESCE(cluster, '') = %s ORDER BY alert_episode DESC LIMIT 1",
+            [group_key, cluster or ""],
+        )
+        if not rows:
+            return None
+        fields = dict(rows[0])
+        episode = fields.pop("alert_episode")
+        return incident_from_row(fields), episode
+
+    async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
+        """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
+        rows = await self._fetch(
+            "UPDATE incidents SET alerts = %s, resolved_at = %s, updated_at = %s "  # noqa: S608 (constant SQL)
+            f"WHERE incident_id = %s AND alerts {self.SAME_AS} %s RETURNING incident_id",
+            [
+                self._param(alerts),
+                self._param(resolved_at),
+                self._param(datetime.now(UTC)),
+                incident.incident_id,
+                self._param(incident.alerts),
+            ],
+        )
+        return bool(rows)
 
     async def get(self, incident_id: str) -> Incident | None:
         rows = await self._fetch(f"SELECT {SELECTED} FROM incidents WHERE incident_id = %s", [incident_id])  # noqa: S608

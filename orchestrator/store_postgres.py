@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import operator
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from langgraph.checkpoint.postgres import PostgresSaver
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
@@ -90,6 +92,7 @@ class PostgresIncidentStore(IncidentStore):
     NOW = "clock_timestamp()"
     LEASE_END = "clock_timestamp() + make_interval(secs => %s::double precision)"
     LOCK_CLAIMED = "FOR UPDATE SKIP LOCKED"
+    SAME_AS = "IS NOT DISTINCT FROM"
 
     def __init__(self, url: str, owner: str | None = None) -> None:
         super().__init__(owner)
@@ -131,5 +134,11 @@ class PostgresIncidentStore(IncidentStore):
             cursor = await conn.execute(sql, params)  # type: ignore[arg-type] # built from our own constants
             return await cursor.fetchall() if cursor.description else []
 
-    def _param(self, value: Any) -> Any:
-        return Jsonb(value) if isinstance(value, dict) else value
+    def _time(self, moment: datetime) -> datetime:
+        return moment
+
+    def _json(self, document: Any) -> Jsonb:
+        return Jsonb(document)
+
+    def _duplicate(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.UniqueViolation)

@@ -13,7 +13,6 @@ happen to share the file (`serve` and `mcp-workflow`) never run one investigatio
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from contextlib import closing
@@ -22,8 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from pydantic_core import to_json
 
-from orchestrator.store import IncidentStore, StoreError, incidents_schema, schema_changes, timestamp
+from orchestrator.store import (
+    ALERT_EPISODE_INDEX,
+    IncidentStore,
+    StoreError,
+    incidents_schema,
+    schema_changes,
+    timestamp,
+)
 
 BUSY_TIMEOUT_MS = 5000
 _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order
@@ -31,7 +38,16 @@ _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text ord
 # A new database gets the current schema; one at user_version n gets _UPGRADES[n - 1:].
 _SCHEMA = incidents_schema(time_type="TEXT", json_type="TEXT")  # timestamps in fixed-width ISO 8601
 _UPGRADES: list[list[str]] = [
-    [  # 1 -> 2: leases, who investigates an incident until when
+    [  # 1 -> 2: the cluster investigated, where the incident came from, its Alertmanager group
+        "ALTER TABLE incidents ADD COLUMN cluster TEXT",
+        "ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
+        "ALTER TABLE incidents ADD COLUMN alerts TEXT",
+        "ALTER TABLE incidents ADD COLUMN resolved_at TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_group TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_episode INTEGER",
+        ALERT_EPISODE_INDEX,
+    ],
+    [  # 2 -> 3: leases, who investigates an incident until when
         "ALTER TABLE incidents ADD COLUMN lease_owner TEXT",
         "ALTER TABLE incidents ADD COLUMN lease_expires_at TEXT",
         "ALTER TABLE incidents ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
@@ -59,6 +75,7 @@ def prepare_sqlite(path: Path) -> None:
 class SqliteIncidentStore(IncidentStore):
     NOW = f"strftime({_TIME_FORMAT}, 'now')"
     LEASE_END = f"strftime({_TIME_FORMAT}, 'now', %s || ' seconds')"
+    SAME_AS = "IS"
 
     def __init__(self, path: Path, owner: str | None = None) -> None:
         super().__init__(owner)
@@ -87,9 +104,12 @@ class SqliteIncidentStore(IncidentStore):
             raise StoreError("the incident store is not open")
         return list(await self._db.execute_fetchall(sql.replace("%s", "?"), params))
 
-    def _param(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return timestamp(value)
-        if isinstance(value, dict):
-            return json.dumps(value)
-        return value
+    def _time(self, moment: datetime) -> str:
+        return timestamp(moment)
+
+    def _json(self, document: Any) -> str:
+        # pydantic's compact JSON, as earlier versions wrote it: record_alerts compares the text.
+        return to_json(document).decode()
+
+    def _duplicate(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.IntegrityError)

@@ -22,9 +22,17 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
-from orchestrator.models import IncidentRequest, IncidentResult
+from orchestrator.models import AlertRecord, IncidentRequest, IncidentResult
 from orchestrator.settings import OrchestratorSettings, sqlite_path
-from orchestrator.store import IncidentStore, InvalidCursor, StoreError, open_store, prepare_database
+from orchestrator.store import (
+    AlertEpisodeTaken,
+    AlertGroupEntry,
+    IncidentStore,
+    InvalidCursor,
+    StoreError,
+    open_store,
+    prepare_database,
+)
 from orchestrator.store_sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
@@ -281,6 +289,30 @@ async def test_concurrent_claims_never_take_one_incident_twice(
     assert _query(database_url, "SELECT DISTINCT claims FROM incidents") == [(1,)]
 
 
+async def test_alert_group_episodes(store: IncidentStore) -> None:
+    firing = AlertRecord(fingerprint="f1", alertname="X", status="firing", starts_at="2026-01-02T00:00:00Z")
+    entry = AlertGroupEntry('{}:{alertname="X"}', 1, [firing], None)
+    request = IncidentRequest(description="X firing")
+    created = await store.create(request, source="alertmanager", alert_group=entry)
+    assert await store.get(created.incident_id) == created
+    assert (created.source, created.alerts) == ("alertmanager", [firing])
+    with pytest.raises(AlertEpisodeTaken):  # the same episode of the same group, again
+        await store.create(request, source="alertmanager", alert_group=entry)
+    in_eu = await store.create(request.model_copy(update={"cluster": "prod-eu"}), alert_group=entry)
+    latest = await store.latest_alert_episode(entry.group_key, None)
+    assert latest == (created, 1)
+    assert await store.latest_alert_episode(entry.group_key, "prod-eu") == (in_eu, 1)
+
+    ended = {"status": "resolved", "ends_at": "2026-01-02T00:05:00Z"}
+    resolved = AlertRecord.model_validate(firing.model_dump() | ended)
+    assert await store.record_alerts(created, [resolved], resolved.ends_at)
+    assert not await store.record_alerts(created, [firing], None), "its alerts changed since `created` was read"
+    updated = await store.get(created.incident_id)
+    assert updated is not None
+    assert (updated.alerts, updated.resolved_at) == ([resolved], resolved.ends_at)
+    assert await store.record_alerts(updated, [firing], None)
+
+
 # --- the schema --------------------------------------------------------------------------------
 
 
@@ -312,23 +344,6 @@ async def test_the_langgraph_checkpointer_shares_the_database(store: IncidentSto
     created = await store.create(_request())
     assert _query(database_url, "SELECT thread_id FROM checkpoints") == [("t-1",)]
     assert await store.get(created.incident_id) == created
-
-
-async def test_sqlite_upgrades_a_database_from_before_leases(tmp_path: Path) -> None:
-    path = tmp_path / "incidents.db"
-    with closing(sqlite3.connect(path)) as db:
-        db.executescript(
-            "CREATE TABLE incidents (incident_id TEXT PRIMARY KEY, description TEXT NOT NULL, namespace TEXT,"
-            " pod TEXT, status TEXT NOT NULL, step TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-            " error TEXT, result TEXT);"
-            "INSERT INTO incidents VALUES ('old', 'from v1', NULL, NULL, 'investigating', 'collect',"
-            " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:01.000000Z', NULL, NULL);"
-            "PRAGMA user_version = 1;"
-        )
-    async with SqliteIncidentStore(path, owner="upgraded") as store:
-        claimed = await store.claim(LEASE)
-    assert claimed is not None
-    assert (claimed.incident_id, claimed.step) == ("old", "collect")
 
 
 async def test_sqlite_a_write_waits_for_another_writer(tmp_path: Path) -> None:
