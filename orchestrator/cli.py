@@ -40,6 +40,12 @@ def _add_investigation_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mcp-url", help="a remote Kubernetes MCP server (default: in-process)")
 
 
+DATABASE_URL_HELP = (
+    "sqlite:///path (default sqlite:///./sre-orchestrator.db) or postgresql://HOST/DB "
+    "(a password goes in SRE_DATABASE_URL, not on the command line)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sre-orchestrator", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_investigation_flags(serve)
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080)")
-    serve.add_argument("--database-url", help="sqlite:///path (default sqlite:///./sre-orchestrator.db)")
+    serve.add_argument(
+        "--database-url",
+        help=DATABASE_URL_HELP,
+    )
 
     investigate = commands.add_parser("investigate", help="investigate one incident here and print the report")
     _add_investigation_flags(investigate)
@@ -59,7 +68,10 @@ def _parser() -> argparse.ArgumentParser:
 
     workflow = commands.add_parser("mcp-workflow", help="serve the investigation workflow over MCP on stdio")
     _add_investigation_flags(workflow)
-    workflow.add_argument("--database-url", help="sqlite:///path (default sqlite:///./sre-orchestrator.db)")
+    workflow.add_argument(
+        "--database-url",
+        help=DATABASE_URL_HELP,
+    )
 
     mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
     _add_cluster_flags(mcp)

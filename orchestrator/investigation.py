@@ -25,8 +25,8 @@ from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_gr
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.serve import create_server
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator.settings import ClusterConfig, OrchestratorSettings
-from orchestrator.store import BUSY_TIMEOUT_MS
+from orchestrator.settings import ClusterConfig, OrchestratorSettings, is_postgres, sqlite_path
+from orchestrator.store_sqlite import BUSY_TIMEOUT_MS
 
 MCP_TIMEOUT_SECONDS = 30.0
 
@@ -68,7 +68,7 @@ def _connect(cluster: ClusterConfig) -> Any:
 
 
 @asynccontextmanager
-async def _checkpoint_connection(path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def _sqlite_connection(path: Path) -> AsyncIterator[aiosqlite.Connection]:
     """The checkpointer's own connection, patient with the incident store's writes to the same file.
 
     LangGraph's `from_conn_string` opens SQLite with no busy timeout, so a checkpoint written
@@ -79,7 +79,41 @@ async def _checkpoint_connection(path: Path) -> AsyncIterator[aiosqlite.Connecti
         yield connection
 
 
-async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path | None = None) -> GraphInvestigator:
+@asynccontextmanager
+async def _postgres_pool(url: str, size: int) -> AsyncIterator[Any]:
+    """Connections as LangGraph's Postgres checkpointer needs them (autocommit, dict rows, no prepared
+    statements, which a PgBouncer in transaction mode would break)."""
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(
+        url,
+        kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row},
+        min_size=1,
+        max_size=size,
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+    )
+    await pool.open(wait=True, timeout=30)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def _checkpointer(database_url: str, settings: OrchestratorSettings, resources: AsyncExitStack) -> Any:
+    """LangGraph's checkpointer in the incidents' own database; its tables exist once the store is open."""
+    if is_postgres(database_url):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # psycopg only when it is used
+
+        pool = await resources.enter_async_context(
+            _postgres_pool(database_url, settings.max_concurrent_investigations + 1)
+        )
+        return AsyncPostgresSaver(pool)
+    return AsyncSqliteSaver(await resources.enter_async_context(_sqlite_connection(sqlite_path(database_url))))
+
+
+async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str | None = None) -> GraphInvestigator:
     """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
     graph, rules = load_knowledge(settings)
     llm = LLM.from_settings(settings)  # before anything opens: a refused LLM setting is a ValueError
@@ -91,9 +125,7 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path
         session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
         clusters = ClusterSessions(session, _remote_clusters(settings))
         resources.push_async_callback(clusters.aclose)
-        saver = None
-        if checkpoints is not None:
-            saver = AsyncSqliteSaver(await resources.enter_async_context(_checkpoint_connection(checkpoints)))
+        saver = None if checkpoints is None else await _checkpointer(checkpoints, settings, resources)
         deps = Dependencies(clusters=clusters, graph=graph, rules=rules, llm=llm)
         return GraphInvestigator(deps, saver, resources)
     except BaseException:
@@ -103,4 +135,4 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: Path
 
 async def open_server_investigator(settings: OrchestratorSettings) -> GraphInvestigator:
     """The REST server's investigator: checkpoints in the incidents' own database."""
-    return await open_investigator(settings, checkpoints=settings.database_path)
+    return await open_investigator(settings, checkpoints=settings.database_url)

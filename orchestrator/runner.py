@@ -2,14 +2,21 @@
 
 The store is the only record of progress: an incident is `pending` until its investigation
 reports its first step, `investigating` while steps run, then `completed` or `failed`. A
-cancelled run (shutdown, crash) leaves the status as it was, so `start()` of the next process
-picks the incident up again: resumed from its LangGraph checkpoint when it was investigating,
-from the start when it was still pending.
+cancelled run (shutdown, crash) leaves the status as it was, so the incident is taken up
+again: resumed from its LangGraph checkpoint when it was investigating, from the start when
+it was still pending.
+
+Work is shared through the store's leases, so any number of replicas can run on one database.
+Whenever a slot is free the runner claims the next incident nobody holds (one reported in this
+process wakes it at once; others', and those of a replica that died, are found by polling),
+renews its leases every third of their length, stops an investigation whose lease another
+replica took over, and gives its leases back when it shuts down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -17,7 +24,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from orchestrator.models import IncidentRequest, IncidentResult
+from orchestrator.models import Incident, IncidentRequest, IncidentResult
 from orchestrator.store import IncidentStore
 
 log = logging.getLogger("sre.orchestrator.runner")
@@ -61,37 +68,43 @@ class InvestigationRunner:
         *,
         max_concurrent: int,
         timeout_seconds: float,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 2.0,
     ) -> None:
         self._store = store
         self._investigator = investigator
         self._timeout = timeout_seconds
+        self._lease = lease_seconds
+        self._poll = poll_seconds
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Take up every investigation an earlier process left unfinished."""
-        for incident in await self._store.unfinished():
-            request = None
-            if incident.status == "pending":  # never started: no checkpoint to resume from
-                request = IncidentRequest(**incident.model_dump(include=set(IncidentRequest.model_fields)))
-            self.submit(incident.incident_id, request)
-        if self._tasks:
-            log.info("taking up %d unfinished investigation(s)", len(self._tasks))
+        """Start claiming work: what an earlier process left unfinished, then whatever comes."""
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name="claim investigations"),
+            asyncio.create_task(self._renew_loop(), name="renew leases"),
+        ]
 
-    def submit(self, incident_id: str, request: IncidentRequest | None) -> None:
-        """Queue an investigation (request None: resume it from its checkpoint); returns at once."""
-        if incident_id in self._tasks:
-            return
-        task = asyncio.create_task(self._investigate(incident_id, request), name=f"investigation {incident_id}")
-        self._tasks[incident_id] = task
-        task.add_done_callback(lambda done: self._forget(incident_id, done))
+    def submit(self, incident_id: str, request: IncidentRequest | None = None) -> None:
+        """An incident was stored: claim it now rather than at the next poll; returns at once.
+
+        Whichever replica has a free slot first runs it; the request is read back from the store.
+        """
+        self._wake.set()
 
     async def aclose(self) -> None:
-        """Cancel every queued and running investigation; their incidents resume on the next start."""
-        tasks = list(self._tasks.values())
+        """Cancel every running investigation and give its lease back, so it resumes elsewhere at once."""
+        tasks = [*self._loops, *self._tasks.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self._store.release()
+        except Exception:  # the store is gone: the leases lapse instead
+            log.warning("could not give back this replica's leases; they lapse in %g s", self._lease, exc_info=True)
 
     async def __aenter__(self) -> InvestigationRunner:
         await self.start()
@@ -102,36 +115,83 @@ class InvestigationRunner:
     ) -> None:
         await self.aclose()
 
-    async def _investigate(self, incident_id: str, request: IncidentRequest | None) -> None:
-        async with self._slots:
-            step: str | None = None
-
-            async def on_step(name: str) -> None:
-                nonlocal step
-                step = name
-                await self._store.set_step(incident_id, name)
-
-            deadline = asyncio.timeout(self._timeout)
+    async def _claim_loop(self) -> None:
+        while True:
+            await self._slots.acquire()
+            self._wake.clear()  # before the claim: a report arriving during it wakes the next round
             try:
-                async with deadline:
-                    raw = await self._investigator.run(incident_id, request, on_step)
-                result = IncidentResult.model_validate(raw)
-            except Exception as exc:
-                where = f" in step {step}" if step else ""
-                if isinstance(exc, TimeoutError) and deadline.expired():
-                    error = f"investigation timed out after {self._timeout:g} s{where}"
-                    log.warning("incident %s: %s", incident_id, error)
-                else:
-                    error = f"investigation failed{where}: {describe_failure(exc)}"
-                    log.exception("incident %s: %s", incident_id, error)
-                await self._store.fail(incident_id, error)
-                return
-            if unknown := raw.keys() - IncidentResult.model_fields.keys():
-                log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
-            await self._store.complete(incident_id, result)
+                incident = await self._store.claim(self._lease)
+            except Exception:
+                log.exception("cannot claim investigations; trying again in %g s", self._poll)
+                incident = None
+            if incident is None:
+                self._slots.release()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._poll):
+                        await self._wake.wait()
+                continue
+            if incident.incident_id in self._tasks:  # still running here: the lease lapsed and is ours again
+                self._slots.release()
+                continue
+            self._start(incident)
+
+    def _start(self, incident: Incident) -> None:
+        """Investigate a claimed incident in a task that holds one of the slots until it ends."""
+        request = None
+        if incident.status == "pending":  # never started (or a crash came before its first step)
+            request = IncidentRequest(**incident.model_dump(include=set(IncidentRequest.model_fields)))
+        else:
+            log.info("incident %s: resuming the investigation from its checkpoint", incident.incident_id)
+        incident_id = incident.incident_id
+        task = asyncio.create_task(self._investigate(incident_id, request), name=f"investigation {incident_id}")
+        self._tasks[incident_id] = task
+        task.add_done_callback(lambda done: self._forget(incident_id, done))
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            try:
+                held = await self._store.renew(self._lease)
+            except Exception:
+                log.exception("cannot renew this replica's leases")
+                continue
+            for incident_id, task in list(self._tasks.items()):
+                if incident_id not in held and not task.done():
+                    # Another replica took it over (this one was paused or cut off for longer than a
+                    # lease): its writes are refused anyway, so stop spending work on it.
+                    log.warning("incident %s: the lease went to another replica; stopping here", incident_id)
+                    task.cancel()
+
+    async def _investigate(self, incident_id: str, request: IncidentRequest | None) -> None:
+        step: str | None = None
+
+        async def on_step(name: str) -> None:
+            nonlocal step
+            step = name
+            await self._store.set_step(incident_id, name)
+
+        deadline = asyncio.timeout(self._timeout)
+        try:
+            async with deadline:
+                raw = await self._investigator.run(incident_id, request, on_step)
+            result = IncidentResult.model_validate(raw)
+        except Exception as exc:
+            where = f" in step {step}" if step else ""
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                error = f"investigation timed out after {self._timeout:g} s{where}"
+                log.warning("incident %s: %s", incident_id, error)
+            else:
+                error = f"investigation failed{where}: {describe_failure(exc)}"
+                log.exception("incident %s: %s", incident_id, error)
+            await self._store.fail(incident_id, error)
+            return
+        if unknown := raw.keys() - IncidentResult.model_fields.keys():
+            log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
+        await self._store.complete(incident_id, result)
 
     def _forget(self, incident_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.pop(incident_id, None)
+        self._slots.release()  # here, not in the task: a task cancelled before it ran still frees its slot
         if not task.cancelled() and (exc := task.exception()) is not None:
-            # Only a store that stopped working gets here; the incident resumes on the next start.
+            # Only a store that stopped working gets here; the incident resumes when its lease lapses.
             log.error("incident %s: cannot record the investigation's outcome: %s", incident_id, exc, exc_info=exc)

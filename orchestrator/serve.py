@@ -44,12 +44,12 @@ def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactor
         check_listen_safety(settings)
         app = create_app(settings, investigator_factory)
         # Fail before listening, with a message rather than a lifespan traceback.
-        prepare_database(settings.database_path)
+        prepare_database(settings.database_url)
     except (StoreError, ValueError) as exc:
         print(f"sre-orchestrator serve: cannot start: {exc}", file=sys.stderr)
         return 2
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on"))
-    log.info("incidents and investigation checkpoints in %s", settings.database_path)
+    log.info("incidents and investigation checkpoints in %s", settings.database_name())
     server.run()
     # Not started: the lifespan failed (the investigator could not open), and uvicorn logged why.
     return 0 if server.started else 2

@@ -4,31 +4,29 @@ The REST API and the workflow MCP server (over HTTP inside `serve`, or on its ow
 with `mcp-workflow`) both go through it, so there is a single investigation path: an incident
 is created in the store, handed to the runner, and read back from the store.
 
-The store it opens also tells waiters in this process about each step as the runner records
-it, so a caller waiting on an investigation sees every step, not only the ones a poll catches.
-Incidents run by another process (a second replica) are still followed, by polling the store.
+The store tells waiters in this process about each step as the runner records it, so a caller
+waiting on an investigation sees every step, not only the ones a poll catches. Incidents run
+by another process (a second replica) are still followed, by polling the store.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
 from knowledge.rules import DEFAULT_RULES_DIR
 from orchestrator.clusters import resolve_cluster
-from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentResult, IncidentSource, IncidentStatus
+from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
 from orchestrator.runner import InvestigationRunner, Investigator
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import AlertGroupEntry, IncidentStore
+from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 
 InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
 """Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
@@ -46,43 +44,6 @@ class UnknownIncident(LookupError):
         shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
         super().__init__(f"there is no incident {shown!r}")
         self.incident_id = incident_id
-
-
-class _ObservedStore(IncidentStore):
-    """The incident store, telling this process's waiters about each step and outcome it records."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self._watchers: dict[str, list[asyncio.Queue[str]]] = {}
-
-    @contextlib.contextmanager
-    def watch(self, incident_id: str) -> Iterator[asyncio.Queue[str]]:
-        """A queue of the step names (then 'completed' or 'failed') recorded for the incident."""
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        self._watchers.setdefault(incident_id, []).append(queue)
-        try:
-            yield queue
-        finally:
-            queues = self._watchers.get(incident_id, [])
-            queues.remove(queue)
-            if not queues:
-                self._watchers.pop(incident_id, None)
-
-    def _tell(self, incident_id: str, change: str) -> None:
-        for queue in self._watchers.get(incident_id, ()):
-            queue.put_nowait(change)
-
-    async def set_step(self, incident_id: str, step: str) -> None:
-        await super().set_step(incident_id, step)
-        self._tell(incident_id, step)
-
-    async def complete(self, incident_id: str, result: IncidentResult) -> None:
-        await super().complete(incident_id, result)
-        self._tell(incident_id, "completed")
-
-    async def fail(self, incident_id: str, error: str) -> None:
-        await super().fail(incident_id, error)
-        self._tell(incident_id, "failed")
 
 
 @dataclass(frozen=True)
@@ -153,8 +114,8 @@ class IncidentService:
         knowledge: Knowledge | None = None,
     ) -> AsyncIterator[IncidentService]:
         """Open the store, then the investigator, and take up unfinished investigations; close all on exit."""
-        async with _ObservedStore(settings.database_path) as store:
-            # After the store: it creates the file in WAL mode that the investigator's checkpointer shares.
+        async with open_store(settings.database_url) as store:
+            # After the store: it creates the schema (SQLite: the file in WAL mode) the checkpointer shares.
             investigator = await investigator_factory(settings)
             try:
                 runner = InvestigationRunner(
@@ -162,6 +123,8 @@ class IncidentService:
                     investigator,
                     max_concurrent=settings.max_concurrent_investigations,
                     timeout_seconds=settings.investigation_timeout_seconds,
+                    lease_seconds=settings.lease_seconds,
+                    poll_seconds=settings.claim_poll_seconds,
                 )
                 async with runner:
                     yield cls(settings, store, runner, knowledge)
@@ -206,8 +169,8 @@ class IncidentService:
         `on_step(step)` is called with the step running when the wait starts and with each step
         after it, then with 'completed' or 'failed'.
         """
-        watch = self.store.watch(incident_id) if isinstance(self.store, _ObservedStore) else _no_watch()
-        with watch as changes:  # before reading, so that no change falls between the read and the watch
+        # Watch before reading, so that no change falls between the read and the watch.
+        with self.store.watch(incident_id) as changes:
             incident = await self.get(incident_id)
             loop = asyncio.get_running_loop()
             deadline = loop.time() + timeout
@@ -234,17 +197,9 @@ class IncidentService:
         return incident
 
 
-async def _next_change(changes: asyncio.Queue[str] | None, timeout: float) -> str | None:
-    if changes is None:
-        await asyncio.sleep(timeout)
-        return None
+async def _next_change(changes: asyncio.Queue[str], timeout: float) -> str | None:
     try:
         async with asyncio.timeout(timeout):
             return await changes.get()
     except TimeoutError:
         return None
-
-
-@contextlib.contextmanager
-def _no_watch() -> Iterator[Any]:
-    yield None

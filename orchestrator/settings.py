@@ -11,6 +11,11 @@ from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # the URIs libpq itself accepts
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(_POSTGRES_SCHEMES)
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -19,9 +24,9 @@ def sqlite_path(database_url: str) -> Path:
     if not sep or not database_url.startswith(_SQLITE_PREFIX):
         # Name only the scheme: the rest of a database URL may hold a password.
         raise ValueError(
-            f"unsupported database URL scheme {scheme + sep if sep else database_url!r}: only "
-            "'sqlite:///PATH' is supported for now, e.g. sqlite:///./sre-orchestrator.db or "
-            "sqlite:////var/lib/sre/incidents.db"
+            f"unsupported database URL scheme {scheme + sep if sep else database_url!r}: use "
+            "'sqlite:///PATH' (one replica), e.g. sqlite:///./sre-orchestrator.db, or "
+            "'postgresql://USER:PASSWORD@HOST:5432/DATABASE' (any number of replicas)"
         )
     path = database_url.removeprefix(_SQLITE_PREFIX)
     if not path or path == ":memory:" or path.startswith("file:"):
@@ -52,7 +57,17 @@ class OrchestratorSettings(BaseSettings):
 
     database_url: str = Field(
         "sqlite:///./sre-orchestrator.db",
-        description="Where incidents and investigation checkpoints live: sqlite:///PATH.",
+        description="Where incidents and investigation checkpoints live: sqlite:///PATH (one replica) or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE (replicas share it).",
+    )
+    lease_seconds: float = Field(
+        30.0,
+        ge=1,
+        description="How long a replica's claim on an investigation lasts unless renewed (every third of it); "
+        "a replica that dies is replaced after at most this long.",
+    )
+    claim_poll_seconds: float = Field(
+        2.0, gt=0, description="How often a replica looks for investigations nobody holds (another replica's, say)."
     )
 
     # The REST API.
@@ -121,7 +136,8 @@ class OrchestratorSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
-        sqlite_path(value)
+        if not is_postgres(value):
+            sqlite_path(value)
         return value
 
     @field_validator("clusters")
@@ -133,8 +149,17 @@ class OrchestratorSettings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
-        """The SQLite file shared by the incident store and the LangGraph checkpointer."""
+        """The SQLite file shared by the incident store and the LangGraph checkpointer (SQLite only)."""
         return sqlite_path(self.database_url)
+
+    def database_name(self) -> str:
+        """The database for a log line: the SQLite file, or the PostgreSQL URL without its password."""
+        if is_postgres(self.database_url):
+            from psycopg.conninfo import conninfo_to_dict  # only with PostgreSQL
+
+            info = conninfo_to_dict(self.database_url)
+            return f"PostgreSQL database {info.get('dbname', '')!r} on {info.get('host', 'localhost')}"
+        return str(self.database_path)
 
     def tokens(self) -> list[str]:
         return read_tokens(self.api_tokens, self.api_tokens_file)

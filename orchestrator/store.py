@@ -1,9 +1,16 @@
-"""Incidents in SQLite, in the same file as the investigation's LangGraph checkpoints.
+"""The incident store: what the REST API, the workflow MCP server and the runner read and write.
 
-The file is in WAL mode so readers (GET) never wait for the writers (the runner and the
-checkpointer, each on its own connection); writers wait for each other up to a busy timeout.
-Every write is its own autocommitted statement, so an incident is on disk before the API
-answers and a crash loses nothing that was acknowledged.
+Two backends keep the same incidents table: SQLite (`sqlite:///PATH`, one replica, nothing to
+run) and PostgreSQL (`postgresql://...`, any number of replicas). The investigation's LangGraph
+checkpoints live in the same database either way, so a resumed investigation finds its incident.
+
+Replicas share work through leases: a replica claims an unfinished incident (pending, or with
+a lease that expired because its holder died), renews the lease while it investigates, and
+writes the incident's step and outcome only while it still holds the lease. A replica that
+lost its lease (paused, partitioned) therefore cannot overwrite what the new holder wrote.
+
+The row's columns follow the models: a field added to IncidentRequest (what a client sends) or
+IncidentHeader (what is listed) is a column of both backends once their schemas add it.
 """
 
 from __future__ import annotations
@@ -11,78 +18,85 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
-import sqlite3
+import os
+import secrets
+import socket
 import uuid
-from contextlib import closing
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
-import aiosqlite
-from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from orchestrator.models import (
     AlertRecord,
     Incident,
+    IncidentHeader,
     IncidentList,
     IncidentRequest,
     IncidentResult,
     IncidentSource,
     IncidentStatus,
 )
+from orchestrator.settings import is_postgres, sqlite_path
 
-BUSY_TIMEOUT_MS = 5000
-STATUS_WRITE_PATIENCE_SECONDS = 60.0
+# The columns every read returns: the header's fields, then `result` (the JSON document of
+# IncidentResult). A new incident writes the header's fields and its alert group's.
+HEADER_COLUMNS: tuple[str, ...] = tuple(IncidentHeader.model_fields)
+SELECTED = ", ".join((*HEADER_COLUMNS, "result"))
+JSON_COLUMNS = ("alerts", "result")
+WRITE_PATIENCE_SECONDS = 60.0
 
 
-def _database_busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-
-_COLUMNS = (
-    "incident_id, description, namespace, pod, cluster, source, status, step, created_at, updated_at, error, "
-    "alerts, resolved_at, result"
+# Each time an Alertmanager group fires anew it opens its next episode; this index lets exactly
+# one of several concurrent notifications create an episode (cluster '' is the default cluster).
+ALERT_EPISODE_INDEX = (
+    "CREATE UNIQUE INDEX incidents_alert_episode ON incidents (alert_group, COALESCE(cluster, ''), alert_episode)"
+    " WHERE alert_group IS NOT NULL"
 )
-_ALERTS = TypeAdapter(list[AlertRecord])
 
-# The first schema; MIGRATIONS bring it up to date, numbered by PRAGMA user_version.
-_SCHEMA = """
-PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS incidents (
-    incident_id TEXT PRIMARY KEY,
-    description TEXT NOT NULL,
-    namespace TEXT,
-    pod TEXT,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
-    step TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    error TEXT,
-    result TEXT
-);
-CREATE INDEX IF NOT EXISTS incidents_newest ON incidents (created_at DESC, incident_id DESC);
-CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, created_at DESC, incident_id DESC);
-"""
-MIGRATIONS: dict[int, list[str]] = {
-    # The cluster investigated, where the incident came from, and its Alertmanager group. Each
-    # time a group fires anew it opens its next episode; the unique index lets exactly one of
-    # several concurrent notifications create an episode (cluster '' is the default cluster).
-    2: [
-        "ALTER TABLE incidents ADD COLUMN cluster TEXT",
-        "ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
-        "ALTER TABLE incidents ADD COLUMN alerts TEXT",
-        "ALTER TABLE incidents ADD COLUMN resolved_at TEXT",
-        "ALTER TABLE incidents ADD COLUMN alert_group TEXT",
-        "ALTER TABLE incidents ADD COLUMN alert_episode INTEGER",
-        "CREATE UNIQUE INDEX incidents_alert_episode ON incidents (alert_group, COALESCE(cluster, ''), alert_episode)"
-        " WHERE alert_group IS NOT NULL",
-    ],
-}
-SCHEMA_VERSION = max(MIGRATIONS)
+
+def incidents_schema(time_type: str, json_type: str) -> list[str]:
+    """The statements that create the incidents table as it is now, in a backend's types for a time and
+    a JSON document. A new column goes here, and into each backend's upgrades for existing databases."""
+    return [
+        f"""CREATE TABLE incidents (
+            incident_id TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            namespace TEXT,
+            pod TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
+            step TEXT,
+            created_at {time_type} NOT NULL,
+            updated_at {time_type} NOT NULL,
+            error TEXT,
+            result {json_type},
+            cluster TEXT,
+            source TEXT NOT NULL DEFAULT 'api',
+            alerts {json_type},
+            resolved_at {time_type},
+            alert_group TEXT,
+            alert_episode INTEGER,
+            lease_owner TEXT,
+            lease_expires_at {time_type},
+            claims INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
+        "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
+        "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
+        ALERT_EPISODE_INDEX,
+    ]
+
+
+def schema_changes(version: int, schema: list[str], upgrades: list[list[str]]) -> list[str]:
+    """What brings a database at schema `version` (0: a new one) to version len(upgrades) + 1."""
+    return schema if version == 0 else [statement for upgrade in upgrades[version - 1 :] for statement in upgrade]
 
 
 class StoreError(Exception):
@@ -107,85 +121,77 @@ class AlertGroupEntry:
     resolved_at: datetime | None
 
 
-def prepare_database(path: Path) -> None:
-    """Create the database file and its schema; synchronous, so `serve` can fail before listening."""
-    try:
-        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
-            db.executescript(_SCHEMA)
-            db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see the new version
-            try:
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                for number in sorted(n for n in MIGRATIONS if n > version):
-                    for statement in MIGRATIONS[number]:
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
+def replica_id() -> str:
+    """Who holds a lease: readable in the database (host, pid) and unique even when pids repeat."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def encode_cursor(created_at: str, incident_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at, incident_id]).encode()).decode().rstrip("=")
+def encode_cursor(created_at: datetime, incident_id: str) -> str:
+    position = [timestamp(created_at), incident_id]
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    refused = InvalidCursor("not a cursor from this API; pass next_cursor of the previous page")
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error) as exc:
-        raise InvalidCursor("not a cursor from this API; pass next_cursor of the previous page") from exc
+        raise refused from exc
     if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
-        raise InvalidCursor("not a cursor from this API; pass next_cursor of the previous page")
-    return position[0], position[1]
+        raise refused
+    try:
+        created_at = datetime.fromisoformat(position[0])
+    except ValueError as exc:
+        raise refused from exc
+    if created_at.utcoffset() is None:
+        raise refused
+    return created_at, position[1]
 
 
-def _timestamp(moment: datetime) -> str:
-    # Fixed width, so text order is time order (the list's keyset relies on it).
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def timestamp(moment: datetime) -> str:
+    # Fixed width, so text order is time order (SQLite's keyset relies on it).
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _incident(row: sqlite3.Row | dict[str, Any]) -> Incident:
-    fields = dict(row)
-    fields.pop("alert_episode", None)
-    result = fields.pop("result")
-    if result is not None:
-        fields.update(json.loads(result))
-    if fields["alerts"] is not None:
-        fields["alerts"] = json.loads(fields["alerts"])
+def incident_from_row(row: Mapping[str, Any]) -> Incident:
+    # PostgreSQL answers in the session's time zone; the API speaks UTC whatever the server's setting.
+    fields = {name: v.astimezone(UTC) if isinstance(v, datetime) else v for name, v in dict(row).items()}
+    for name in JSON_COLUMNS:
+        if isinstance(fields[name], str):  # SQLite keeps JSON as text, PostgreSQL as jsonb
+            fields[name] = json.loads(fields[name])
+    fields.update(fields.pop("result") or {})
     return Incident.model_validate(fields)
 
 
-def _alerts_json(alerts: list[AlertRecord] | None) -> str | None:
-    return None if alerts is None else _ALERTS.dump_json(alerts).decode()
+class IncidentStore(ABC):
+    """One replica's view of the incidents; `owner` names it in the leases it takes.
 
+    The SQL is written once, with `%s` parameters; a backend supplies the connection and the
+    few expressions the two dialects spell differently.
+    """
 
-def _optional_timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else _timestamp(moment.astimezone(UTC))
+    NOW: str
+    """SQL: the database's clock (a lease is judged by one clock, whichever replica looks)."""
+    LEASE_END: str
+    """SQL: the database's clock plus `%s` seconds."""
+    LOCK_CLAIMED = ""
+    """SQL after the claim's row choice, so that concurrent claims pick different rows."""
+    SAME_AS: str
+    """SQL: equality that holds for two NULLs too."""
 
+    def __init__(self, owner: str | None = None) -> None:
+        self.owner = owner or replica_id()
+        self._last_created = datetime.min.replace(tzinfo=UTC)
+        self._watchers: dict[str, list[asyncio.Queue[str]]] = {}
 
-class IncidentStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: aiosqlite.Connection | None = None
-        self._last_created = ""
-
+    @abstractmethod
     async def open(self) -> None:
-        await asyncio.to_thread(prepare_database, self.path)
-        try:
-            self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the incident database {self.path}: {exc}") from exc
+        """Connect, and create or upgrade the schema; StoreError when the database is unusable."""
 
-    async def aclose(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+    @abstractmethod
+    async def aclose(self) -> None: ...
 
-    async def __aenter__(self) -> IncidentStore:
+    async def __aenter__(self) -> Self:
         await self.open()
         return self
 
@@ -194,91 +200,117 @@ class IncidentStore:
     ) -> None:
         await self.aclose()
 
-    @property
-    def _conn(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise StoreError("the incident store is not open")
-        return self._db
+    @abstractmethod
+    async def _run(self, sql: str, params: Sequence[Any]) -> list[Mapping[str, Any]]:
+        """Run one statement (`%s` parameters), committed before it returns; its rows, if any."""
+
+    @abstractmethod
+    def _transient(self, exc: BaseException) -> bool:
+        """Whether a failed write is worth retrying (the database is busy or reconnecting)."""
+
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+        if sql.startswith("SELECT"):
+            return await self._run(sql, params)
+        # A write must not be lost to a busy database (SQLite's checkpointer writes to the same
+        # file; a PostgreSQL server restarts): a lost `completed` would leave the incident
+        # `investigating` until its lease lapsed and another run repeated the work.
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(self._transient),
+            wait=wait_exponential_jitter(initial=0.05, max=1.0),
+            stop=stop_after_delay(WRITE_PATIENCE_SECONDS),
+            reraise=True,
+        ):
+            with attempt:
+                return await self._run(sql, params)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    @abstractmethod
+    def _time(self, moment: datetime) -> Any:
+        """A timestamp as this backend stores it."""
+
+    @abstractmethod
+    def _json(self, document: Any) -> Any:
+        """A JSON document (plain lists, dicts, strings and numbers) as this backend stores it."""
+
+    @abstractmethod
+    def _duplicate(self, exc: BaseException) -> bool:
+        """Whether a failed insert broke a unique index."""
+
+    def _param(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self._time(value)
+        if isinstance(value, list | dict):
+            return self._json(to_jsonable_python(value))
+        return value
 
     async def ping(self) -> None:
-        await self._conn.execute_fetchall("SELECT 1 FROM incidents LIMIT 1")
+        await self._fetch("SELECT 1 FROM incidents LIMIT 1")
 
     async def create(
         self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
     ) -> Incident:
-        """Raises AlertEpisodeTaken when another incident holds `alert_group`'s episode already."""
+        """Record a pending incident, committed before this returns; any replica may claim it.
+
+        Raises AlertEpisodeTaken when another incident holds `alert_group`'s episode already.
+        """
         now = self._creation_time()
         incident = Incident(
+            **request.model_dump(),
             incident_id=str(uuid.uuid4()),
-            description=request.description,
-            namespace=request.namespace,
-            pod=request.pod,
-            cluster=request.cluster,
             source=source,
             status="pending",
-            created_at=datetime.fromisoformat(now),
-            updated_at=datetime.fromisoformat(now),
+            created_at=now,
+            updated_at=now,
             alerts=alert_group.alerts if alert_group else None,
             resolved_at=alert_group.resolved_at if alert_group else None,
         )
+        row = {name: getattr(incident, name) for name in HEADER_COLUMNS}
+        if alert_group is not None:
+            row |= {"alert_group": alert_group.group_key, "alert_episode": alert_group.episode}
         try:
-            await self._write(
-                "INSERT INTO incidents (incident_id, description, namespace, pod, cluster, source, status, "
-                "created_at, updated_at, alerts, resolved_at, alert_group, alert_episode)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
-                (
-                    incident.incident_id,
-                    incident.description,
-                    incident.namespace,
-                    incident.pod,
-                    incident.cluster,
-                    source,
-                    now,
-                    now,
-                    _alerts_json(incident.alerts),
-                    _optional_timestamp(incident.resolved_at),
-                    alert_group.group_key if alert_group else None,
-                    alert_group.episode if alert_group else None,
-                ),
+            await self._fetch(
+                # Idempotent: a write retried after a lost connection may find its first attempt committed.
+                f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))}) "  # noqa: S608
+                "ON CONFLICT (incident_id) DO NOTHING",
+                [self._param(value) for value in row.values()],
             )
-        except sqlite3.IntegrityError as exc:
-            raise AlertEpisodeTaken(str(exc)) from exc
+        except Exception as exc:
+            if self._duplicate(exc):
+                raise AlertEpisodeTaken(str(exc)) from exc
+            raise
         return incident
 
     async def latest_alert_episode(self, group_key: str, cluster: str | None) -> tuple[Incident, int] | None:
         """The incident of the alert group's newest episode, and its number."""
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS}, alert_episode FROM incidents "  # noqa: S608 (constant columns)
-            "WHERE alert_group = ? AND COALESCE(cluster, '') = ? ORDER BY alert_episode DESC LIMIT 1",
-            (group_key, cluster or ""),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        rows = await self._fetch(
+            f"SELECT {SELECTED}, alert_episode FROM incidents "  # noqa: S608 (constant columns)
+            "WHERE alert_group = %s AND COALESCE(cluster, '') = %s ORDER BY alert_episode DESC LIMIT 1",
+            [group_key, cluster or ""],
+        )
+        if not rows:
             return None
-        fields = dict(row)
-        return _incident(fields), fields.pop("alert_episode")
+        fields = dict(rows[0])
+        episode = fields.pop("alert_episode")
+        return incident_from_row(fields), episode
 
     async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
         """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
-        cursor = await self._write(
-            "UPDATE incidents SET alerts = ?, resolved_at = ?, updated_at = ? WHERE incident_id = ? AND alerts IS ?",
-            (
-                _alerts_json(alerts),
-                _optional_timestamp(resolved_at),
-                _timestamp(datetime.now(UTC)),
+        rows = await self._fetch(
+            "UPDATE incidents SET alerts = %s, resolved_at = %s, updated_at = %s "  # noqa: S608 (constant SQL)
+            f"WHERE incident_id = %s AND alerts {self.SAME_AS} %s RETURNING incident_id",
+            [
+                self._param(alerts),
+                self._param(resolved_at),
+                self._param(datetime.now(UTC)),
                 incident.incident_id,
-                _alerts_json(incident.alerts),
-            ),
+                self._param(incident.alerts),
+            ],
         )
-        return cursor.rowcount == 1
+        return bool(rows)
 
     async def get(self, incident_id: str) -> Incident | None:
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM incidents WHERE incident_id = ?",  # noqa: S608 (constant columns)
-            (incident_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _incident(row) if row is not None else None
+        rows = await self._fetch(f"SELECT {SELECTED} FROM incidents WHERE incident_id = %s", [incident_id])  # noqa: S608
+        return incident_from_row(rows[0]) if rows else None
 
     async def list_incidents(
         self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None
@@ -287,71 +319,141 @@ class IncidentStore:
         clauses: list[str] = []
         params: list[Any] = []
         if status is not None:
-            clauses.append("status = ?")
+            clauses.append("status = %s")
             params.append(status)
         if cursor is not None:
-            clauses.append("(created_at, incident_id) < (?, ?)")
-            params.extend(decode_cursor(cursor))
+            created_at, incident_id = decode_cursor(cursor)
+            clauses.append("(created_at, incident_id) < (%s, %s)")
+            params.extend((self._param(created_at), incident_id))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = list(
-            await self._conn.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM incidents {where} "  # noqa: S608 (constant clauses)
-                "ORDER BY created_at DESC, incident_id DESC LIMIT ?",
-                (*params, limit + 1),  # one more row tells whether there is a next page
-            )
+        rows = await self._fetch(
+            f"SELECT {SELECTED} FROM incidents {where} ORDER BY created_at DESC, incident_id DESC LIMIT %s",  # noqa: S608
+            [*params, limit + 1],  # one more row tells whether there is a next page
         )
-        page = rows[:limit]
-        next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["incident_id"]) if len(rows) > limit else None
-        return IncidentList(items=[_incident(row) for row in page], next_cursor=next_cursor)
+        items = [incident_from_row(row) for row in rows]
+        next_cursor = (
+            encode_cursor(items[limit - 1].created_at, items[limit - 1].incident_id) if len(items) > limit else None
+        )
+        return IncidentList(items=items[:limit], next_cursor=next_cursor)
 
     async def unfinished(self) -> list[Incident]:
         """Pending and investigating incidents, the investigating ones (furthest along) first, then oldest first."""
-        rows = await self._conn.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM incidents WHERE status IN ('investigating', 'pending') "  # noqa: S608
+        rows = await self._fetch(
+            f"SELECT {SELECTED} FROM incidents WHERE status IN ('pending', 'investigating') "  # noqa: S608
             "ORDER BY status = 'pending', created_at, incident_id"
         )
-        return [_incident(row) for row in rows]
+        return [incident_from_row(row) for row in rows]
+
+    async def claim(self, lease_seconds: float) -> Incident | None:
+        """Take the lease of the next unfinished incident nobody holds (or whose holder let it lapse),
+        investigating ones first, then oldest first; None when there is none.
+
+        One statement chooses and takes the row, so two replicas never claim the same lease.
+        """
+        rows = await self._fetch(
+            f"UPDATE incidents SET lease_owner = %s, lease_expires_at = {self.LEASE_END}, claims = claims + 1 "  # noqa: S608
+            "WHERE incident_id = (SELECT incident_id FROM incidents "
+            "WHERE status IN ('pending', 'investigating') "
+            f"AND (lease_expires_at IS NULL OR lease_expires_at < {self.NOW}) "
+            f"ORDER BY status = 'pending', created_at, incident_id LIMIT 1 {self.LOCK_CLAIMED}) "
+            f"RETURNING {SELECTED}",
+            [self.owner, lease_seconds],
+        )
+        return incident_from_row(rows[0]) if rows else None
+
+    async def renew(self, lease_seconds: float) -> set[str]:
+        """Extend every lease this replica holds on an unfinished incident; the ids it still holds."""
+        rows = await self._fetch(
+            f"UPDATE incidents SET lease_expires_at = {self.LEASE_END} "  # noqa: S608
+            "WHERE lease_owner = %s AND status IN ('pending', 'investigating') RETURNING incident_id",
+            [lease_seconds, self.owner],
+        )
+        return {row["incident_id"] for row in rows}
+
+    async def release(self) -> None:
+        """Give up this replica's leases (a graceful shutdown), so another replica takes them at once."""
+        await self._fetch(
+            "UPDATE incidents SET lease_owner = NULL, lease_expires_at = NULL "
+            "WHERE lease_owner = %s AND status IN ('pending', 'investigating')",
+            [self.owner],
+        )
 
     async def set_step(self, incident_id: str, step: str) -> None:
         """The investigation runs `step` now."""
         await self._update(incident_id, status="investigating", step=step)
+        self._tell(incident_id, step)
 
     async def complete(self, incident_id: str, result: IncidentResult) -> None:
-        await self._update(incident_id, status="completed", step=None, result=result.model_dump_json())
+        await self._update(incident_id, status="completed", step=None, result=result.model_dump(mode="json"))
+        self._tell(incident_id, "completed")
 
     async def fail(self, incident_id: str, error: str) -> None:
         await self._update(incident_id, status="failed", step=None, error=error)
+        self._tell(incident_id, "failed")
 
-    async def _update(self, incident_id: str, **fields: str | None) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        # A status write must not be lost to a busy database: a lost `completed` would leave the
-        # incident `investigating` until a restart. Finished incidents stay as they are: a late
-        # write from a cancelled run must not reopen one.
-        await self._write(
-            f"UPDATE incidents SET {assignments}, updated_at = ? "  # noqa: S608 (names are ours)
-            "WHERE incident_id = ? AND status IN ('pending', 'investigating')",
-            (*fields.values(), _timestamp(datetime.now(UTC)), incident_id),
+    @contextlib.contextmanager
+    def watch(self, incident_id: str) -> Iterator[asyncio.Queue[str]]:
+        """A queue of the step names (then 'completed' or 'failed') this store records for the incident.
+
+        So that a waiter in this process sees every step, not only those a poll catches; steps
+        recorded by another replica reach it only through reading the store.
+        """
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        self._watchers.setdefault(incident_id, []).append(queue)
+        try:
+            yield queue
+        finally:
+            queues = self._watchers.get(incident_id, [])
+            queues.remove(queue)
+            if not queues:
+                self._watchers.pop(incident_id, None)
+
+    def _tell(self, incident_id: str, change: str) -> None:
+        for queue in self._watchers.get(incident_id, ()):
+            queue.put_nowait(change)
+
+    async def _update(self, incident_id: str, **fields: Any) -> None:
+        """Write `fields` of an unfinished incident whose lease this replica holds; else nothing.
+
+        Finished incidents stay as they are (a late write from a cancelled run must not reopen
+        one), and so do incidents another replica took over (this one was paused or cut off).
+        """
+        if fields["status"] in ("completed", "failed"):
+            fields["lease_expires_at"] = None  # the owner stays, saying who finished it
+        fields["updated_at"] = datetime.now(UTC)
+        assignments = ", ".join(f"{name} = %s" for name in fields)
+        await self._fetch(
+            f"UPDATE incidents SET {assignments} "  # noqa: S608 (names are ours)
+            "WHERE incident_id = %s AND lease_owner = %s AND status IN ('pending', 'investigating')",
+            [*map(self._param, fields.values()), incident_id, self.owner],
         )
 
-    async def _write(self, sql: str, parameters: tuple[Any, ...]) -> aiosqlite.Cursor:
-        """One write statement, waiting out a busy database (the checkpointer writes to the same file)."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_database_busy),
-            wait=wait_exponential_jitter(initial=0.05, max=1.0),
-            stop=stop_after_delay(STATUS_WRITE_PATIENCE_SECONDS),
-            reraise=True,
-        )
-
-        async def execute() -> aiosqlite.Cursor:  # a coroutine function: tenacity would not await aiosqlite's Result
-            return await self._conn.execute(sql, parameters)
-
-        return await retrying(execute)
-
-    def _creation_time(self) -> str:
+    def _creation_time(self) -> datetime:
         # Strictly increasing within this process, so "newest first" is exactly creation order
         # even for incidents created in the same microsecond.
-        now = _timestamp(datetime.now(UTC))
-        if now <= self._last_created:
-            now = _timestamp(datetime.fromisoformat(self._last_created) + timedelta(microseconds=1))
+        now = max(datetime.now(UTC), self._last_created + timedelta(microseconds=1))
         self._last_created = now
         return now
+
+
+def open_store(database_url: str, owner: str | None = None) -> IncidentStore:
+    """The store of a `sqlite:///PATH` or `postgresql://...` URL (not opened yet)."""
+    if is_postgres(database_url):
+        from orchestrator.store_postgres import PostgresIncidentStore  # psycopg only when it is used
+
+        return PostgresIncidentStore(database_url, owner)
+    from orchestrator.store_sqlite import SqliteIncidentStore
+
+    return SqliteIncidentStore(sqlite_path(database_url), owner)
+
+
+def prepare_database(database_url: str) -> None:
+    """Create or upgrade the schema, synchronously, so `serve` can fail with a message before listening."""
+    if is_postgres(database_url):
+        from orchestrator.store_postgres import prepare_postgres
+
+        prepare_postgres(database_url)
+    else:
+        from orchestrator.store_sqlite import prepare_sqlite
+
+        prepare_sqlite(sqlite_path(database_url))

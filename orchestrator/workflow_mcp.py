@@ -402,7 +402,7 @@ def run_stdio(settings: OrchestratorSettings) -> int:
 
     try:
         knowledge = load_service_knowledge(settings)  # a broken rule or graph file stops here, named
-        prepare_database(settings.database_path)
+        prepare_database(settings.database_url)
     except (StoreError, ValueError) as exc:
         print(f"sre-orchestrator mcp-workflow: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,9 @@ kubectl and the `kubernetes` client both load.
 
 `openai_server` is an OpenAI-compatible HTTPS server (one per test process) with an empty
 script and no recorded requests at the start of each test (see tests/openai_server).
+
+`postgres` is a PostgreSQL server (one per test process) and `postgres_url` a fresh database in
+it for one test (see tests/postgres.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 from kube_api_server import KubeApiServer, Kubeconfig
 from openai_server import OpenAIServer
+from postgres import PostgresServer, postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +67,16 @@ def openai_server(openai_server_session: OpenAIServer) -> Iterator[OpenAIServer]
     openai_server_session.reset()
     yield openai_server_session
     openai_server_session.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (one per test process), started on first use."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """The URL of an empty database of its own for this test."""
+    return postgres.new_database()

@@ -388,6 +388,8 @@ def _server_process(tmp_path: Path, port: int) -> Iterator[subprocess.Popen[byte
         "SRE_API_TOKENS": TOKEN,
         "SRE_PORT": str(port),
         "SRE_TEST_JOURNAL": str(tmp_path / "journal.txt"),
+        # A killed server's leases lapse after this; the next one takes its investigations over then.
+        "SRE_LEASE_SECONDS": "2",
     }
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
     with log.open("wb") as output:

@@ -117,6 +117,11 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "mcp": {"rbac": {"scope": "namespace", "namespaces": ["shop"], "readNodes": False}},
     },
     "ephemeral": {"persistence": {"enabled": False}, "networkPolicy": {"enabled": False}},
+    # PostgreSQL: several replicas, no volume, a PodDisruptionBudget.
+    "postgres": {
+        "database": {"existingSecret": "incidents-db", "existingSecretKey": "uri"},
+        "orchestrator": {"replicas": 3},
+    },
 }
 
 
@@ -195,7 +200,8 @@ def test_lint_is_clean(value_set: str) -> None:
 @pytest.mark.parametrize(
     ("values", "complaint"),
     [
-        ({"orchestrator": {"replicas": 2}}, "/orchestrator/replicas"),
+        ({"orchestrator": {"replicas": -1}}, "/orchestrator/replicas"),
+        ({"database": {"existingSecret": 5}}, "/database/existingSecret"),
         ({"mcp": {"rbac": {"scope": "everything"}}}, "/mcp/rbac/scope"),
         ({"image": {"digest": "latest"}}, "/image/digest"),
         ({"orchestrator": {"resources": {"limits": {"cpu": "lots"}}}}, "/orchestrator/resources/limits/cpu"),
@@ -208,6 +214,13 @@ def test_lint_is_clean(value_set: str) -> None:
 def test_schema_refuses_bad_values(values: dict[str, Any], complaint: str) -> None:
     with pytest.raises(helm.HelmValuesError, match=re.escape(complaint)):
         render(values)
+
+
+def test_more_than_one_replica_needs_postgres() -> None:
+    with pytest.raises(
+        helm.HelmRenderError, match=r"orchestrator.replicas > 1 needs PostgreSQL: .*database.existingSecret"
+    ):
+        render({"orchestrator": {"replicas": 2}})
 
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
@@ -231,15 +244,19 @@ def test_every_namespaced_object_names_its_namespace(manifests: tuple[str, list[
 def test_two_deployments_of_one_image_each_with_service_and_account(
     manifests: tuple[str, list[dict[str, Any]]],
 ) -> None:
-    _, docs = manifests
+    value_set, docs = manifests
     found = deployments(docs)
     assert set(found) == {"orchestrator", "mcp-server"}
     api, mcp = found["orchestrator"], found["mcp-server"]
     assert container(api)["image"] == container(mcp)["image"]
     assert container(api)["args"] == ["serve"]
     assert container(mcp)["args"] == ["mcp", "--transport", "http"]
-    assert api["spec"]["replicas"] == 1, "SQLite: one writer"
-    assert api["spec"]["strategy"]["type"] == "Recreate"
+    if value_set == "postgres":
+        assert api["spec"]["replicas"] == 3
+        assert api["spec"]["strategy"]["type"] == "RollingUpdate"
+    else:
+        assert api["spec"]["replicas"] == 1, "SQLite: one writer"
+        assert api["spec"]["strategy"]["type"] == "Recreate"
 
     accounts = {d["spec"]["template"]["spec"]["serviceAccountName"] for d in found.values()}
     assert len(accounts) == 2
@@ -526,6 +543,23 @@ def test_existing_objects_and_no_persistence() -> None:
     assert "emptyDir" in mounts(ephemeral)["/data"]
 
 
+def test_postgres_replicas_read_the_url_from_the_secret_and_keep_one_another_running() -> None:
+    docs = objects(render(VALUE_SETS["postgres"]))
+    api_deployment = deployments(docs)["orchestrator"]
+    assert env(api_deployment)["SRE_DATABASE_URL"] == {"secretKeyRef": {"name": "incidents-db", "key": "uri"}}
+    assert "/data" not in mounts(api_deployment)
+    assert of_kind(docs, "PersistentVolumeClaim") == []
+    (budget,) = of_kind(docs, "PodDisruptionBudget")
+    assert budget["spec"]["maxUnavailable"] == 1
+    pod_labels = api_deployment["spec"]["template"]["metadata"]["labels"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert budget["spec"]["selector"] == api_deployment["spec"]["selector"], "the orchestrator's pods only"
+
+    one_postgres = objects(render({**VALUE_SETS["postgres"], "orchestrator": {"replicas": 1}}))
+    assert of_kind(one_postgres, "PodDisruptionBudget") == [], "one replica: a budget would block every drain"
+    assert of_kind(objects(render()), "PodDisruptionBudget") == []
+
+
 def test_notes_show_how_to_post_a_first_incident() -> None:
     notes = render()["sre-orchestrator/templates/NOTES.txt"]
     assert "kubectl -n sre get secret sre-sre-orchestrator-api-tokens" in notes
@@ -533,6 +567,9 @@ def test_notes_show_how_to_post_a_first_incident() -> None:
     assert "-X POST localhost:8080/api/v1/incidents" in notes
     assert "Authorization: Bearer $TOKEN" in notes
     assert "/api/v1/incidents/<incident_id>" in notes
+    assert "SQLite on volume sre-sre-orchestrator-data, one replica" in notes
+    postgres = render(VALUE_SETS["postgres"])["sre-orchestrator/templates/NOTES.txt"]
+    assert "PostgreSQL (Secret incidents-db), 3 replica(s) sharing the investigations" in postgres
 
 
 # --- checkov --------------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ def test_sigkill_mid_investigation_then_restart_completes_the_incident(
         f"sqlite:///{tmp_path / 'incidents.db'}",
     ]
     description = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
-    with cli_server(args, tmp_path) as first:
+    lease = {"SRE_LEASE_SECONDS": "2"}  # the killed server's lease lapses after 2 s, then the next one resumes
+    with cli_server(args, tmp_path, lease) as first:
         with httpx2.Client(base_url=first.base_url, timeout=10) as client:
             created = client.post("/api/v1/incidents", json={"description": description})
             location = created.headers["location"]
@@ -64,7 +65,7 @@ def test_sigkill_mid_investigation_then_restart_completes_the_incident(
     cluster_wide_pod_lists = kube_faults.inject_fault(
         r"^/api/v1/pods$", delay_seconds=0.001, server_url=kubeconfig.server_url
     )
-    with cli_server(args, tmp_path) as second:
+    with cli_server(args, tmp_path, lease) as second:
         with httpx2.Client(base_url=second.base_url, timeout=10) as client:
             incident = wait_until_finished(client, location)
             listed = client.get("/api/v1/incidents").json()["items"]

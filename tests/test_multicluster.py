@@ -24,7 +24,7 @@ from processes import cli_server, free_port, mcp_http_server
 from test_investigations_e2e import wait_until_finished
 
 from orchestrator.models import IncidentRequest
-from orchestrator.store import IncidentStore
+from orchestrator.store_sqlite import SqliteIncidentStore
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 TOKEN = "multicluster-api-token"
@@ -144,7 +144,7 @@ def test_an_unfinished_incident_is_taken_up_in_its_cluster_after_a_restart(
     database = f"sqlite:///{tmp_path / 'incidents.db'}"
 
     async def record() -> str:
-        async with IncidentStore(tmp_path / "incidents.db") as store:
+        async with SqliteIncidentStore(tmp_path / "incidents.db") as store:
             request = IncidentRequest(description=_description("image-pull-backoff"), cluster="payments")
             return (await store.create(request)).incident_id
 

@@ -20,16 +20,16 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_a_finished_checkpoint_is_its_result(tmp_path: Path) -> None:
-    database = tmp_path / "incidents.db"
-    prepare_database(database)
-    settings = OrchestratorSettings(database_url=f"sqlite:///{database}", snapshot=SCENARIO / "cluster")
+    database_url = f"sqlite:///{tmp_path / 'incidents.db'}"
+    prepare_database(database_url)
+    settings = OrchestratorSettings(database_url=database_url, snapshot=SCENARIO / "cluster")
     steps: list[str] = []
 
     async def on_step(step: str) -> None:
         steps.append(step)
 
     request = IncidentRequest(description="pricefeed-worker pods keep dying, exit code 137", namespace="pricing")
-    investigator = await open_investigator(settings, checkpoints=database)
+    investigator = await open_investigator(settings, checkpoints=database_url)
     try:
         first: dict[str, Any] = await investigator.run("incident-1", request, on_step)
         steps.clear()

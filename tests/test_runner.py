@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +16,20 @@ from api_server import ScriptedInvestigator, journal_entries
 from orchestrator.models import Incident, IncidentRequest
 from orchestrator.runner import InvestigationRunner, OnStep, describe_failure
 from orchestrator.store import IncidentStore
+from orchestrator.store_sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[IncidentStore]:
-    async with IncidentStore(tmp_path / "incidents.db") as opened:
+    async with SqliteIncidentStore(tmp_path / "incidents.db") as opened:
         yield opened
 
 
 @pytest.fixture
 async def investigator(store: IncidentStore, tmp_path: Path) -> AsyncIterator[ScriptedInvestigator]:
-    opened = await ScriptedInvestigator.open(store.path, tmp_path / "journal.txt")
+    opened = await ScriptedInvestigator.open(tmp_path / "incidents.db", tmp_path / "journal.txt")
     yield opened
     await opened.aclose()
 
@@ -106,7 +109,7 @@ async def test_at_most_n_run_at_once(store: IncidentStore, investigator: Scripte
 
 async def test_resumes_an_investigation_from_its_checkpoint(store: IncidentStore, tmp_path: Path) -> None:
     journal = tmp_path / "journal.txt"
-    before = await ScriptedInvestigator.open(store.path, journal)
+    before = await ScriptedInvestigator.open(tmp_path / "incidents.db", journal)
     async with _runner(store, before) as runner:
         incident_id = await _submit(store, runner, "orders fail; second=hang-once")
         await _wait_for(store, incident_id, lambda i: i.step == "second")
@@ -115,7 +118,7 @@ async def test_resumes_an_investigation_from_its_checkpoint(store: IncidentStore
     assert stopped is not None
     assert (stopped.status, stopped.step) == ("investigating", "second")
 
-    after = await ScriptedInvestigator.open(store.path, journal)
+    after = await ScriptedInvestigator.open(tmp_path / "incidents.db", journal)
     async with _runner(store, after):
         done = await _wait_for(store, incident_id, _finished)
     await after.aclose()
@@ -188,3 +191,29 @@ def _group() -> BaseException:
 )
 def test_describe_failure(exc: BaseException, message: str) -> None:
     assert describe_failure(exc) == message
+
+
+async def test_stops_an_investigation_another_replica_took_over(store: IncidentStore, tmp_path: Path) -> None:
+    investigator = await ScriptedInvestigator.open(tmp_path / "incidents.db", tmp_path / "journal.txt")
+    runner = InvestigationRunner(store, investigator, max_concurrent=1, timeout_seconds=30, lease_seconds=1.5)
+    async with runner:
+        incident_id = await _submit(store, runner, "stalled; first=hang")
+        await _wait_for(store, incident_id, lambda i: i.step == "first")
+        assert investigator.running == 1
+        async with SqliteIncidentStore(tmp_path / "incidents.db", owner="replica-b") as other:
+            # This runner was paused past its lease and replica-b took the incident over.
+            await asyncio.to_thread(_take_lease, tmp_path / "incidents.db", incident_id, "replica-b")
+            deadline = time.monotonic() + 5
+            while investigator.running and time.monotonic() < deadline:  # the next renewal notices
+                await asyncio.sleep(0.05)
+            assert investigator.running == 0
+            await other.set_step(incident_id, "second")  # the new holder's writes stand
+    await investigator.aclose()
+    taken = await store.get(incident_id)
+    assert taken is not None
+    assert (taken.status, taken.step) == ("investigating", "second")
+
+
+def _take_lease(database: Path, incident_id: str, owner: str) -> None:
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE incidents SET lease_owner = ? WHERE incident_id = ?", (owner, incident_id))

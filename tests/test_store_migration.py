@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.models import AlertRecord, IncidentRequest
-from orchestrator.store import SCHEMA_VERSION, AlertEpisodeTaken, AlertGroupEntry, IncidentStore, prepare_database
+from orchestrator.store import AlertEpisodeTaken, AlertGroupEntry, prepare_database
+from orchestrator.store_sqlite import SCHEMA_VERSION, SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
 
@@ -32,6 +33,8 @@ CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC);
 CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC);
 INSERT INTO incidents VALUES ('old-1', 'checkout is down', 'shop', NULL, 'completed', NULL,
     '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:01.000000Z', NULL, '{"suggested_root_cause": "OOM"}');
+INSERT INTO incidents VALUES ('old-2', 'orders are slow', 'shop', NULL, 'investigating', 'collect',
+    '2026-01-01T00:00:02.000000Z', '2026-01-01T00:00:03.000000Z', NULL, NULL);
 PRAGMA user_version = 1;
 """
 
@@ -45,11 +48,15 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_incidents(tmp_path
     path = tmp_path / "incidents.db"
     with closing(sqlite3.connect(path)) as db:
         db.executescript(VERSION_1)
-    prepare_database(path)
-    prepare_database(path)  # a second start (or replica) finds it migrated: no duplicate column
+    prepare_database(f"sqlite:///{path}")
+    prepare_database(f"sqlite:///{path}")  # a second start (or replica) finds it migrated: no duplicate column
     assert _version(path) == SCHEMA_VERSION
 
-    async with IncidentStore(path) as store:
+    async with SqliteIncidentStore(path) as store:
+        # Unfinished when the old version stopped: nobody holds a lease on it, so it is taken up at once.
+        resumed = await store.claim(30)
+        assert resumed is not None
+        assert (resumed.incident_id, resumed.status, resumed.step) == ("old-2", "investigating", "collect")
         old = await store.get("old-1")
         assert old is not None
         assert (old.description, old.suggested_root_cause, old.source, old.cluster, old.alerts) == (

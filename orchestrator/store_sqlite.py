@@ -1,0 +1,115 @@
+"""The incident store in SQLite, in the same file as the investigation's LangGraph checkpoints.
+
+The file is in WAL mode so readers (GET) never wait for the writers (the runner and the
+checkpointer, each on its own connection); writers wait for each other up to a busy timeout.
+Every write is its own autocommitted statement, so an incident is on disk before the API
+answers and a crash loses nothing that was acknowledged.
+
+One replica: SQLite has one writer and lives on one volume. Leases still apply, so a process
+restarted after a crash waits for its predecessor's leases to lapse, and two processes that
+happen to share the file (`serve` and `mcp-workflow`) never run one investigation twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Mapping, Sequence
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from pydantic_core import to_json
+
+from orchestrator.store import (
+    ALERT_EPISODE_INDEX,
+    IncidentStore,
+    StoreError,
+    incidents_schema,
+    schema_changes,
+    timestamp,
+)
+
+BUSY_TIMEOUT_MS = 5000
+_TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order
+
+# A new database gets the current schema; one at user_version n gets _UPGRADES[n - 1:].
+_SCHEMA = incidents_schema(time_type="TEXT", json_type="TEXT")  # timestamps in fixed-width ISO 8601
+_UPGRADES: list[list[str]] = [
+    [  # 1 -> 2: the cluster investigated, where the incident came from, its Alertmanager group
+        "ALTER TABLE incidents ADD COLUMN cluster TEXT",
+        "ALTER TABLE incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
+        "ALTER TABLE incidents ADD COLUMN alerts TEXT",
+        "ALTER TABLE incidents ADD COLUMN resolved_at TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_group TEXT",
+        "ALTER TABLE incidents ADD COLUMN alert_episode INTEGER",
+        ALERT_EPISODE_INDEX,
+    ],
+    [  # 2 -> 3: leases, who investigates an incident until when
+        "ALTER TABLE incidents ADD COLUMN lease_owner TEXT",
+        "ALTER TABLE incidents ADD COLUMN lease_expires_at TEXT",
+        "ALTER TABLE incidents ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
+    ],
+]
+SCHEMA_VERSION = len(_UPGRADES) + 1
+
+
+def prepare_sqlite(path: Path) -> None:
+    """Create the database file and its schema, or bring an older one up to date."""
+    try:
+        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN IMMEDIATE")  # two processes starting at once migrate one after the other
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            for statement in schema_changes(version, _SCHEMA, _UPGRADES):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
+            db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
+
+
+class SqliteIncidentStore(IncidentStore):
+    NOW = f"strftime({_TIME_FORMAT}, 'now')"
+    LEASE_END = f"strftime({_TIME_FORMAT}, 'now', %s || ' seconds')"
+    SAME_AS = "IS"
+
+    def __init__(self, path: Path, owner: str | None = None) -> None:
+        super().__init__(owner)
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        await asyncio.to_thread(prepare_sqlite, self.path)
+        try:
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the incident database {self.path}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    def _transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+    async def _run(self, sql: str, params: Sequence[Any]) -> list[Mapping[str, Any]]:
+        if self._db is None:
+            raise StoreError("the incident store is not open")
+        return list(await self._db.execute_fetchall(sql.replace("%s", "?"), params))
+
+    def _time(self, moment: datetime) -> str:
+        return timestamp(moment)
+
+    def _json(self, document: Any) -> str:
+        # pydantic's compact JSON, as earlier versions wrote it: record_alerts compares the text.
+        return to_json(document).decode()
+
+    def _duplicate(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.IntegrityError)
