@@ -38,8 +38,8 @@ _BUG_TYPES = (LookupError, AttributeError, TypeError, NameError, AssertionError)
 
 class Investigator(Protocol):
     async def run(self, incident_id: str, request: IncidentRequest | None, on_step: OnStep) -> dict[str, Any]:
-        """Run (request given) or resume from its LangGraph checkpoint (request None, thread_id =
-        incident_id) one investigation; call on_step(node_name) as each graph step starts; return
+        """Run one investigation, resuming its LangGraph checkpoint (thread_id = incident_id) when one
+        has steps left, else from `request`; call on_step(node_name) as each graph step starts; return
         the result fields to merge into the incident document (see IncidentResult). Raises on failure."""
         ...
 
@@ -83,6 +83,11 @@ class InvestigationRunner:
 
     async def start(self) -> None:
         """Start claiming work: what an earlier process left unfinished, then whatever comes."""
+        try:
+            if freed := await self._store.release_dead_local_owners():
+                log.info("took back the leases of %d crashed process(es) on this host", freed)
+        except Exception:  # their leases lapse instead
+            log.warning("could not check for leases left by crashed processes", exc_info=True)
         self._loops = [
             asyncio.create_task(self._claim_loop(), name="claim investigations"),
             asyncio.create_task(self._renew_loop(), name="renew leases"),
@@ -137,10 +142,10 @@ class InvestigationRunner:
 
     def _start(self, incident: Incident) -> None:
         """Investigate a claimed incident in a task that holds one of the slots until it ends."""
-        request = None
-        if incident.status == "pending":  # never started (or a crash came before its first step)
-            request = IncidentRequest(**incident.model_dump(include=set(IncidentRequest.model_fields)))
-        else:
+        # Always with its request: the investigator resumes from a checkpoint when there is one, and a
+        # crash between the first step's start and its checkpoint leaves none, so it starts over.
+        request = IncidentRequest(**incident.model_dump(include=set(IncidentRequest.model_fields)))
+        if incident.status == "investigating":
             log.info("incident %s: resuming the investigation from its checkpoint", incident.incident_id)
         incident_id = incident.incident_id
         task = asyncio.create_task(self._investigate(incident_id, request), name=f"investigation {incident_id}")

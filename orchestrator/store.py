@@ -126,6 +126,23 @@ def replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
+def _dead_here(owner: str) -> bool:
+    """Whether a lease owner ran on this host in a process that is gone (a crash, a SIGKILL)."""
+    host, _, rest = owner.rpartition("-")[0].rpartition("-")
+    pid = int(rest) if rest.isdigit() else 0
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    if pid == os.getpid():  # an earlier incarnation with our pid (pid 1 in a restarted container)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 def encode_cursor(created_at: datetime, incident_id: str) -> str:
     position = [timestamp(created_at), incident_id]
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
@@ -369,6 +386,26 @@ class IncidentStore(ABC):
             [lease_seconds, self.owner],
         )
         return {row["incident_id"] for row in rows}
+
+    async def release_dead_local_owners(self) -> int:
+        """Free the leases of processes on this host that died holding them, so a restart resumes at once.
+
+        Without it a crashed single replica would wait out its own lease; a holder elsewhere is left
+        to its lease's expiry, since only this host can tell whether its processes are alive.
+        """
+        rows = await self._fetch(
+            "SELECT DISTINCT lease_owner FROM incidents "
+            "WHERE lease_owner IS NOT NULL AND lease_owner <> %s AND status IN ('pending', 'investigating')",
+            [self.owner],
+        )
+        dead = [row["lease_owner"] for row in rows if _dead_here(row["lease_owner"])]
+        for owner in dead:
+            await self._fetch(
+                "UPDATE incidents SET lease_owner = NULL, lease_expires_at = NULL "
+                "WHERE lease_owner = %s AND status IN ('pending', 'investigating')",
+                [owner],
+            )
+        return len(dead)
 
     async def release(self) -> None:
         """Give up this replica's leases (a graceful shutdown), so another replica takes them at once."""

@@ -96,7 +96,9 @@ class ScriptedInvestigator:
 
     async def run(self, incident_id: str, request: IncidentRequest | None, on_step: OnStep) -> dict[str, Any]:
         config: RunnableConfig = {"configurable": {"thread_id": incident_id}}
-        graph_input = None if request is None else {"description": request.description, "visited": []}
+        # Like GraphInvestigator: a checkpoint with steps left is resumed, whether or not a request is given.
+        resumable = bool((await self.graph.aget_state(config)).next)
+        graph_input = None if resumable or request is None else {"description": request.description, "visited": []}
         self.running += 1
         self.peak = max(self.peak, self.running)
         try:

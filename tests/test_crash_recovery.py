@@ -47,7 +47,9 @@ def test_sigkill_mid_investigation_then_restart_completes_the_incident(
         f"sqlite:///{tmp_path / 'incidents.db'}",
     ]
     description = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
-    lease = {"SRE_LEASE_SECONDS": "2"}  # the killed server's lease lapses after 2 s, then the next one resumes
+    # A lease far longer than the test: the restarted server must see that the killed one (same host,
+    # its pid gone) holds it no more, rather than wait for it to lapse.
+    lease = {"SRE_LEASE_SECONDS": "600"}
     with cli_server(args, tmp_path, lease) as first:
         with httpx2.Client(base_url=first.base_url, timeout=10) as client:
             created = client.post("/api/v1/incidents", json={"description": description})
