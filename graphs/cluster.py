@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp import Client
+from prometheus_client import Histogram
 from pydantic import BaseModel
 
 from mcp_servers.kubernetes.models import (
@@ -30,6 +32,14 @@ from mcp_servers.kubernetes.models import (
 
 Model = TypeVar("Model", bound=BaseModel)
 log = logging.getLogger("sre.graphs.cluster")
+
+# As the investigation sees it: the tool's own time plus the transport (in-process, HTTP or stdio).
+MCP_CALL_SECONDS = Histogram(
+    "sre_mcp_tool_call_duration_seconds",
+    "Latency of one MCP tool call made by an investigation, by tool and outcome (ok, error).",
+    ["tool", "outcome"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 class ToolCallError(Exception):
@@ -50,7 +60,13 @@ class ClusterTools:
 
     async def _call(self, tool: str, model: type[Model], **arguments: Any) -> Model:
         self.calls += 1
-        result = await self._client.call_tool(tool, {k: v for k, v in arguments.items() if v is not None})
+        start = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await self._client.call_tool(tool, {k: v for k, v in arguments.items() if v is not None})
+            outcome = "error" if result.is_error else "ok"
+        finally:
+            MCP_CALL_SECONDS.labels(tool, outcome).observe(time.perf_counter() - start)
         if result.is_error:
             text = " ".join(getattr(block, "text", "") for block in result.content)
             raise ToolCallError(tool, text.removeprefix(f"Error executing tool {tool}: "))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -16,14 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orchestrator import alertmanager
+from orchestrator import alertmanager, logs, metrics
 from orchestrator.alertmanager import AlertmanagerNotification
 from orchestrator.clusters import UnknownCluster
+from orchestrator.documents import DocumentCache
 from orchestrator.models import FieldError, IncidentRequest, ListQuery
 from orchestrator.openapi import ALERTMANAGER, INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
 from orchestrator.runner import InvestigationRunner
-from orchestrator.service import IncidentService, InvestigatorFactory
+from orchestrator.service import FINISHED, IncidentService, InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import IncidentStore, InvalidCursor
 from orchestrator.web import ApiAndUiAuth, WebUi
@@ -31,6 +33,7 @@ from orchestrator.workflow_mcp import WorkflowHttp
 
 # /mcp (the workflow MCP server) is not open: it takes the same tokens as the REST API.
 OPEN_PATHS = ("/health", "/ready", "/openapi.json")
+METRICS_PATH = "/metrics"
 _READY_TIMEOUT_SECONDS = 2.0
 # Answered before the body was read to its end: the rest of it is still on the connection, which
 # uvicorn therefore closes, so clients must not send another request on it.
@@ -94,12 +97,17 @@ class IncidentApi:
         self.settings = settings
         self.investigator_factory = investigator_factory
         self.openapi = openapi_document()
+        self.documents = DocumentCache(settings.document_cache_bytes)
         self.workflow = WorkflowHttp(lambda: self.service, settings.mcp_allowed_hosts)
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         async with IncidentService.open(self.settings, self.investigator_factory) as service, self.workflow.run():
             self.service, self.store, self.runner = service, service.store, service.runner
+            # What is loaded by now (modules, schemas, the graph) lives as long as the process: moved
+            # out of the collector's sight, a full collection no longer walks it while requests wait.
+            gc.collect()
+            gc.freeze()
             yield
 
     async def health(self, request: Request) -> Response:
@@ -126,6 +134,7 @@ class IncidentApi:
             incident = await self.service.report(incident_request)  # committed before we answer
         except UnknownCluster as exc:
             raise ProblemError(422, f"cluster: {exc}", errors=[FieldError(field="cluster", message=str(exc))]) from None
+        logs.INCIDENT_ID.set(incident.incident_id)  # for the access log line
         return _json(incident, 202, {"Location": f"{INCIDENTS}/{incident.incident_id}"})
 
     async def receive_alerts(self, request: Request) -> Response:
@@ -138,11 +147,17 @@ class IncidentApi:
 
     async def get_incident(self, request: Request) -> Response:
         incident_id: str = request.path_params["incident_id"]
-        incident = await self.store.get(incident_id)
-        if incident is None:
-            shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
-            raise ProblemError(404, f"there is no incident {shown!r}; list them at {INCIDENTS}")
-        return _json(incident)
+        logs.INCIDENT_ID.set(incident_id[:64])  # for the access log line
+        document = self.documents.get(incident_id)
+        if document is None:
+            incident = await self.store.get(incident_id)
+            if incident is None:
+                shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
+                raise ProblemError(404, f"there is no incident {shown!r}; list them at {INCIDENTS}")
+            document = incident.model_dump_json().encode()
+            if incident.status in FINISHED:
+                self.documents.put(incident_id, document)
+        return Response(document, media_type="application/json")
 
     async def list_incidents(self, request: Request) -> Response:
         query = _validate(ListQuery, dict(request.query_params))
@@ -154,6 +169,10 @@ class IncidentApi:
 
     async def openapi_json(self, request: Request) -> Response:
         return JSONResponse(self.openapi)
+
+    async def metrics(self, request: Request) -> Response:
+        counts = await self.store.count_by_status()
+        return Response(metrics.exposition(counts, self.runner.running), media_type=metrics.CONTENT_TYPE)
 
 
 def create_app(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> Starlette:
@@ -168,10 +187,12 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
         Route(f"{INCIDENTS}/{{incident_id}}", api.get_incident, methods=["GET"]),
         Route(ALERTMANAGER, api.receive_alerts, methods=["POST"]),
         Route("/openapi.json", api.openapi_json, methods=["GET"]),
+        Route(METRICS_PATH, api.metrics, methods=["GET"]),
         *api.workflow.routes,  # /mcp
         ui.mount,
     ]
-    auth = Middleware(ApiAndUiAuth, tokens=settings.tokens(), open_paths=OPEN_PATHS, sessions=ui.sessions)
+    open_paths = (*OPEN_PATHS, METRICS_PATH) if settings.metrics_public else OPEN_PATHS
+    auth = Middleware(ApiAndUiAuth, tokens=settings.tokens(), open_paths=open_paths, sessions=ui.sessions)
     middleware = [auth]
     return Starlette(
         routes=routes,

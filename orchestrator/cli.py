@@ -21,7 +21,8 @@ from pydantic_settings import BaseSettings
 from mcp_servers.kubernetes import serve as kubernetes_serve
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator.settings import OrchestratorSettings
+from orchestrator import logs
+from orchestrator.settings import LogSettings, OrchestratorSettings
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -184,6 +185,9 @@ def _investigate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("serve", "mcp", "mcp-workflow"):  # the servers; the other commands print
+            log_settings = LogSettings()
+            logs.configure(log_settings.log_format, log_settings.log_level)
         if args.command == "serve":
             return _serve(args)
         if args.command == "investigate":

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from orchestrator import logs, metrics
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
 from orchestrator.store import IncidentStore
 
@@ -148,9 +149,18 @@ class InvestigationRunner:
         if incident.status == "investigating":
             log.info("incident %s: resuming the investigation from its checkpoint", incident.incident_id)
         incident_id = incident.incident_id
-        task = asyncio.create_task(self._investigate(incident_id, request), name=f"investigation {incident_id}")
+        # Its own context, so that every line it logs (and its outcome's) names the incident.
+        context = logs.incident_context(incident_id)
+        task = asyncio.create_task(
+            self._investigate(incident_id, request), name=f"investigation {incident_id}", context=context
+        )
         self._tasks[incident_id] = task
-        task.add_done_callback(lambda done: self._forget(incident_id, done))
+        task.add_done_callback(lambda done: self._forget(incident_id, done), context=context)
+
+    @property
+    def running(self) -> int:
+        """Investigations running in this process now."""
+        return len(self._tasks)
 
     async def _renew_loop(self) -> None:
         while True:
@@ -176,23 +186,35 @@ class InvestigationRunner:
             await self._store.set_step(incident_id, name)
 
         deadline = asyncio.timeout(self._timeout)
-        try:
-            async with deadline:
-                raw = await self._investigator.run(incident_id, request, on_step)
-            result = IncidentResult.model_validate(raw)
-        except Exception as exc:
-            where = f" in step {step}" if step else ""
-            if isinstance(exc, TimeoutError) and deadline.expired():
-                error = f"investigation timed out after {self._timeout:g} s{where}"
-                log.warning("incident %s: %s", incident_id, error)
-            else:
-                error = f"investigation failed{where}: {describe_failure(exc)}"
-                log.exception("incident %s: %s", incident_id, error)
-            await self._store.fail(incident_id, error)
-            return
-        if unknown := raw.keys() - IncidentResult.model_fields.keys():
-            log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
-        await self._store.complete(incident_id, result)
+        with metrics.investigation_timer() as outcome:
+            log.info("investigation started")
+            try:
+                async with deadline:
+                    raw = await self._investigator.run(incident_id, request, on_step)
+                result = IncidentResult.model_validate(raw)
+            except Exception as exc:
+                where = f" in step {step}" if step else ""
+                if isinstance(exc, TimeoutError) and deadline.expired():
+                    error = f"investigation timed out after {self._timeout:g} s{where}"
+                    log.warning("incident %s: %s", incident_id, error)
+                    outcome.set("timed_out")
+                else:
+                    error = f"investigation failed{where}: {describe_failure(exc)}"
+                    log.exception("incident %s: %s", incident_id, error)
+                    outcome.set("failed")
+                await self._store.fail(incident_id, error)
+                return
+            if unknown := raw.keys() - IncidentResult.model_fields.keys():
+                log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
+            await self._store.complete(incident_id, result)
+            outcome.set("completed")
+            log.info(
+                "investigation completed in %.3f s: %s (confidence %s)",
+                outcome.seconds,
+                result.suggested_root_cause or "no root cause",
+                result.confidence,
+            )
+            metrics.count_llm_use(result.report)
 
     def _forget(self, incident_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.pop(incident_id, None)

@@ -7,6 +7,7 @@ import logging
 import sys
 
 import uvicorn
+from uvicorn._types import ASGIApplication
 
 from orchestrator.api import InvestigatorFactory, create_app
 from orchestrator.settings import OrchestratorSettings
@@ -34,12 +35,20 @@ def check_listen_safety(settings: OrchestratorSettings) -> None:
     )
 
 
+def uvicorn_config(app: ASGIApplication, host: str, port: int, *, access_log: bool) -> uvicorn.Config:
+    """The server's uvicorn settings (bench/bare_server.py measures its ceiling with the same ones).
+
+    Logging stays as the command configured it (orchestrator/logs.py): uvicorn's lines, the access
+    log included, go through the same handler as ours.
+    """
+    return uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None, access_log=access_log)
+
+
 def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> int:
     """Serve until stopped; 2 with a clear message when the settings or the database are unusable.
 
     A SIGTERM/SIGINT ends the process with that signal after a graceful shutdown (uvicorn re-raises it).
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         check_listen_safety(settings)
         app = create_app(settings, investigator_factory)
@@ -48,7 +57,7 @@ def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactor
     except (StoreError, ValueError) as exc:
         print(f"sre-orchestrator serve: cannot start: {exc}", file=sys.stderr)
         return 2
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, settings.host, settings.port, access_log=settings.access_log))
     log.info("incidents and investigation checkpoints in %s", settings.database_name())
     server.run()
     # Not started: the lifespan failed (the investigator could not open), and uvicorn logged why.

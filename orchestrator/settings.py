@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,15 @@ class ClusterConfig(BaseModel):
         return tokens[0] if tokens else None
 
 
+class LogSettings(BaseSettings):
+    """How the servers (`serve`, `mcp`, `mcp-workflow`) log; the image sets SRE_LOG_FORMAT=json."""
+
+    model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
+
+    log_format: Literal["json", "text"] = Field("text", description="json: one object a line, for a log pipeline.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class OrchestratorSettings(BaseSettings):
     # Inputs stay out of error messages: a database URL or an API key may hold a secret.
     model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
@@ -79,6 +89,7 @@ class OrchestratorSettings(BaseSettings):
         False,
         description="Serve on a non-loopback address without tokens (e.g. behind a NetworkPolicy).",
     )
+    access_log: bool = Field(True, description="Log one line per HTTP request (uvicorn's access log).")
     max_body_bytes: int = Field(64 * 1024, gt=0, description="Largest request body accepted.")
     max_alert_body_bytes: int = Field(
         1024 * 1024, gt=0, description="Largest Alertmanager notification accepted (a group can hold many alerts)."
@@ -96,6 +107,13 @@ class OrchestratorSettings(BaseSettings):
     )
     ui_session_secret_file: Path | None = Field(None, description="File holding ui_session_secret (a mounted Secret).")
     ui_session_max_age_seconds: int = Field(12 * 3600, gt=0, description="How long a UI login lasts.")
+    metrics_public: bool = Field(
+        True,
+        description="Serve /metrics without a token, for Prometheus (it shows counts and durations, no incident).",
+    )
+    document_cache_bytes: int = Field(
+        4 * 2**20, ge=0, description="Memory for the JSON of finished incidents, which GET serves without the database."
+    )
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
 

@@ -353,6 +353,11 @@ class IncidentStore(ABC):
         )
         return IncidentList(items=items[:limit], next_cursor=next_cursor)
 
+    async def count_by_status(self) -> dict[str, int]:
+        """How many incidents have each status (for /metrics; an index scan of incidents_by_status)."""
+        rows = await self._fetch("SELECT status, COUNT(*) AS incidents FROM incidents GROUP BY status")
+        return {str(row["status"]): int(row["incidents"]) for row in rows}
+
     async def unfinished(self) -> list[Incident]:
         """Pending and investigating incidents, the investigating ones (furthest along) first, then oldest first."""
         rows = await self._fetch(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import anyio
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,6 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mcp_servers.kubernetes.backends.base import Backend, BackendError
 
 _LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+# Prometheus scrapes without a token; the metrics are counts and latencies by tool name.
+OPEN_PATHS = ("/health", "/ready", "/metrics")
 
 
 class BearerTokenMiddleware:
@@ -43,8 +46,8 @@ class BearerTokenMiddleware:
         if scope["type"] != "http" or not self.tokens or scope["path"] in self.open_paths:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        if self.authorized(headers.get(b"authorization", b"").decode("latin-1")):
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+        if self.authorized(header.decode("latin-1")):
             await self.app(scope, receive, send)
             return
         body = json.dumps(
@@ -95,6 +98,10 @@ def build_http_app(
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "backend": backend.name})
 
+    @server.custom_route("/metrics", methods=["GET"], include_in_schema=False)
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
     app = server.streamable_http_app(
         streamable_http_path="/mcp",
         transport_security=transport_security(allowed_hosts),
@@ -103,4 +110,4 @@ def build_http_app(
         stateless_http=True,
         json_response=True,
     )
-    return BearerTokenMiddleware(app, tokens)
+    return BearerTokenMiddleware(app, tokens, OPEN_PATHS)

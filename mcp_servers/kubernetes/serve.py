@@ -75,5 +75,6 @@ def run(settings: KubernetesServerSettings) -> int:
         settings.port,
         backend.name,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+    # log_config=None: keep the command's logging (JSON or text); warning: no access log per tool call.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None, lifespan="on")
     return 0

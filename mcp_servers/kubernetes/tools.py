@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.metrics import tool_call
 from mcp_servers.kubernetes.models import (
     EventList,
     LogExcerpt,
@@ -105,7 +106,8 @@ def _as_tool_errors(fn: Callable[P, BaseModel]) -> Callable[P, CallToolResult]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
         try:
-            return _result(fn(*args, **kwargs))
+            with tool_call(fn.__name__):
+                return _result(fn(*args, **kwargs))
         except BackendError as exc:
             raise ToolError(str(exc)) from exc
         except SelectorError as exc:

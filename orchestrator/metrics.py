@@ -1,0 +1,93 @@
+"""Prometheus metrics of the orchestrator, served at /metrics (see api.py).
+
+Counts that must be right across replicas and restarts (incidents by status) are read from the
+store at scrape time; what happens inside this process (investigation durations, LLM use, the
+investigations running here) is counted here as it happens. MCP tool call latency is measured
+where the calls are made, in graphs/cluster.py. Every metric lives in prometheus_client's default registry, with
+its process collector (resident memory, CPU seconds, open files).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+
+from orchestrator.models import IncidentStatus
+
+Outcome = Literal["completed", "failed", "timed_out", "cancelled"]
+STATUSES: tuple[IncidentStatus, ...] = ("pending", "investigating", "completed", "failed")
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+INCIDENTS = Gauge(
+    "sre_incidents", "Incidents in the store, by status (read from the store at scrape time).", ["status"]
+)
+RUNNING = Gauge("sre_investigations_running", "Investigations running in this process (waiting ones: sre_incidents).")
+INVESTIGATION_SECONDS = Histogram(
+    "sre_investigation_duration_seconds",
+    "Wall time of one investigation in this process, by outcome.",
+    ["outcome"],
+    # From an in-process snapshot investigation (tens of ms) to a slow LLM near the deadline.
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+)
+LLM_CALLS = Counter("sre_llm_calls", "LLM calls made by completed investigations.")
+LLM_TOKENS = Counter("sre_llm_tokens", "LLM tokens used by completed investigations.", ["direction"])
+LLM_SECONDS = Counter("sre_llm_latency_seconds", "Time completed investigations spent waiting on the LLM.")
+LLM_INVESTIGATIONS = Counter(
+    "sre_llm_investigations",
+    "Completed investigations by what the LLM did for them (not_configured, used, unavailable).",
+    ["status"],
+)
+
+
+class OutcomeLabel:
+    """The outcome an investigation_timer records; 'cancelled' unless the investigation says otherwise."""
+
+    def __init__(self) -> None:
+        self.value: Outcome = "cancelled"
+        self.start = time.perf_counter()
+
+    def set(self, value: Outcome) -> None:
+        self.value = value
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+
+@contextmanager
+def investigation_timer() -> Iterator[OutcomeLabel]:
+    """Observe the duration of the enclosed investigation under the outcome it sets."""
+    outcome = OutcomeLabel()
+    try:
+        yield outcome
+    finally:
+        INVESTIGATION_SECONDS.labels(outcome.value).observe(outcome.seconds)
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
+
+
+def count_llm_use(report: Mapping[str, Any] | None) -> None:
+    """Add a completed investigation's `report.llm` figures; a report without them counts nothing."""
+    llm = (report or {}).get("llm")
+    if not isinstance(llm, Mapping):
+        return
+    LLM_CALLS.inc(_number(llm.get("calls")))
+    LLM_TOKENS.labels("input").inc(_number(llm.get("input_tokens")))
+    LLM_TOKENS.labels("output").inc(_number(llm.get("output_tokens")))
+    LLM_SECONDS.inc(_number(llm.get("latency_seconds")))
+    if isinstance(status := llm.get("status"), str) and status in ("not_configured", "used", "unavailable"):
+        LLM_INVESTIGATIONS.labels(status).inc()
+
+
+def exposition(incidents_by_status: Mapping[str, int], running: int) -> bytes:
+    """The text exposition, with the store's counts and this process's investigations as of now."""
+    for status in STATUSES:
+        INCIDENTS.labels(status).set(incidents_by_status.get(status, 0))
+    RUNNING.set(running)
+    return generate_latest(REGISTRY)
