@@ -1,17 +1,22 @@
-"""REST API latency and throughput under 100 concurrent connections, driven by wrk.
+"""REST API latency and throughput at 50 and 200 concurrent connections, driven by wrk.
 
-    .venv/bin/python bench/api_latency.py [--connections 100] [--seconds 10]
+    .venv/bin/python bench/api_latency.py [--connections 50 200] [--seconds 10]
 
 Serves the demo snapshot with `sre-orchestrator serve`, investigates one incident, then has
-wrk (Debian package `wrk`) GET that incident, and POST new incidents (which queue up behind
-the bounded runner). The ceiling, measured in the same run with the same uvicorn settings, is
-a bare Starlette endpoint returning the same document (bench/bare_server.py).
+wrk (Debian package `wrk`) GET that incident, and POST new incidents, whose investigations
+queue up behind the bounded runner and run in the same process while the POSTs go on (each
+POST run gets a fresh server, so one run's backlog does not load the next). The ceiling,
+measured in the same run, is a bare Starlette endpoint returning the same document with the
+same uvicorn and logging settings (bench/bare_server.py). Targets (issue 8): GET p99 under
+20 ms at 50 connections and at least 50 % of the ceiling's requests/s at 50 and 200; POST p99
+under 100 ms at 50 connections with no error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import importlib.util
 import os
 import platform
 import re
@@ -20,14 +25,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from processes import CLI, free_port, wait_for_health
+from processes import ServerProcess, cli_server, free_port, wait_for_health
 
 DEMO = ROOT / "knowledge" / "demo"
 POST_SCRIPT = """
@@ -35,9 +42,10 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"description": "auth-service is in CrashLoopBackOff in shop"}'
 """
+Figures = dict[str, float | str]
 
 
-def wrk(url: str, connections: int, seconds: int, script: Path | None = None) -> dict[str, float]:
+def wrk(url: str, connections: int, seconds: int, script: Path | None = None) -> Figures:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", str(script)]
@@ -58,83 +66,112 @@ def wrk(url: str, connections: int, seconds: int, script: Path | None = None) ->
     }
 
 
-def start(command: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def serving(workdir: Path, name: str) -> Iterator[ServerProcess]:
+    """`sre-orchestrator serve` over the demo snapshot with a database of its own."""
+    args = [
+        "serve",
+        "--snapshot",
+        DEMO / "cluster",
+        "--knowledge-graph",
+        DEMO / "knowledge_graph.yaml",
+        "--database-url",
+        f"sqlite:///{workdir / name}.db",
+    ]
+    with cli_server(args, workdir) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def bare_server(document: Path, workdir: Path) -> Iterator[str]:
+    port = free_port()
+    log = workdir / "bare.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    wait_for_health(f"http://127.0.0.1:{port}", process, log)
-    return process
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(document), str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", process, log)
+        yield f"http://127.0.0.1:{port}/doc"
+    finally:
+        process.terminate()
+        process.wait()
 
 
-def line(name: str, figures: dict[str, float]) -> str:
+def server_errors(log: Path) -> int:
+    """5xx lines in the server's access log (wrk counts non-2xx, not which)."""
+    return len(re.findall(r'HTTP/[\d.]+\\?" 5\d\d', log.read_text(errors="replace")))
+
+
+def line(name: str, figures: Figures) -> str:
     return (
-        f"  {name:<34} p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms  {figures['rps']:9.0f} req/s"
+        f"  {name:<30} p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms  {figures['rps']:8.0f} req/s"
         f"  non-2xx {figures['non_2xx']:.0f}  socket errors: {figures['socket_errors']}"
     )
 
 
+def uvicorn_implementation() -> str:
+    """What uvicorn's "auto" loop and parser pick here."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} loop, {http} parser"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--connections", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; wrk -t2 -c{args.connections} -d{args.seconds}s")
-    print("uvicorn: one worker, default settings, loopback; wrk shares the machine's 2 cores with the server")
+    memory = psutil.virtual_memory().total / 2**30
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB; wrk -t2 -d{args.seconds}s")
+    print(
+        f"uvicorn: one worker, {uvicorn_implementation()}, access log "
+        f"{os.environ.get('SRE_ACCESS_LOG', 'true')}, SRE_LOG_FORMAT={os.environ.get('SRE_LOG_FORMAT', 'text')}; "
+        "loopback; wrk shares the machine's cores with the server"
+    )
+    results: list[tuple[str, Figures]] = []
     with tempfile.TemporaryDirectory() as work:
         workdir = Path(work)
-        port, bare_port = free_port(), free_port()
-        api = start(
-            [
-                *CLI,
-                "serve",
-                "--snapshot",
-                str(DEMO / "cluster"),
-                "--knowledge-graph",
-                str(DEMO / "knowledge_graph.yaml"),
-                "--port",
-                str(port),
-                "--database-url",
-                f"sqlite:///{workdir / 'bench.db'}",
-            ],
-            port,
-            workdir / "serve.log",
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
+        with serving(workdir, "get") as api:
             created = httpx2.post(
-                f"{base}/api/v1/incidents", json={"description": "auth-service is in CrashLoopBackOff"}
+                f"{api.base_url}/api/v1/incidents", json={"description": "auth-service is in CrashLoopBackOff"}
             )
-            location = base + created.headers["location"]
+            location = api.base_url + created.headers["location"]
             while httpx2.get(location).json()["status"] not in ("completed", "failed"):
                 time.sleep(0.05)
-            document = httpx2.get(location).content
-            (workdir / "doc.json").write_bytes(document)
-            print(f"document: {len(document)} bytes (a completed incident)")
-            bare = start(
-                [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(workdir / "doc.json"), str(bare_port)],
-                bare_port,
-                workdir / "bare.log",
-            )
-            try:
-                ceiling = wrk(f"http://127.0.0.1:{bare_port}/doc", args.connections, args.seconds)
-            finally:
-                bare.terminate()
-                bare.wait()
-            get = wrk(location, args.connections, args.seconds)
-            script = workdir / "post.lua"
-            script.write_text(POST_SCRIPT)
-            post = wrk(f"{base}/api/v1/incidents", args.connections, args.seconds, script)
-            queued = json.loads(httpx2.get(f"{base}/api/v1/incidents?limit=1").content)["items"][0]["status"]
-        finally:
-            api.terminate()
-            api.wait()
-    print(line("bare Starlette endpoint (ceiling)", ceiling))
-    print(line("GET /api/v1/incidents/{id}", get))
-    print(line("POST /api/v1/incidents", post))
-    print(
-        f"  GET throughput / ceiling: {get['rps'] / ceiling['rps']:.0%}; newest incident after the POST run: {queued}"
-    )
+            document = workdir / "doc.json"
+            document.write_bytes(httpx2.get(location).content)
+            print(f"document: {document.stat().st_size} bytes (a completed incident)")
+            with bare_server(document, workdir) as bare_url:
+                for connections in args.connections:
+                    ceiling = wrk(bare_url, connections, args.seconds)
+                    get = wrk(location, connections, args.seconds)
+                    get["ratio"] = get["rps"] / ceiling["rps"]
+                    results += [(f"bare endpoint, -c{connections}", ceiling), (f"GET incident, -c{connections}", get)]
+            get_errors = server_errors(api.log)
+        script = workdir / "post.lua"
+        script.write_text(POST_SCRIPT)
+        for connections in args.connections:
+            with serving(workdir, f"post{connections}") as api:
+                post = wrk(f"{api.base_url}/api/v1/incidents", connections, args.seconds, script)
+                counts = httpx2.get(f"{api.base_url}/metrics").text
+                post["backlog"] = sum(
+                    float(value) for value in re.findall(r'^sre_incidents\{status="pending"\} (\S+)', counts, re.M)
+                )
+                post["5xx"] = server_errors(api.log)
+                results.append((f"POST incident, -c{connections}", post))
+    for name, figures in results:
+        extra = ""
+        if "ratio" in figures:
+            extra = f"  = {figures['ratio']:.0%} of the bare endpoint"
+        if "backlog" in figures:
+            extra = f"  5xx {figures['5xx']}, {figures['backlog']:.0f} investigations still pending after"
+        print(line(name, figures) + extra)
+    print(f"  5xx during the GET runs: {get_errors}")
 
 
 if __name__ == "__main__":
