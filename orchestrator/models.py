@@ -43,7 +43,10 @@ class IncidentRequest(BaseModel):
         json_schema_extra={"examples": [{"description": "Pod 'auth-service-7d9f' is in CrashLoopBackOff"}]},
     )
 
-    description: Description = Field(description="The incident as a person would write it.")
+    # Stripped, then at least one character: the document says so as "has a non-blank character".
+    description: Description = Field(
+        description="The incident as a person would write it.", json_schema_extra={"pattern": r"\S"}
+    )
     namespace: NamespaceName | None = Field(None, description="Namespace to look in, when known.")
     pod: PodName | None = Field(None, description="Name (or prefix) of the pod concerned, when known.")
     cluster: ClusterName | None = Field(
