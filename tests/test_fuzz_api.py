@@ -17,8 +17,8 @@ import httpx2
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from processes import ServerProcess, cli_server
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from orchestrator.openapi import openapi_document
 
