@@ -18,7 +18,6 @@ from mcp import Client
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from mcp_servers.kubernetes import serve as kubernetes_serve
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator import logs
@@ -119,6 +118,8 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
         headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
         target: Any = streamable_http_client(args.url, http_client=httpx2.AsyncClient(headers=headers))
     else:
+        from mcp_servers.kubernetes import serve as kubernetes_serve
+
         target = kubernetes_serve.create_server(settings)
     try:
         async with Client(target) as client:
@@ -196,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _mcp_workflow(args)
         settings = _settings(args, KubernetesServerSettings)
         if args.command == "mcp":
+            from mcp_servers.kubernetes import serve as kubernetes_serve
+
             return kubernetes_serve.run(settings)
         return anyio.run(_call_tool, args, settings)
     except ValidationError as exc:

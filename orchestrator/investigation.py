@@ -23,7 +23,6 @@ from graphs.investigator import GraphInvestigator
 from graphs.llm import LLM
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
-from mcp_servers.kubernetes.serve import create_server
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator.settings import ClusterConfig, OrchestratorSettings, is_postgres, sqlite_path
 from orchestrator.store_sqlite import BUSY_TIMEOUT_MS
@@ -49,6 +48,9 @@ def cluster_target(settings: OrchestratorSettings) -> Any:
     """The default cluster's Kubernetes MCP server: remote when a URL is set, else in-process."""
     if settings.mcp_url:
         return remote_target(settings.mcp_url, settings.mcp_token.get_secret_value() if settings.mcp_token else None)
+    # Imported only here: the tools' module (~2 MiB resident) is not needed beside a remote tool server.
+    from mcp_servers.kubernetes.serve import create_server
+
     return create_server(
         KubernetesServerSettings(
             snapshot=settings.snapshot, kubeconfig=settings.kubeconfig, kube_context=settings.kube_context

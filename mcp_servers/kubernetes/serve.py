@@ -76,5 +76,16 @@ def run(settings: KubernetesServerSettings) -> int:
         backend.name,
     )
     # log_config=None: keep the command's logging (JSON or text); warning: no access log per tool call.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None, lifespan="on")
+    # A few calls per investigation: asyncio's loop and h11 (which the MCP library loads anyway) cost
+    # 1.5 MiB less resident memory than uvloop and httptools, which the REST API uses.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        log_config=None,
+        lifespan="on",
+        loop="asyncio",
+        http="h11",
+    )
     return 0
