@@ -59,7 +59,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/tmp \
     SRE_HOST=0.0.0.0 \
     SRE_PORT=8080 \
-    SRE_DATABASE_URL=sqlite:////data/sre-orchestrator.db
+    SRE_DATABASE_URL=sqlite:////data/sre-orchestrator.db \
+    SRE_LOG_FORMAT=json
 
 WORKDIR /data
 USER 10001:10001

@@ -193,3 +193,12 @@ pods/log (mcp_servers/kubernetes/resources.py; tests/test_chart.py keeps the two
   verbs: [get, list]
 {{- end }}
 {{- end }}
+
+{{/* Pod annotations by which Prometheus finds /metrics on the http port. */}}
+{{- define "sre.scrapeAnnotations" -}}
+{{- if .Values.metrics.annotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: "8080"
+prometheus.io/path: /metrics
+{{- end }}
+{{- end }}
