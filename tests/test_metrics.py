@@ -15,9 +15,11 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from openai_server import OpenAIServer, answer
 from processes import CLI, ServerProcess, cli_server, mcp_http_server
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import REGISTRY
+from test_llm_analysis import DB_REFUSED, DESCRIPTION, EXTRACTION, GROUNDED
 
 from orchestrator import metrics
 
@@ -160,3 +162,35 @@ def test_llm_figures_of_a_report_are_added_up() -> None:
     assert value("sre_llm_tokens_total", direction="output") == before["output"] + 80
     assert value("sre_llm_latency_seconds_total") == before["seconds"] + 1.5
     assert value("sre_llm_investigations_total", status="used") == before["used"] + 1
+
+
+def test_llm_use_of_an_investigation_through_serve(openai_server: OpenAIServer, tmp_path: Path) -> None:
+    """The real LLM client against the test OpenAI server: /metrics adds up what the report's `llm` says."""
+    openai_server.script(EXTRACTION, answer({"narrative": GROUNDED}))
+    env = {
+        "SRE_LLM_MODEL": "test-model",
+        "SRE_LLM_BASE_URL": openai_server.base_url,
+        "SRE_LLM_API_KEY": openai_server.api_key,
+        "SRE_LLM_CA_BUNDLE": str(openai_server.ca_file),
+        "SRE_LLM_MAX_RETRIES": "0",
+    }
+    args = [
+        "serve",
+        "--snapshot",
+        DB_REFUSED / "cluster",
+        "--knowledge-graph",
+        DB_REFUSED / "knowledge_graph.yaml",
+        "--database-url",
+        f"sqlite:///{tmp_path}/llm.db",
+    ]
+    with cli_server(args, tmp_path, env) as api, httpx2.Client(base_url=api.base_url) as client:
+        created = client.post(INCIDENTS, json={"description": DESCRIPTION})
+        incident = wait_finished(client, created.json()["incident_id"])
+        values = samples(client.get("/metrics").text)
+    llm = incident["report"]["llm"]  # type: ignore[index]
+    assert llm["status"] == "used" and llm["calls"] == 2 and llm["input_tokens"] > 0
+    assert total(values, "sre_llm_calls_total") == llm["calls"]
+    assert total(values, "sre_llm_tokens_total", direction="input") == llm["input_tokens"]
+    assert total(values, "sre_llm_tokens_total", direction="output") == llm["output_tokens"]
+    assert total(values, "sre_llm_latency_seconds_total") == pytest.approx(llm["latency_seconds"])
+    assert total(values, "sre_llm_investigations_total", status="used") == 1
