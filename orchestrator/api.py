@@ -20,12 +20,12 @@ from starlette.routing import Route
 from orchestrator import alertmanager, logs, metrics
 from orchestrator.alertmanager import AlertmanagerNotification
 from orchestrator.clusters import UnknownCluster
-from orchestrator.documents import DocumentCache
+from orchestrator.documents import DocumentCache, is_final
 from orchestrator.models import FieldError, IncidentRequest, ListQuery
 from orchestrator.openapi import ALERTMANAGER, INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
 from orchestrator.runner import InvestigationRunner
-from orchestrator.service import FINISHED, IncidentService, InvestigatorFactory
+from orchestrator.service import IncidentService, InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import IncidentStore, InvalidCursor
 from orchestrator.web import ApiAndUiAuth, WebUi
@@ -155,7 +155,7 @@ class IncidentApi:
                 shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
                 raise ProblemError(404, f"there is no incident {shown!r}; list them at {INCIDENTS}")
             document = incident.model_dump_json().encode()
-            if incident.status in FINISHED:
+            if is_final(incident):
                 self.documents.put(incident_id, document)
         return Response(document, media_type="application/json")
 

@@ -1,15 +1,25 @@
 """The JSON documents of finished incidents, kept in memory for GET /api/v1/incidents/{id}.
 
-A completed or failed incident never changes again (the store refuses to update it), so its
-serialized document can be served from memory by every replica without asking the database,
-validating the row into a model and dumping it again: that round trip is most of a GET's cost.
-The cache is bounded by bytes, least recently used first out, so it cannot grow the footprint
-past its budget; pending and investigating incidents are always read from the store.
+A completed or failed incident never changes again (the store refuses to update its status,
+step or result), so its serialized document can be served from memory by every replica without
+asking the database, validating the row into a model and dumping it again: that round trip is
+most of a GET's cost. The exception is an incident from Alertmanager, whose alerts are recorded
+as they resolve, by whichever replica receives the notification: it is always read from the
+store, like pending and investigating ones. The cache is bounded by bytes, least recently used
+first out, so it cannot grow the footprint past its budget.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+
+from orchestrator.models import Incident
+from orchestrator.service import FINISHED
+
+
+def is_final(incident: Incident) -> bool:
+    """Whether the incident's document can no longer change."""
+    return incident.status in FINISHED and incident.source != "alertmanager"
 
 
 class DocumentCache:
