@@ -28,6 +28,14 @@ class WebhookAlert(BaseModel):
     generator_url: str = Field("", alias="generatorURL")
     fingerprint: Annotated[str, Field(min_length=1, max_length=128)]
 
+    @field_validator("starts_at", "ends_at", mode="before")
+    @classmethod
+    def _timestamp_text(cls, value: object) -> object:
+        # As the document says (a date-time string): pydantic alone would take a number as Unix time.
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError("must be an RFC 3339 timestamp string, e.g. '2024-05-01T12:00:00Z'")
+        return value
+
     @field_validator("ends_at")
     @classmethod
     def _zero_is_none(cls, value: datetime | None) -> datetime | None:
@@ -59,6 +67,14 @@ class AlertmanagerNotification(BaseModel):
     common_annotations: Labels = Field(default_factory=dict, alias="commonAnnotations")
     external_url: str = Field("", alias="externalURL")
     alerts: list[WebhookAlert] = Field(min_length=1)
+
+    @field_validator("truncated_alerts", mode="before")
+    @classmethod
+    def _a_number(cls, value: object) -> object:
+        # As the document says (an integer; JSON's 3.0 is one): pydantic alone would take "3" or false.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a whole number")
+        return value
 
 
 AlertOutcome = Literal["created", "deduplicated", "ignored"]

@@ -166,8 +166,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def timestamp(moment: datetime) -> str:
-    # Fixed width, so text order is time order (SQLite's keyset relies on it).
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Fixed width, so text order is time order (SQLite's keyset relies on it); the year by hand, as
+    # strftime's %Y does not pad years before 1000 on glibc ("3-01-01", which no parser reads back).
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def incident_from_row(row: Mapping[str, Any]) -> Incident:
