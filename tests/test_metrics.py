@@ -94,7 +94,7 @@ def test_metrics_count_incidents_investigations_and_tool_calls_on_both_sides(dep
     listed = deployment.client.get(INCIDENTS, params={"limit": 100}).json()["items"]
     for status in metrics.STATUSES:
         assert total(after, "sre_incidents", status=status) == sum(item["status"] == status for item in listed)
-    assert total(after, "sre_investigations_queued") == 0
+    assert total(after, "sre_investigations_running") == 0
 
     completed = sum(incident["status"] == "completed" for incident in finished)
     assert completed >= 1
