@@ -2,8 +2,9 @@
 
 The file is in WAL mode so readers (GET) never wait for the writers (the runner and the
 checkpointer, each on its own connection); writers wait for each other up to a busy timeout.
-Every write is its own autocommitted statement, so an incident is on disk before the API
-answers and a crash loses nothing that was acknowledged.
+Every write is committed before its caller goes on, so an incident is on disk before the API
+answers and a crash loses nothing that was acknowledged; writes that arrive together share one
+commit (orchestrator/group_commit.py), so they also share its fsync.
 
 One replica: SQLite has one writer and lives on one volume. Leases still apply, so a process
 restarted after a crash waits for its predecessor's leases to lapse, and two processes that
@@ -23,6 +24,7 @@ from typing import Any
 import aiosqlite
 from pydantic_core import to_json
 
+from orchestrator.group_commit import GroupCommit
 from orchestrator.store import (
     ALERT_EPISODE_INDEX,
     IncidentStore,
@@ -81,6 +83,7 @@ class SqliteIncidentStore(IncidentStore):
         super().__init__(owner)
         self.path = path
         self._db: aiosqlite.Connection | None = None
+        self._writes: GroupCommit | None = None
 
     async def open(self) -> None:
         await asyncio.to_thread(prepare_sqlite, self.path)
@@ -90,6 +93,7 @@ class SqliteIncidentStore(IncidentStore):
             await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the incident database {self.path}: {exc}") from exc
+        self._writes = GroupCommit(self._db)
 
     async def aclose(self) -> None:
         if self._db is not None:
@@ -100,9 +104,12 @@ class SqliteIncidentStore(IncidentStore):
         return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
     async def _run(self, sql: str, params: Sequence[Any]) -> list[Mapping[str, Any]]:
-        if self._db is None:
+        if self._db is None or self._writes is None:
             raise StoreError("the incident store is not open")
-        return list(await self._db.execute_fetchall(sql.replace("%s", "?"), params))
+        sql = sql.replace("%s", "?")
+        if sql.startswith("SELECT"):
+            return list(await self._db.execute_fetchall(sql, params))
+        return await self._writes.write(sql, params)
 
     def _time(self, moment: datetime) -> str:
         return timestamp(moment)
