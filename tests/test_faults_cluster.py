@@ -52,17 +52,23 @@ def cluster_args(kubeconfig: Kubeconfig) -> list[str | Path]:
     return ["--kubeconfig", kubeconfig.path, "--context", kubeconfig.context]
 
 
-def test_kubernetes_api_errors_and_hangs_end_every_incident_with_the_cause(
-    kube_faults: KubeApiServer, kubeconfig: Kubeconfig, tmp_path: Path
-) -> None:
-    args = [
+def serve_args(database: Path, kubeconfig: Kubeconfig | None = None) -> list[str | Path]:
+    """`serve` on the scenario's knowledge graph, reading the cluster through `kubeconfig` (else SRE_MCP_URL)."""
+    cluster = cluster_args(kubeconfig) if kubeconfig is not None else []
+    return [
         "serve",
-        *cluster_args(kubeconfig),
+        *cluster,
         "--knowledge-graph",
         SCENARIO / "knowledge_graph.yaml",
         "--database-url",
-        f"sqlite:///{tmp_path / 'incidents.db'}",
+        f"sqlite:///{database}",
     ]
+
+
+def test_kubernetes_api_errors_and_hangs_end_every_incident_with_the_cause(
+    kube_faults: KubeApiServer, kubeconfig: Kubeconfig, tmp_path: Path
+) -> None:
+    args = serve_args(tmp_path / "incidents.db", kubeconfig)
     env = {"SRE_API_TIMEOUT_SECONDS": str(API_TIMEOUT_SECONDS)}
     server_url = kubeconfig.server_url
     with cli_server(args, tmp_path, env=env) as server, httpx2.Client(base_url=server.base_url, timeout=10) as client:
@@ -111,13 +117,7 @@ def mcp_port() -> int:
 @pytest.fixture
 def orchestrator(kubeconfig: Kubeconfig, mcp_port: int, tmp_path: Path) -> Iterator[ServerProcess]:
     """`serve` using a remote Kubernetes MCP server at `mcp_port`, which nothing serves yet."""
-    args = [
-        "serve",
-        "--knowledge-graph",
-        SCENARIO / "knowledge_graph.yaml",
-        "--database-url",
-        f"sqlite:///{tmp_path / 'incidents.db'}",
-    ]
+    args = serve_args(tmp_path / "incidents.db")
     env = {"SRE_MCP_URL": f"http://127.0.0.1:{mcp_port}/mcp", "SRE_MCP_TIMEOUT_SECONDS": "3"}
     with cli_server(args, tmp_path, env=env) as server:
         yield server

@@ -19,9 +19,8 @@ from typing import Any
 import httpx2
 from kube_api_server import KubeApiServer, Kubeconfig
 from processes import cli_server
+from test_faults_cluster import DESCRIPTION, SCENARIO, serve_args
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
-DESCRIPTION = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
 ROUNDS = 20
 FINISHED = ("completed", "failed")
 
@@ -49,17 +48,7 @@ def test_sigkill_mid_investigation_20_times_loses_nothing_and_leaves_nothing_unf
 ) -> None:
     kubeconfig = kubeconfig_for(SCENARIO / "cluster")
     kube_faults.inject_fault(r"/log$", delay_seconds=0.3, server_url=kubeconfig.server_url)
-    args = [
-        "serve",
-        "--kubeconfig",
-        kubeconfig.path,
-        "--context",
-        kubeconfig.context,
-        "--knowledge-graph",
-        SCENARIO / "knowledge_graph.yaml",
-        "--database-url",
-        f"sqlite:///{tmp_path / 'incidents.db'}",
-    ]
+    args = serve_args(tmp_path / "incidents.db", kubeconfig)
     moments = random.Random(20)  # staggered, and the same in every run
     reported: list[str] = []
     killed_mid_investigation = 0

@@ -1,7 +1,8 @@
 """Faults of the incident database under a running `serve`: another process holding it locked,
-and its disk full. A report that cannot be stored is refused with a 503 problem (never a 500,
-never a 202 for something not on disk); incidents already acknowledged are neither lost nor
-left unfinished: their investigation waits for the database and completes once it is back.
+and its disk full. A report is answered only once it is stored (a lock is waited out), or refused
+with a 503 problem when it cannot be (never a 500, never a 202 for something not on disk);
+incidents already acknowledged are neither lost nor left unfinished: their investigation waits
+for the database and completes once it is back.
 
 The investigations read the test Kubernetes API server with slowed log reads, so the database
 fails while they are running.
@@ -15,46 +16,23 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
 from kube_api_server import KubeApiServer, Kubeconfig
 from processes import ServerProcess, cli_server
+from test_crash_recovery import _wait_for_step as wait_for_step
+from test_faults_cluster import DESCRIPTION, SCENARIO, serve_args
 from test_investigations_e2e import wait_until_finished
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
-DESCRIPTION = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
-
-
-def serve(kubeconfig: Kubeconfig, database: Path, log_dir: Path) -> contextlib.AbstractContextManager[ServerProcess]:
-    args = [
-        "serve",
-        "--kubeconfig",
-        kubeconfig.path,
-        "--context",
-        kubeconfig.context,
-        "--knowledge-graph",
-        SCENARIO / "knowledge_graph.yaml",
-        "--database-url",
-        f"sqlite:///{database}",
-    ]
-    return cli_server(args, log_dir)
+# Past SQLite's busy timeout (orchestrator.store.BUSY_TIMEOUT_MS), within the store's patience for writes.
+LOCK_SECONDS = 7
 
 
 def report(client: httpx2.Client, description: str = DESCRIPTION) -> httpx2.Response:
     return client.post("/api/v1/incidents", json={"description": description})
-
-
-def wait_for_step(client: httpx2.Client, location: str, step: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        incident = client.get(location).json()
-        if incident["status"] == "investigating" and incident["step"] == step:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{location} never reached step {step}: {incident}")
 
 
 def assert_unavailable(response: httpx2.Response, cause: str) -> None:
@@ -65,8 +43,31 @@ def assert_unavailable(response: httpx2.Response, cause: str) -> None:
     assert cause in problem["detail"] and "nothing was recorded" in problem["detail"], problem
 
 
-def listed(client: httpx2.Client) -> list[dict[str, Any]]:
-    return client.get("/api/v1/incidents", params={"limit": 100}).raise_for_status().json()["items"]
+def assert_recovered(client: httpx2.Client, *acknowledged: httpx2.Response) -> None:
+    """The acknowledged incidents completed, a new one does too, and nothing else was recorded."""
+    later = report(client)
+    assert later.status_code == 202
+    for response in (*acknowledged, later):
+        incident = wait_until_finished(client, response.headers["location"])
+        assert incident["status"] == "completed", incident["error"]
+    listed = client.get("/api/v1/incidents", params={"limit": 100}).raise_for_status().json()["items"]
+    assert {i["incident_id"] for i in listed} == {r.json()["incident_id"] for r in (*acknowledged, later)}
+
+
+@contextlib.contextmanager
+def mid_investigation(
+    kube_faults: KubeApiServer, kubeconfig: Kubeconfig, database: Path, log_dir: Path
+) -> Iterator[tuple[ServerProcess, httpx2.Client, httpx2.Response]]:
+    """`serve` on `database`, with one acknowledged incident in its collect step (log reads slowed)."""
+    kube_faults.inject_fault(r"/log$", delay_seconds=0.5, server_url=kubeconfig.server_url)
+    with (
+        cli_server(serve_args(database, kubeconfig), log_dir) as server,
+        httpx2.Client(base_url=server.base_url, timeout=30) as client,
+    ):
+        running = report(client)
+        assert running.status_code == 202
+        wait_for_step(client, running.headers["location"], "collect")
+        yield server, client, running
 
 
 @pytest.fixture
@@ -76,28 +77,24 @@ def kubeconfig(kubeconfig_for: Callable[..., Kubeconfig]) -> Kubeconfig:
 
 def test_database_locked_by_another_process(kube_faults: KubeApiServer, kubeconfig: Kubeconfig, tmp_path: Path) -> None:
     database = tmp_path / "incidents.db"
-    kube_faults.inject_fault(r"/log$", delay_seconds=0.5, server_url=kubeconfig.server_url)
-    with serve(kubeconfig, database, tmp_path) as server, httpx2.Client(base_url=server.base_url, timeout=30) as client:
-        running = report(client)
-        assert running.status_code == 202
-        wait_for_step(client, running.headers["location"], "collect")
-        # Another process (this one) takes the write lock and keeps it past the store's patience.
+    with (
+        mid_investigation(kube_faults, kubeconfig, database, tmp_path) as (server, client, running),
+        ThreadPoolExecutor(1) as background,
+    ):
+        # Another process (this one) takes the write lock and keeps it past SQLite's busy timeout.
         holder = sqlite3.connect(database, isolation_level=None)
         try:
             holder.execute("BEGIN EXCLUSIVE")
-            refused = report(client, "refused while the database is locked")
-            assert_unavailable(refused, "database is locked")
-            time.sleep(2)
+            waiting = background.submit(report, client, "reported while the database is locked")
+            time.sleep(LOCK_SECONDS)
+            assert not waiting.done(), waiting.result().text  # neither refused nor acknowledged before it is stored
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        incident = wait_until_finished(client, running.headers["location"])
-        assert incident["status"] == "completed", incident["error"]
-        later = report(client)
-        assert later.status_code == 202
-        assert wait_until_finished(client, later.headers["location"])["status"] == "completed"
-        incidents = listed(client)
-    assert {i["incident_id"] for i in incidents} == {running.json()["incident_id"], later.json()["incident_id"]}
+        reported = waiting.result()
+        assert reported.status_code == 202, reported.text
+        assert_recovered(client, running, reported)
+    assert "the database refused" in server.log.read_text(), "the investigation never met the lock"
 
 
 @pytest.fixture
@@ -134,11 +131,7 @@ def test_disk_full_refuses_new_incidents_and_finishes_acknowledged_ones_once_fre
     kube_faults: KubeApiServer, kubeconfig: Kubeconfig, small_disk: Path, tmp_path: Path
 ) -> None:
     database = small_disk / "incidents.db"
-    kube_faults.inject_fault(r"/log$", delay_seconds=0.5, server_url=kubeconfig.server_url)
-    with serve(kubeconfig, database, tmp_path) as server, httpx2.Client(base_url=server.base_url, timeout=30) as client:
-        running = report(client)
-        assert running.status_code == 202
-        wait_for_step(client, running.headers["location"], "collect")
+    with mid_investigation(kube_faults, kubeconfig, database, tmp_path) as (server, client, running):
         filler = fill(small_disk)
         # A description as long as allowed, so that it needs new pages in the database file.
         refused = report(client, "disk full " + "x" * 3_900)
@@ -146,11 +139,5 @@ def test_disk_full_refuses_new_incidents_and_finishes_acknowledged_ones_once_fre
         time.sleep(2)  # the running investigation meets the full disk meanwhile
         assert client.get(running.headers["location"]).json()["status"] == "investigating"
         filler.unlink()
-        incident = wait_until_finished(client, running.headers["location"])
-        assert incident["status"] == "completed", incident["error"]
-        later = report(client)
-        assert later.status_code == 202
-        assert wait_until_finished(client, later.headers["location"])["status"] == "completed"
-        incidents = listed(client)
-    assert {i["incident_id"] for i in incidents} == {running.json()["incident_id"], later.json()["incident_id"]}
+        assert_recovered(client, running)
     assert "the database refused" in server.log.read_text(), "the investigation never met the full disk"
