@@ -200,9 +200,11 @@ class ClusterSession:
         try:
             async with asyncio.timeout(self._timeout):
                 client = await asyncio.shield(ready)
-        except Exception as exc:
+        except BaseException as exc:  # also a cancelled caller: no connection may outlive it unowned
             holder.cancel()
             await asyncio.gather(holder, return_exceptions=True)
+            if not isinstance(exc, Exception):
+                raise
             raise ClusterUnavailable(f"cannot connect to {self._server}: {_reason(exc, self._timeout)}") from exc
         self._holder, self._release = holder, release
         return client
