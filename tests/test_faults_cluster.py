@@ -18,6 +18,7 @@ import httpx2
 import pytest
 from kube_api_server import KubeApiServer, Kubeconfig
 from processes import ServerProcess, cli_server, free_port
+from test_crash_recovery import _wait_for_step as wait_for_step
 from test_investigations_e2e import wait_until_finished
 
 SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
@@ -150,11 +151,16 @@ def test_mcp_server_down_killed_or_slow_fails_incidents_with_the_cause_until_it_
             kube_faults.remove_fault(slow)
             assert investigate(client)["status"] == "completed"
 
+            # Killed mid-investigation, while its diagnose_pod waits on a slowed log read.
+            kube_faults.inject_fault(r"/log$", delay_seconds=2, server_url=kubeconfig.server_url)
+            created = client.post("/api/v1/incidents", json={"description": DESCRIPTION})
+            wait_for_step(client, created.headers["location"], "collect")
             mcp.process.send_signal(signal.SIGKILL)
             mcp.process.wait(timeout=10)
-        killed = investigate(client)
+            kube_faults.clear_faults()
+        killed = wait_until_finished(client, created.headers["location"])
         assert killed["status"] == "failed"
-        assert_explained(killed["error"], where)
+        assert_explained(killed["error"], "step collect", where)
 
         # Back on the same address (a new process, which knows nothing of the old MCP session).
         with mcp_server(kubeconfig, mcp_port, tmp_path):
