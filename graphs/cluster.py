@@ -140,7 +140,8 @@ class ClusterSession:
         self._lock = asyncio.Lock()
         self._client: Client | None = None
         self._release = asyncio.Event()
-        self._holder: asyncio.Task[None] | None = None
+        # Every connection's task, until it has closed its client (a task nobody refers to may vanish).
+        self._holders: set[asyncio.Task[None]] = set()
 
     @classmethod
     @asynccontextmanager
@@ -197,6 +198,8 @@ class ClusterSession:
         ready: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
         release = asyncio.Event()
         holder = asyncio.create_task(self._hold(ready, release), name="Kubernetes MCP client")
+        self._holders.add(holder)
+        holder.add_done_callback(self._holders.discard)
         try:
             async with asyncio.timeout(self._timeout):
                 client = await asyncio.shield(ready)
@@ -206,7 +209,7 @@ class ClusterSession:
             if not isinstance(exc, Exception):
                 raise
             raise ClusterUnavailable(f"cannot connect to {self._server}: {_reason(exc, self._timeout)}") from exc
-        self._holder, self._release = holder, release
+        self._release = release
         return client
 
     async def _hold(self, ready: asyncio.Future[Client], release: asyncio.Event) -> None:
@@ -232,9 +235,7 @@ class ClusterSession:
         async with self._lock:
             self._client = None
             self._release.set()
-            if self._holder is not None:
-                await asyncio.gather(self._holder, return_exceptions=True)
-                self._holder = None
+            await asyncio.gather(*self._holders, return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ class RemoteCluster:
     """A named cluster's Kubernetes MCP server."""
 
     url: str
-    # A new client target (see ClusterSession.open) per session: a streamable HTTP transport serves one client.
+    # A new client target (see ClusterSession.open) per connection: a streamable HTTP transport serves one client.
     connect: Callable[[], Any]
 
 
