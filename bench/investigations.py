@@ -58,7 +58,7 @@ async def run(rounds: int) -> None:
         spec = yaml.safe_load((scenario / "scenario.yaml").read_text(encoding="utf-8"))
         expect = spec["expect"]
         server = build_server(ClusterReader(SnapshotBackend(scenario / "cluster")))
-        async with ClusterSession.open(server) as session:
+        async with ClusterSession.open(lambda server=server: server) as session:
             deps = Dependencies(
                 clusters=ClusterSessions(session),
                 graph=load_knowledge_graph(scenario / "knowledge_graph.yaml"),

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp.types import REQUEST_TIMEOUT, CallToolResult
 from prometheus_client import Histogram
 from pydantic import BaseModel
 
@@ -51,11 +53,15 @@ class ToolCallError(Exception):
         self.message = message
 
 
-class ClusterTools:
-    """Typed calls to the Kubernetes MCP tools over an open MCP client, counting its calls."""
+class ClusterUnavailable(Exception):
+    """The incident's cluster is not configured, or its MCP server cannot be reached or does not answer in time."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+
+class ClusterTools:
+    """Typed calls to the Kubernetes MCP tools through the session's client, counting its calls."""
+
+    def __init__(self, session: ClusterSession) -> None:
+        self._session = session
         self.calls = 0
 
     async def _call(self, tool: str, model: type[Model], **arguments: Any) -> Model:
@@ -63,7 +69,7 @@ class ClusterTools:
         start = time.perf_counter()
         outcome = "error"
         try:
-            result = await self._client.call_tool(tool, {k: v for k, v in arguments.items() if v is not None})
+            result = await self._session.call_tool(tool, {k: v for k, v in arguments.items() if v is not None})
             outcome = "error" if result.is_error else "ok"
         finally:
             MCP_CALL_SECONDS.labels(tool, outcome).observe(time.perf_counter() - start)
@@ -114,25 +120,122 @@ class ClusterTools:
 
 
 class ClusterSession:
-    """One MCP client kept open for the process, shared by every investigation.
+    """One MCP client kept open for the process, shared by every investigation, reopened when it breaks.
 
     Opening a client lists the tools and compiles their output schemas; doing that once rather
     than per step is most of an in-process investigation's cost. Calls are independent
     JSON-RPC requests, so concurrent investigations share the client safely.
+
+    The client lives in a task of its own: when a remote server dies, the SDK cancels the task
+    that holds the connection, which must not be an investigation or the server's lifespan.
+    A call that fails for want of an answer drops the connection; the next call opens a new
+    one, so investigations work again as soon as the server is back (its restart forgets our
+    MCP session anyway).
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, connect: Callable[[], Any], timeout_seconds: float | None, server: str) -> None:
+        self._connect = connect
+        self._server = server
+        self._timeout = timeout_seconds
+        self._lock = asyncio.Lock()
+        self._client: Client | None = None
+        self._release = asyncio.Event()
+        # Every connection's task, until it has closed its client (a task nobody refers to may vanish).
+        self._holders: set[asyncio.Task[None]] = set()
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, target: Any) -> AsyncIterator[ClusterSession]:
-        """`target`: an MCPServer (in-process), a streamable HTTP URL or transport, or stdio parameters."""
-        async with Client(target) as client:
-            yield cls(client)
+    async def open(
+        cls,
+        connect: Callable[[], Any],
+        *,
+        timeout_seconds: float | None = None,
+        server: str = "the Kubernetes MCP server",
+    ) -> AsyncIterator[ClusterSession]:
+        """`connect()` gives a target to connect to: an MCPServer (in-process), a streamable HTTP URL or a
+        fresh transport, or stdio parameters. `timeout_seconds` bounds every call (None: no bound);
+        `server` names it in errors."""
+        session = cls(connect, timeout_seconds, server)
+        try:
+            try:
+                await session.client()  # now rather than in the first investigation
+            except ClusterUnavailable as exc:
+                log.warning("%s; connecting again at the first investigation", exc)
+            yield session
+        finally:
+            await session.aclose()
 
     def tools(self) -> ClusterTools:
-        return ClusterTools(self._client)
+        return ClusterTools(self)
+
+    async def client(self) -> Client:
+        """The open client, connecting first if there is none (ClusterUnavailable if that fails)."""
+        return (await self._current())[0]
+
+    async def _current(self) -> tuple[Client, bool]:
+        """The open client, and whether it was opened just now."""
+        async with self._lock:
+            if self._client is not None:
+                return self._client, False
+            self._client = await self._open_client()
+            return self._client, True
+
+    async def call_tool(self, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+        while True:
+            client, fresh = await self._current()
+            try:
+                return await client.call_tool(tool, arguments)
+            except Exception as exc:  # no answer: a dead server, a dropped connection, a timeout
+                await self._drop(client)
+                # The tools only read, so a call that failed on an old connection (its server may
+                # have restarted since, forgetting our session) is worth one try on a new one.
+                if fresh or _timed_out(exc):
+                    raise ClusterUnavailable(
+                        f"{self._server} did not answer {tool}: {_reason(exc, self._timeout)}"
+                    ) from exc
+
+    async def _open_client(self) -> Client:
+        ready: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
+        release = asyncio.Event()
+        holder = asyncio.create_task(self._hold(ready, release), name="Kubernetes MCP client")
+        self._holders.add(holder)
+        holder.add_done_callback(self._holders.discard)
+        try:
+            async with asyncio.timeout(self._timeout):
+                client = await asyncio.shield(ready)
+        except BaseException as exc:  # also a cancelled caller: no connection may outlive it unowned
+            holder.cancel()
+            await asyncio.gather(holder, return_exceptions=True)
+            if not isinstance(exc, Exception):
+                raise
+            raise ClusterUnavailable(f"cannot connect to {self._server}: {_reason(exc, self._timeout)}") from exc
+        self._release = release
+        return client
+
+    async def _hold(self, ready: asyncio.Future[Client], release: asyncio.Event) -> None:
+        """Open a client, hand it over, and keep it open (in this task) until released or broken."""
+        try:
+            async with Client(self._connect(), read_timeout_seconds=self._timeout) as client:
+                ready.set_result(client)
+                await release.wait()
+        except Exception as exc:  # the SDK ends a failed connection with its task group's errors
+            if not ready.done():
+                ready.set_exception(exc)
+            else:
+                log.warning("the connection to %s broke: %s", self._server, _reason(exc, self._timeout))
+
+    async def _drop(self, client: Client) -> None:
+        async with self._lock:
+            if self._client is client:
+                self._client = None
+                self._release.set()
+
+    async def aclose(self) -> None:
+        """Close the client, if one is open."""
+        async with self._lock:
+            self._client = None
+            self._release.set()
+            await asyncio.gather(*self._holders, return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -140,35 +243,27 @@ class RemoteCluster:
     """A named cluster's Kubernetes MCP server."""
 
     url: str
-    # A new client target (see ClusterSession.open) per session: a streamable HTTP transport serves one client.
+    # A new client target (see ClusterSession.open) per connection: a streamable HTTP transport serves one client.
     connect: Callable[[], Any]
 
 
-class ClusterUnavailable(Exception):
-    """The incident's cluster is not configured, or its MCP server cannot be reached."""
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # the MCP client's task group wraps it
-        exc = exc.exceptions[0]
-    return exc
-
-
 class ClusterSessions:
-    """The default cluster's session, and one session per named cluster, opened on first use and kept.
+    """The default cluster's session, and one session per named cluster, made on first use and kept.
 
-    Each named session is held open by a task of its own: an MCP client's task group must be
-    entered and left by the same task, and the investigation that first needs a cluster ends
-    (or times out) long before the session should. A cluster whose server cannot be reached
-    fails the investigations that need it; the next one tries again.
+    Each session connects (and reconnects) by itself, so a cluster whose server cannot be reached
+    fails the investigations that need it, and the next one tries again.
     """
 
-    def __init__(self, default: ClusterSession, remotes: Mapping[str, RemoteCluster] | None = None) -> None:
+    def __init__(
+        self,
+        default: ClusterSession,
+        remotes: Mapping[str, RemoteCluster] | None = None,
+        timeout_seconds: float | None = None,
+    ) -> None:
         self._default = default
         self._remotes = dict(remotes or {})
-        self._sessions: dict[str, asyncio.Future[ClusterSession]] = {}
-        self._holders: set[asyncio.Task[None]] = set()
-        self._closing = asyncio.Event()
+        self._timeout = timeout_seconds
+        self._sessions: dict[str, ClusterSession] = {}
 
     async def get(self, name: str | None) -> ClusterSession:
         if name is None:
@@ -177,35 +272,24 @@ class ClusterSessions:
         if remote is None:
             known = ", ".join(sorted(self._remotes)) or "none"
             raise ClusterUnavailable(f"cluster {name!r} is not configured (configured: {known})")
-        opening = self._sessions.get(name)
-        if opening is None or (opening.done() and opening.exception() is not None):
-            opening = self._sessions[name] = asyncio.get_running_loop().create_future()
-            holder = asyncio.create_task(self._hold(name, remote, opening), name=f"MCP session of cluster {name}")
-            self._holders.add(holder)
-            holder.add_done_callback(self._holders.discard)
-        try:
-            # Shielded: a cancelled investigation must not cancel the opening others wait for.
-            return await asyncio.shield(opening)
-        except Exception as exc:
-            cause = _root_cause(exc)
-            raise ClusterUnavailable(
-                f"cannot reach the MCP server of cluster {name!r} at {remote.url}: {cause or type(cause).__name__}"
-            ) from exc
-
-    async def _hold(self, name: str, remote: RemoteCluster, opened: asyncio.Future[ClusterSession]) -> None:
-        try:
-            async with ClusterSession.open(remote.connect()) as session:
-                opened.set_result(session)
-                await self._closing.wait()
-        except Exception as exc:
-            if not opened.done():
-                opened.set_exception(exc)
-                opened.exception()  # retrieved here: nobody may be waiting any more
-            else:  # it broke after it opened: forget it, so that the next investigation opens a new one
-                log.warning("the MCP session of cluster %r ended: %s", name, _root_cause(exc))
-                if self._sessions.get(name) is opened:
-                    del self._sessions[name]
+        if name not in self._sessions:
+            server = f"the MCP server of cluster {name!r} at {remote.url}"
+            self._sessions[name] = ClusterSession(remote.connect, self._timeout, server)
+        return self._sessions[name]
 
     async def aclose(self) -> None:
-        self._closing.set()
-        await asyncio.gather(*self._holders, return_exceptions=True)
+        await asyncio.gather(*(session.aclose() for session in self._sessions.values()))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or (isinstance(exc, MCPError) and exc.code == REQUEST_TIMEOUT)
+
+
+def _reason(exc: BaseException, timeout: float | None) -> str:
+    """The innermost error of a task group's exception group, phrased for a person."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if _timed_out(exc):
+        return f"no answer within {timeout:g} s" if timeout else "no answer in time"
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -27,11 +27,15 @@ async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extract
         if diagnosis.owner is not None and diagnosis.owner.kind in ("Deployment", "StatefulSet", "DaemonSet"):
             # A rollout's new ReplicaSet may fail to create pods (quota, admission) while the pod
             # we found belongs to the old one: its warnings are part of the picture.
-            evidence["workload_events"] = await _controller_warnings(cluster, extracted.namespace, diagnosis.owner.name)
+            evidence["workload_events"] = await _controller_warnings(
+                cluster, extracted.namespace, diagnosis.owner.name, notes
+            )
     elif extracted.workload and extracted.namespace and extracted.workload_kind:
         workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
         evidence["workload"] = workload.model_dump(mode="json")
-        evidence["workload_events"] = await _controller_warnings(cluster, extracted.namespace, extracted.workload)
+        evidence["workload_events"] = await _controller_warnings(
+            cluster, extracted.namespace, extracted.workload, notes
+        )
     else:
         notes.append("no target could be resolved in the cluster; nothing was collected")
     component = graph.component(extracted.component) if extracted.component else None
@@ -56,9 +60,15 @@ async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> di
     return {**service.model_dump(mode="json"), "matching_pods": len(matching)}
 
 
-async def _controller_warnings(cluster: ClusterTools, namespace: str, workload: str) -> list[dict[str, Any]]:
+async def _controller_warnings(
+    cluster: ClusterTools, namespace: str, workload: str, notes: list[str]
+) -> list[dict[str, Any]]:
     """Warnings about the workload and what it created (controllers name it "workload-hash")."""
-    warnings = await cluster.get_events(namespace, warnings_only=True)
+    try:
+        warnings = await cluster.get_events(namespace, warnings_only=True)
+    except ToolCallError as exc:
+        notes.append(f"the warnings in namespace {namespace} could not be read: {exc.message}")
+        return []
     return [
         e.model_dump(mode="json")
         for e in warnings.events

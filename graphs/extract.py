@@ -151,10 +151,9 @@ async def _best_pod(
     """The best pod, whether it matched only by name prefix, and the index of the name that found it."""
     best: tuple[tuple, PodMatch, str, int] | None = None
     for index, name in enumerate(candidates.names[:_MAX_LOOKUPS]):
-        try:
-            found = await cluster.find_pods(name, namespace=namespace)
-        except ToolCallError:
-            continue
+        # A failed lookup (the API erring, a namespace the server refuses) fails every other name
+        # the same way: the investigation stops here and says why, rather than "nothing matches".
+        found = await cluster.find_pods(name, namespace=namespace)
         good = [m for m in found.pods if m.matched_on != "name contains"]
         for match in good:
             key = _preference(match, candidates.namespaces, namespace)

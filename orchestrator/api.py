@@ -134,6 +134,10 @@ class IncidentApi:
             incident = await self.service.report(incident_request)  # committed before we answer
         except UnknownCluster as exc:
             raise ProblemError(422, f"cluster: {exc}", errors=[FieldError(field="cluster", message=str(exc))]) from None
+        except Exception as exc:
+            if not self.store.unavailable(exc):
+                raise
+            raise ProblemError.storage_unavailable(exc) from exc
         logs.INCIDENT_ID.set(incident.incident_id)  # for the access log line
         return _json(incident, 202, {"Location": f"{INCIDENTS}/{incident.incident_id}"})
 

@@ -6,8 +6,7 @@ line run the same investigation against the same configuration.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,8 @@ from graphs.llm import LLM
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator.settings import ClusterConfig, OrchestratorSettings, is_postgres, sqlite_path
+from orchestrator.settings import OrchestratorSettings, is_postgres, sqlite_path
 from orchestrator.store_sqlite import BUSY_TIMEOUT_MS
-
-MCP_TIMEOUT_SECONDS = 30.0
 
 
 def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, RuleSet]:
@@ -37,36 +34,51 @@ def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, Rule
     return graph, rules
 
 
-def remote_target(url: str, token: str | None) -> Any:
-    """A Kubernetes MCP server over streamable HTTP."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    client = httpx2.AsyncClient(headers=headers, timeout=MCP_TIMEOUT_SECONDS)
-    return streamable_http_client(url, http_client=client)
+def remote_target(url: str, token: Callable[[], str | None], timeout: float) -> Callable[[], Any]:
+    """A Kubernetes MCP server over streamable HTTP: a new transport (and a fresh read of the token,
+    which may be a rotated Secret file) for each connection."""
+
+    def connect() -> Any:
+        current = token()
+        return _remote_transport(url, {"Authorization": f"Bearer {current}"} if current else {}, timeout)
+
+    return connect
 
 
-def cluster_target(settings: OrchestratorSettings) -> Any:
-    """The default cluster's Kubernetes MCP server: remote when a URL is set, else in-process."""
+@asynccontextmanager
+async def _remote_transport(url: str, headers: dict[str, str], timeout: float) -> AsyncIterator[Any]:
+    """Streamable HTTP with an HTTP client of its own, closed with the connection."""
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
+        streamable_http_client(url, http_client=http) as streams,
+    ):
+        yield streams
+
+
+def cluster_target(settings: OrchestratorSettings) -> Callable[[], Any]:
+    """How to connect to the default cluster's Kubernetes MCP server: remote when a URL is set, else
+    in-process. Called again for each new connection (a remote server may restart)."""
     if settings.mcp_url:
-        return remote_target(settings.mcp_url, settings.mcp_token.get_secret_value() if settings.mcp_token else None)
+        secret = settings.mcp_token
+        return remote_target(
+            settings.mcp_url, lambda: secret.get_secret_value() if secret else None, settings.mcp_timeout_seconds
+        )
     # Imported only here: the tools' module (~2 MiB resident) is not needed beside a remote tool server.
     from mcp_servers.kubernetes.serve import create_server
 
-    return create_server(
+    server = create_server(
         KubernetesServerSettings(
             snapshot=settings.snapshot, kubeconfig=settings.kubeconfig, kube_context=settings.kube_context
         )
     )
+    return lambda: server
 
 
 def _remote_clusters(settings: OrchestratorSettings) -> dict[str, RemoteCluster]:
     return {
-        name: RemoteCluster(cluster.url, functools.partial(_connect, cluster))
+        name: RemoteCluster(cluster.url, remote_target(cluster.url, cluster.token, settings.mcp_timeout_seconds))
         for name, cluster in settings.clusters.items()
     }
-
-
-def _connect(cluster: ClusterConfig) -> Any:
-    return remote_target(cluster.url, cluster.token())
 
 
 @asynccontextmanager
@@ -129,9 +141,15 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
     if llm is not None:
         resources.push_async_callback(llm.aclose)
     try:
-        # The default cluster opens now (a wrong setting stops the server); the others on first use.
-        session = await resources.enter_async_context(ClusterSession.open(cluster_target(settings)))
-        clusters = ClusterSessions(session, _remote_clusters(settings))
+        # The default cluster connects now (a wrong setting stops the server; a server that is down
+        # is only logged: investigations fail saying so until it is up); the others on first use.
+        default = (
+            f"the Kubernetes MCP server at {settings.mcp_url}" if settings.mcp_url else "the Kubernetes MCP server"
+        )
+        session = await resources.enter_async_context(
+            ClusterSession.open(cluster_target(settings), timeout_seconds=settings.mcp_timeout_seconds, server=default)
+        )
+        clusters = ClusterSessions(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
         resources.push_async_callback(clusters.aclose)
         saver = None if checkpoints is None else await _checkpointer(checkpoints, settings, resources)
         deps = Dependencies(clusters=clusters, graph=graph, rules=rules, llm=llm)

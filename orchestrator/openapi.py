@@ -22,7 +22,8 @@ _PROBLEMS = {
     415: "The body is not sent as application/json.",
     422: "A field is invalid; `errors` names each one and why.",
     500: "The server failed; its log has the details.",
-    503: "The incident store does not answer, or (alerts) too many concurrent notifications: retry.",
+    503: "The incident store does not answer or cannot take writes for now (locked, disk full: nothing was "
+    "recorded), or (alerts) too many concurrent notifications: retry after Retry-After seconds.",
 }
 
 
@@ -109,7 +110,7 @@ def openapi_document() -> dict[str, Any]:
                             "headers": location,
                             **_json(incident),
                         },
-                        **_problems(400, 401, 413, 415, 422, 500),
+                        **_problems(400, 401, 413, 415, 422, 500, 503),
                     },
                 },
                 "get": {

@@ -21,6 +21,8 @@ from orchestrator.models import PATTERN_MESSAGES, FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("sre.orchestrator.api")
+# How long a client should wait before retrying when the database cannot take writes.
+STORAGE_RETRY_AFTER_SECONDS = 5
 
 
 class ProblemError(Exception):
@@ -39,6 +41,17 @@ class ProblemError(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers
+
+    @classmethod
+    def storage_unavailable(cls, exc: BaseException) -> ProblemError:
+        """503: the database cannot take the request's write for now (locked by another process, its
+        disk full); nothing was recorded, and the same request later will work."""
+        log.warning("the incident database refused a write: %s", exc)
+        detail = (
+            f"the incident database cannot take writes right now ({str(exc).strip()}); nothing was recorded: "
+            f"retry in {STORAGE_RETRY_AFTER_SECONDS} s"
+        )
+        return cls(503, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)})
 
     @classmethod
     def invalid(cls, exc: ValidationError, model: type[BaseModel]) -> ProblemError:

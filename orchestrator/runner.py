@@ -10,7 +10,9 @@ Work is shared through the store's leases, so any number of replicas can run on 
 Whenever a slot is free the runner claims the next incident nobody holds (one reported in this
 process wakes it at once; others', and those of a replica that died, are found by polling),
 renews its leases every third of their length, stops an investigation whose lease another
-replica took over, and gives its leases back when it shuts down.
+replica took over, and gives its leases back when it shuts down. A database that refuses writes
+for a while (locked by another process, its disk full) is waited out: the run and its outcome
+are tried again until the database takes them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
 from orchestrator import logs, metrics
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
@@ -35,6 +38,8 @@ OnStep = Callable[[str], Awaitable[None]]
 # Exceptions that mean a bug rather than a condition of the cluster: their message alone
 # ("'pod'") tells a reader nothing, so the report names the type and points to the log.
 _BUG_TYPES = (LookupError, AttributeError, TypeError, NameError, AssertionError)
+# The longest wait between two tries of an investigation the database refused.
+STORAGE_RETRY_MAX_SECONDS = 10.0
 
 
 class Investigator(Protocol):
@@ -178,6 +183,48 @@ class InvestigationRunner:
                     task.cancel()
 
     async def _investigate(self, incident_id: str, request: IncidentRequest | None) -> None:
+        # The database failing (locked by another process, its disk full) is not the
+        # investigation's failure: run again (resuming from the last checkpoint) and write the
+        # outcome again until the database takes it, so the incident never stays unfinished
+        # (its lease, renewed meanwhile, would keep any other replica from taking it up).
+        with metrics.investigation_timer() as label:
+            log.info("investigation started")
+            async for attempt in self._until_stored(incident_id, "investigation"):
+                with attempt:
+                    outcome = await self._outcome(incident_id, request, label)
+            async for attempt in self._until_stored(incident_id, "outcome"):
+                with attempt:
+                    if isinstance(outcome, IncidentResult):
+                        await self._store.complete(incident_id, outcome)
+                    else:
+                        await self._store.fail(incident_id, outcome)
+            if isinstance(outcome, IncidentResult):
+                label.set("completed")
+                log.info(
+                    "investigation completed in %.3f s: %s (confidence %s)",
+                    label.seconds,
+                    outcome.suggested_root_cause or "no root cause",
+                    outcome.confidence,
+                )
+                metrics.count_llm_use(outcome.report)
+
+    def _until_stored(self, incident_id: str, what: str) -> AsyncRetrying:
+        """Retry while the database cannot be written, for as long as the process runs."""
+
+        def warn(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("incident %s: the database refused the %s (%s); retrying", incident_id, what, error)
+
+        return AsyncRetrying(
+            retry=retry_if_exception(self._store.unavailable),
+            wait=wait_exponential_jitter(initial=0.2, max=STORAGE_RETRY_MAX_SECONDS),
+            before_sleep=warn,
+        )
+
+    async def _outcome(
+        self, incident_id: str, request: IncidentRequest | None, label: metrics.OutcomeLabel
+    ) -> IncidentResult | str:
+        """The investigation's result, or why it failed; a database failure propagates."""
         step: str | None = None
 
         async def on_step(name: str) -> None:
@@ -186,39 +233,30 @@ class InvestigationRunner:
             await self._store.set_step(incident_id, name)
 
         deadline = asyncio.timeout(self._timeout)
-        with metrics.investigation_timer() as outcome:
-            log.info("investigation started")
-            try:
-                async with deadline:
-                    raw = await self._investigator.run(incident_id, request, on_step)
-                result = IncidentResult.model_validate(raw)
-            except Exception as exc:
-                where = f" in step {step}" if step else ""
-                if isinstance(exc, TimeoutError) and deadline.expired():
-                    error = f"investigation timed out after {self._timeout:g} s{where}"
-                    log.warning("incident %s: %s", incident_id, error)
-                    outcome.set("timed_out")
-                else:
-                    error = f"investigation failed{where}: {describe_failure(exc)}"
-                    log.exception("incident %s: %s", incident_id, error)
-                    outcome.set("failed")
-                await self._store.fail(incident_id, error)
-                return
-            if unknown := raw.keys() - IncidentResult.model_fields.keys():
-                log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
-            await self._store.complete(incident_id, result)
-            outcome.set("completed")
-            log.info(
-                "investigation completed in %.3f s: %s (confidence %s)",
-                outcome.seconds,
-                result.suggested_root_cause or "no root cause",
-                result.confidence,
-            )
-            metrics.count_llm_use(result.report)
+        try:
+            async with deadline:
+                raw = await self._investigator.run(incident_id, request, on_step)
+            result = IncidentResult.model_validate(raw)
+        except Exception as exc:
+            if self._store.unavailable(exc):
+                raise
+            where = f" in step {step}" if step else ""
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                error = f"investigation timed out after {self._timeout:g} s{where}"
+                log.warning("incident %s: %s", incident_id, error)
+                label.set("timed_out")
+            else:
+                error = f"investigation failed{where}: {describe_failure(exc)}"
+                log.exception("incident %s: %s", incident_id, error)
+                label.set("failed")
+            return error
+        if unknown := raw.keys() - IncidentResult.model_fields.keys():
+            log.warning("incident %s: the investigation returned unknown fields %s", incident_id, sorted(unknown))
+        return result
 
     def _forget(self, incident_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.pop(incident_id, None)
         self._slots.release()  # here, not in the task: a task cancelled before it ran still frees its slot
         if not task.cancelled() and (exc := task.exception()) is not None:
-            # Only a store that stopped working gets here; the incident resumes when its lease lapses.
+            # Only a bug gets here (database failures are retried); the incident resumes when its lease lapses.
             log.error("incident %s: cannot record the investigation's outcome: %s", incident_id, exc, exc_info=exc)

@@ -124,6 +124,9 @@ class OrchestratorSettings(BaseSettings):
     knowledge_graph: Path | None = Field(None, description="Knowledge graph YAML (default: the bundled one).")
     mcp_url: str | None = Field(None, description="A remote Kubernetes MCP server instead of the in-process one.")
     mcp_token: SecretStr | None = Field(None, description="Bearer token for mcp_url.")
+    mcp_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest wait for one Kubernetes MCP tool call (and for connecting)."
+    )
     clusters: dict[ClusterName, ClusterConfig] = Field(
         default_factory=dict,
         description='More clusters, by name, as JSON: {"prod-eu": {"url": "http://mcp.prod-eu:8080/mcp", '

@@ -227,6 +227,11 @@ class IncidentStore(ABC):
     def _transient(self, exc: BaseException) -> bool:
         """Whether a failed write is worth retrying (the database is busy or reconnecting)."""
 
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether `exc` says the database cannot take writes for now (locked, its disk full, out of
+        reach), as opposed to a bug: worth answering 503 for, and retrying later."""
+        return self._transient(exc)
+
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
         if sql.startswith("SELECT"):
             return await self._run(sql, params)

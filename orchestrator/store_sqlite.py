@@ -74,6 +74,11 @@ def prepare_sqlite(path: Path) -> None:
         raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
 
 
+# SQLite's words for a database that cannot take writes for now (locked by another process, its
+# disk full or failing), as opposed to a bug in a statement.
+_UNAVAILABLE = ("locked", "busy", "full", "disk i/o error", "readonly", "unable to open")
+
+
 class SqliteIncidentStore(IncidentStore):
     NOW = f"strftime({_TIME_FORMAT}, 'now')"
     LEASE_END = f"strftime({_TIME_FORMAT}, 'now', %s || ' seconds')"
@@ -102,6 +107,9 @@ class SqliteIncidentStore(IncidentStore):
 
     def _transient(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and any(word in str(exc).lower() for word in _UNAVAILABLE)
 
     async def _run(self, sql: str, params: Sequence[Any]) -> list[Mapping[str, Any]]:
         if self._db is None or self._writes is None:

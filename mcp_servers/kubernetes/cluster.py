@@ -7,8 +7,10 @@ so every caller sees exactly what an MCP client sees.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mcp_servers.kubernetes import summaries
 from mcp_servers.kubernetes.backends.base import (
@@ -38,7 +40,10 @@ from mcp_servers.kubernetes.resources import RESOURCE_BY_KIND
 # Labels people use to name an application, most specific first.
 _APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/instance", "component")
 _MAX_OWNER_DEPTH = 4
+# A name that is also a valid label value, so the API server can select on it.
+_SELECTABLE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?")
 _DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+T = TypeVar("T")
 
 
 class NamespaceNotAllowedError(BackendError):
@@ -134,10 +139,13 @@ class ClusterReader:
         return PodList(pods=[summaries.pod_summary(p) for p in pods], truncated=truncated)
 
     def find_pods(self, query: str, namespace: str | None, limit: int) -> PodMatches:
+        wanted = query.strip().lower()
         pods, scan_truncated = self._list("pods", namespace, limit=self.limits.find_scan)
+        if scan_truncated and _SELECTABLE.fullmatch(wanted):
+            pods = _unique(pods + self._selected_pods(wanted, namespace))
         ranked: list[tuple[int, str, KubeObject]] = []
         for pod in pods:
-            match = _match_pod(pod, query.strip().lower())
+            match = _match_pod(pod, wanted)
             if match:
                 ranked.append((match[0], match[1], pod))
         ranked.sort(key=lambda r: (r[0], r[2]["metadata"].get("namespace", ""), r[2]["metadata"]["name"]))
@@ -145,6 +153,18 @@ class ClusterReader:
             PodMatch(**summaries.pod_summary(pod).model_dump(), matched_on=why) for _, why, pod in ranked[:limit]
         ]
         return PodMatches(query=query, pods=matches, truncated=scan_truncated or len(ranked) > limit)
+
+    def _selected_pods(self, query: str, namespace: str | None) -> list[KubeObject]:
+        """The pods named `query` or labelled with it as their app, selected by the API server.
+
+        In a cluster with more pods than one scan reads, the best kinds of match (the exact name,
+        an app label) are still found, whichever namespace they sort into.
+        """
+        found, _ = self._list("pods", namespace, limit=self.limits.max_list, field_selector=f"metadata.name={query}")
+        for label in _APP_LABELS:
+            selected, _ = self._list("pods", namespace, limit=self.limits.max_list, label_selector=f"{label}={query}")
+            found += selected
+        return found
 
     def _pod(self, namespace: str, name: str) -> KubeObject:
         self._check_namespace(namespace)
@@ -257,11 +277,17 @@ class ClusterReader:
         return summaries.node_detail(self.backend.get("nodes", None, name))
 
     def diagnose_pod(self, namespace: str, name: str) -> PodDiagnosis:
+        """Everything about one pod; a part the cluster fails to give (an API error, a timeout) is left out
+        with a note saying why, so one failing read does not cost the whole diagnosis."""
         pod = self._pod(namespace, name)
-        chain, top = self.owner_chain(pod, namespace)
-        detail = summaries.pod_detail(pod, chain)
         notes: list[str] = []
-        events = self.get_events(namespace, "Pod", name, False, self.limits.diagnose_events)
+        chain, top = _partial(notes, "the owner workload", lambda: self.owner_chain(pod, namespace)) or ([], None)
+        detail = summaries.pod_detail(pod, chain)
+        events = _partial(
+            notes,
+            "the pod's events",
+            lambda: self.get_events(namespace, "Pod", name, False, self.limits.diagnose_events),
+        ) or EventList(namespace=namespace, events=[], truncated=False)
         logs = self._diagnosis_logs(namespace, detail, notes)
         owner: WorkloadDetail | None = None
         owner_events: list[EventInfo] = []
@@ -270,13 +296,19 @@ class ClusterReader:
             # Controllers report what stops pods from existing at all (quota, admission).
             for ref in chain:
                 if ref.kind in RESOURCE_BY_KIND:
-                    found = self.get_events(namespace, ref.kind, ref.name, True, self.limits.diagnose_events)
-                    owner_events += found.events
+                    found = _partial(
+                        notes,
+                        f"the events of {ref.kind} {ref.name}",
+                        lambda ref=ref: self.get_events(
+                            namespace, ref.kind, ref.name, True, self.limits.diagnose_events
+                        ),
+                    )
+                    owner_events += found.events if found else []
         truncated = events.truncated or any(log.truncated for log in logs)
         node: NodeDetail | None = None
         if detail.node:
             try:
-                node = self.get_node(detail.node)
+                node = _partial(notes, f"node {detail.node}", lambda: self.get_node(detail.node))
             except NotFoundError:
                 notes.append(f"node {detail.node} of the pod was not found")
         return PodDiagnosis(
@@ -311,7 +343,33 @@ class ClusterReader:
                     )
                 except LogsUnavailableError as exc:
                     notes.append(str(exc))
+                except BackendError as exc:
+                    kind = "previous logs" if previous else "logs"
+                    notes.append(f"the {kind} of container {container.name} could not be read: {exc}")
         return logs
+
+
+def _partial(notes: list[str], what: str, read: Callable[[], T]) -> T | None:
+    """`read()`, or None with a note when the cluster fails to answer; a missing object still raises."""
+    try:
+        return read()
+    except NotFoundError:
+        raise
+    except BackendError as exc:
+        notes.append(f"{what} could not be read: {exc}")
+        return None
+
+
+def _unique(pods: list[KubeObject]) -> list[KubeObject]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for pod in pods:
+        meta = pod.get("metadata") or {}
+        key = (meta.get("namespace", ""), meta.get("name", ""))
+        if key not in seen:
+            seen.add(key)
+            unique.append(pod)
+    return unique
 
 
 def _match_pod(pod: KubeObject, query: str) -> tuple[int, str] | None:

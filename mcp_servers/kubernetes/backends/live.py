@@ -16,6 +16,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from urllib3.util.retry import Retry
 
 from mcp_servers.kubernetes.backends.base import (
     BackendError,
@@ -42,22 +43,28 @@ _METHOD_NAMES: dict[ResourceName, tuple[type, str]] = {
     "jobs": (client.BatchV1Api, "job"),
 }
 _PAGE_SIZE = 500
+# urllib3's default retries a GET three times after a read timeout, so a hung API server would
+# cost four timeouts per call. Retry only what cannot have reached the server (connecting),
+# so one call costs at most one timeout and a failure is reported at once.
+_RETRIES = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2)
 
 
 def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
     """In-cluster credentials when running in a pod, else the kubeconfig (and context) given."""
+    configuration = client.Configuration()
     try:
         if os.environ.get("KUBERNETES_SERVICE_HOST") and not kubeconfig:
-            configuration = client.Configuration()
             config.load_incluster_config(client_configuration=configuration)
-            return client.ApiClient(configuration)
-        return config.new_client_from_config(config_file=kubeconfig, context=context)
+        else:
+            config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
     except (ConfigException, OSError) as exc:
         where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise BackendError(
             f"cannot load Kubernetes credentials (in-cluster service account or kubeconfig {where}"
             f"{f', context {context}' if context else ''}): {exc}"
         ) from exc
+    configuration.retries = _RETRIES
+    return client.ApiClient(configuration)
 
 
 class LiveBackend:
@@ -86,7 +93,10 @@ class LiveBackend:
                 raise ForbiddenError(f"not allowed to read {what}: {_status_message(exc)}") from exc
             raise
         except urllib3.exceptions.HTTPError as exc:
-            raise BackendError(f"cannot reach the Kubernetes API at {self.host} while reading {what}: {exc}") from exc
+            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason else exc
+            if isinstance(reason, urllib3.exceptions.TimeoutError):
+                reason = f"no answer within {self._timeout[1]:g} s"
+            raise BackendError(f"the Kubernetes API at {self.host} failed while reading {what}: {reason}") from exc
 
     def list(
         self,
@@ -168,8 +178,9 @@ class LiveBackend:
 
 
 def _status_message(exc: ApiException) -> str:
-    """The human part of a Kubernetes Status error, falling back to the HTTP reason."""
+    """The HTTP status and the human part of a Kubernetes Status error (else the HTTP reason)."""
     try:
-        return str(json.loads(exc.body or "{}").get("message") or exc.reason)
+        message = str(json.loads(exc.body or "{}").get("message") or exc.reason)
     except (ValueError, AttributeError):
-        return f"HTTP {exc.status} {exc.reason}"
+        message = str(exc.reason)
+    return f"HTTP {exc.status}: {message}"

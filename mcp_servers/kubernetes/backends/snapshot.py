@@ -4,18 +4,18 @@ Layout: DIR/nodes.json; DIR/<ns>/<resource>.json (List objects); DIR/<ns>/<pod>/
 with one block per container between START/END marker lines, and our optional
 DIR/<ns>/<pod>/logs.previous.txt in the same format for the previous container instance.
 
-Files are parsed on first use and kept; logs are streamed and tailed, never held whole, so
-a dump with large logs costs memory in proportion to the lines asked for.
+Files are parsed on first use and kept; logs are read backwards from the end of their file, so a
+dump with large logs costs time and memory in proportion to the lines asked for.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from mcp_servers.kubernetes.backends.base import (
     BackendError,
@@ -32,6 +32,7 @@ _END = "==== END logs for container {container} of pod {namespace}/{pod} ===="
 # What kubectl writes inside a block instead of logs when it could not fetch them
 # (kubectl/pkg/cmd/clusterinfo/clusterinfo_dump.go), e.g. for a container still waiting.
 _DUMP_LOG_ERRORS = ("Request log error: ", "Create log request error: ")
+_CHUNK_BYTES = 64 * 1024
 
 
 class SnapshotBackend:
@@ -115,36 +116,67 @@ class SnapshotBackend:
         start = _START.format(container=container, namespace=namespace, pod=pod)
         end = _END.format(container=container, namespace=namespace, pod=pod)
         kind = "previous terminated container" if previous else "container"
+        unavailable = f"no logs for {kind} {container!r} of pod {namespace}/{pod}"
         if not path.is_file():
-            raise LogsUnavailableError(f"no logs for {kind} {container!r} of pod {namespace}/{pod}")
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            if not any(line.rstrip("\n") == start for line in handle):
-                raise LogsUnavailableError(f"no logs for {kind} {container!r} of pod {namespace}/{pod}")
-            lines: deque[str] = deque(maxlen=max(tail_lines, 0))
-            first, count = "", 0
-            for line in _block_lines(handle, end):
-                count += 1
-                first = first or line
-                lines.append(line)
-        if count == 1 and first.startswith(_DUMP_LOG_ERRORS):
-            raise LogsUnavailableError(
-                f"no logs for {kind} {container!r} of pod {namespace}/{pod}: the dump recorded {first.strip()!r}"
-            )
-        return "".join(lines)
+            raise LogsUnavailableError(unavailable)
+        with path.open("rb") as handle:
+            block = _tail_of_block(handle, start, end, max(tail_lines, 0))
+        if block is None:
+            raise LogsUnavailableError(unavailable)
+        lines, whole = block
+        if whole and len(lines) == 1 and lines[0].startswith(_DUMP_LOG_ERRORS):
+            raise LogsUnavailableError(f"{unavailable}: the dump recorded {lines[0].strip()!r}")
+        return "".join(line + "\n" for line in (lines[-tail_lines:] if tail_lines else []))
 
     def check_connection(self, namespace: str | None) -> None:
         self.list("pods", namespace, limit=1)
 
 
-def _block_lines(handle: TextIO, end: str) -> Iterator[str]:
-    """The remaining lines of a block whose START line has been read, up to its END marker."""
-    for line in handle:
-        text = line.rstrip("\n")
-        if text.endswith(end):
-            # kubectl appends the END marker right after the log bytes, so a log without a
-            # trailing newline shares its last line with the marker. Only this block's own
-            # marker ends it: a log line may well quote another one.
-            if len(text) > len(end):
-                yield text[: -len(end)] + "\n"
-            return
-        yield line
+def _tail_of_block(handle: BinaryIO, start: str, end: str, tail_lines: int) -> tuple[list[str], bool] | None:
+    """The last lines (at least two when there are) of the block between `start` and `end`, oldest
+    first, and whether that is the whole block; None when the file has no such block.
+
+    The file is read backwards from its end, so a multi-megabyte log costs the bytes of the
+    lines asked for (plus any blocks after this one), never the whole file. A block without its
+    END marker runs to the end of the file, as a forward reader would see it.
+    """
+    keep = max(tail_lines, 2)
+    since_eof: list[str] = []  # newest first: the file's last lines, for a block that never ends
+    block: list[str] | None = None  # newest first, once this block's END marker is seen
+    for raw in _lines_backwards(handle):
+        line = raw.decode("utf-8", errors="replace")
+        if line == start:
+            found = since_eof if block is None else block
+            return found[::-1], True
+        if block is None:
+            if len(since_eof) < keep:
+                since_eof.append(line)
+            if line.endswith(end):
+                # kubectl appends the END marker right after the log bytes, so a log without a
+                # trailing newline shares its last line with the marker. Only this block's own
+                # marker ends it: a log line may well quote another one.
+                block = [line[: -len(end)]] if len(line) > len(end) else []
+        elif len(block) < keep:
+            block.append(line)
+        else:
+            return block[::-1], False
+    return None
+
+
+def _lines_backwards(handle: BinaryIO) -> Iterator[bytes]:
+    """The file's lines from the last to the first, without line endings, read in chunks from the end."""
+    position = handle.seek(0, os.SEEK_END)
+    rest: bytes | None = None  # the start of a line that began in an earlier chunk
+    while position > 0:
+        size = min(_CHUNK_BYTES, position)
+        position -= size
+        handle.seek(position)
+        data = handle.read(size) + (rest or b"")
+        lines = data.split(b"\n")
+        # The text after the file's last newline, if any, is a line; an empty one is not.
+        tail = lines[1:] if rest is not None or lines[-1] else lines[1:-1]
+        rest = lines[0]
+        for line in reversed(tail):
+            yield line.removesuffix(b"\r")
+    if rest is not None:
+        yield rest.removesuffix(b"\r")
