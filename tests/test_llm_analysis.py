@@ -317,14 +317,7 @@ def test_through_serve_the_incident_carries_the_narrative_and_its_cost(
 ) -> None:
     """The REST path: the LLM settings from the environment, the analysis and its metering in the document."""
     openai_server.script(EXTRACTION, answer({"narrative": GROUNDED}))
-    env = {
-        "SRE_LLM_MODEL": "test-model",
-        "SRE_LLM_BASE_URL": openai_server.base_url,
-        "SRE_LLM_API_KEY": openai_server.api_key,
-        "SRE_LLM_CA_BUNDLE": str(openai_server.ca_file),
-        "SRE_LLM_MAX_RETRIES": "0",
-        "SRE_DATABASE_URL": f"sqlite:///{tmp_path / 'incidents.db'}",
-    }
+    env = {**openai_server.settings_env(), "SRE_DATABASE_URL": f"sqlite:///{tmp_path / 'incidents.db'}"}
     knowledge = ["--snapshot", DB_REFUSED / "cluster", "--knowledge-graph", DB_REFUSED / "knowledge_graph.yaml"]
     with cli_server(["serve", *knowledge], tmp_path, env) as server, httpx2.Client(base_url=server.base_url) as client:
         created = client.post("/api/v1/incidents", json={"description": DESCRIPTION})

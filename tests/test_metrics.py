@@ -167,13 +167,7 @@ def test_llm_figures_of_a_report_are_added_up() -> None:
 def test_llm_use_of_an_investigation_through_serve(openai_server: OpenAIServer, tmp_path: Path) -> None:
     """The real LLM client against the test OpenAI server: /metrics adds up what the report's `llm` says."""
     openai_server.script(EXTRACTION, answer({"narrative": GROUNDED}))
-    env = {
-        "SRE_LLM_MODEL": "test-model",
-        "SRE_LLM_BASE_URL": openai_server.base_url,
-        "SRE_LLM_API_KEY": openai_server.api_key,
-        "SRE_LLM_CA_BUNDLE": str(openai_server.ca_file),
-        "SRE_LLM_MAX_RETRIES": "0",
-    }
+    env = openai_server.settings_env()
     args = [
         "serve",
         "--snapshot",

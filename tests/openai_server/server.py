@@ -80,6 +80,16 @@ class OpenAIServer:
         """Queue replies; each chat completion request takes the next one (none left: a 400)."""
         self._script.add(*replies)
 
+    def settings_env(self) -> dict[str, str]:
+        """The `SRE_LLM_*` environment that points `serve` (or any command) at this server, no retries."""
+        return {
+            "SRE_LLM_MODEL": "test-model",
+            "SRE_LLM_BASE_URL": self.base_url,
+            "SRE_LLM_API_KEY": self.api_key,
+            "SRE_LLM_CA_BUNDLE": str(self.ca_file),
+            "SRE_LLM_MAX_RETRIES": "0",
+        }
+
     def respond_with(self, responder: Responder) -> None:
         """Answer every request the script has no reply for with `responder(request)`."""
         self._script.responder = responder
