@@ -113,6 +113,11 @@ async def test_resumes_an_investigation_from_its_checkpoint(store: IncidentStore
     async with _runner(store, before) as runner:
         incident_id = await _submit(store, runner, "orders fail; second=hang-once")
         await _wait_for(store, incident_id, lambda i: i.step == "second")
+        # The step is recorded as its task starts, a moment before the node runs and journals itself;
+        # stopping in between would leave `second` never run, so it would hang again on resume.
+        async with asyncio.timeout(10):
+            while "second" not in journal_entries(journal, incident_id):
+                await asyncio.sleep(0.01)
     await before.aclose()
     stopped = await store.get(incident_id)
     assert stopped is not None
