@@ -81,6 +81,15 @@ def _wait_step(client: httpx2.Client, incident_id: str, step: str, timeout: floa
         time.sleep(0.02)
 
 
+def _wait_node_ran(journal: Path, incident_id: str, node: str, timeout: float = 5) -> None:
+    """The node's body has run: its step is recorded as its task starts, a moment earlier, and a
+    stop in between would leave a `hang-once` node unrun, hanging again after the restart."""
+    deadline = time.monotonic() + timeout
+    while node not in journal_entries(journal, incident_id):
+        assert time.monotonic() < deadline, f"node {node} never ran"
+        time.sleep(0.01)
+
+
 def _problem(response: httpx2.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
@@ -373,6 +382,7 @@ def test_a_restart_resumes_the_investigation_from_its_checkpoint(tmp_path: Path)
     with running_api(tmp_path) as api:
         incident_id = _post(api.client, "orders fail; second=hang-once").json()["incident_id"]
         _wait_step(api.client, incident_id, "second")
+        _wait_node_ran(api.journal, incident_id, "second")
     with running_api(tmp_path) as api:
         done = _wait_finished(api.client, incident_id)
     assert done["status"] == "completed"
@@ -414,6 +424,7 @@ def test_an_investigation_survives_a_sigkill(tmp_path: Path) -> None:
     with _server_process(tmp_path, port) as process, httpx2.Client(base_url=url, headers=auth) as client:
         incident_id = _post(client, "payments fail; second=hang-once").json()["incident_id"]
         _wait_step(client, incident_id, "second")
+        _wait_node_ran(tmp_path / "journal.txt", incident_id, "second")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     with _server_process(tmp_path, port) as process, httpx2.Client(base_url=url, headers=auth) as client:
