@@ -25,7 +25,7 @@ from orchestrator.models import FieldError, IncidentRequest, ListQuery
 from orchestrator.openapi import ALERTMANAGER, INCIDENTS, openapi_document
 from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
 from orchestrator.runner import InvestigationRunner
-from orchestrator.service import IncidentService, InvestigatorFactory
+from orchestrator.service import IncidentService, InvestigatorFactory, UnknownIncident
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import IncidentStore, InvalidCursor
 from orchestrator.web import ApiAndUiAuth, WebUi
@@ -154,10 +154,10 @@ class IncidentApi:
         logs.INCIDENT_ID.set(incident_id[:64])  # for the access log line
         document = self.documents.get(incident_id)
         if document is None:
-            incident = await self.store.get(incident_id)
-            if incident is None:
-                shown = incident_id if len(incident_id) <= 64 else incident_id[:64] + "..."
-                raise ProblemError(404, f"there is no incident {shown!r}; list them at {INCIDENTS}")
+            try:
+                incident = await self.service.get(incident_id)
+            except UnknownIncident as exc:
+                raise ProblemError(404, f"{exc}; list them at {INCIDENTS}") from None
             document = incident.model_dump_json().encode()
             if is_final(incident):
                 self.documents.put(incident_id, document)

@@ -412,19 +412,18 @@ class IncidentStore(ABC):
         )
         dead = [row["lease_owner"] for row in rows if _dead_here(row["lease_owner"])]
         for owner in dead:
-            await self._fetch(
-                "UPDATE incidents SET lease_owner = NULL, lease_expires_at = NULL "
-                "WHERE lease_owner = %s AND status IN ('pending', 'investigating')",
-                [owner],
-            )
+            await self._release_leases_of(owner)
         return len(dead)
 
     async def release(self) -> None:
         """Give up this replica's leases (a graceful shutdown), so another replica takes them at once."""
+        await self._release_leases_of(self.owner)
+
+    async def _release_leases_of(self, owner: str) -> None:
         await self._fetch(
             "UPDATE incidents SET lease_owner = NULL, lease_expires_at = NULL "
             "WHERE lease_owner = %s AND status IN ('pending', 'investigating')",
-            [self.owner],
+            [owner],
         )
 
     async def set_step(self, incident_id: str, step: str) -> None:
