@@ -35,7 +35,7 @@ COPY knowledge ./knowledge
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
     && /opt/venv/bin/pip uninstall --yes --quiet setuptools pip \
     && rm -rf /opt/venv/lib/python3*/site-packages/kubernetes/aio \
-    && /opt/venv/bin/python -c "import kubernetes, orchestrator.serve, orchestrator.investigation, orchestrator.store_postgres, mcp_servers.kubernetes.backends.live" \
+    && /opt/venv/bin/python -c "import kubernetes, orchestrator.serve, orchestrator.incidents.investigator, orchestrator.store.postgres, mcp_servers.kubernetes.backends.live" \
     && /opt/venv/bin/sre-orchestrator --help > /dev/null
 
 # --- runtime: the base, the environment and a non-root user -----------------------------------

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer
 
 from graphs.llm import estimate_tokens
-from orchestrator.models import Incident
-from orchestrator.reports import investigate_once
+from orchestrator.incidents.models import Incident
+from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.settings import OrchestratorSettings
 
 SCENARIOS = sorted(p for p in (ROOT / "tests" / "scenarios").iterdir() if (p / "scenario.yaml").is_file())

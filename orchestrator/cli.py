@@ -153,8 +153,8 @@ def _root_cause(exc: BaseException) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     from graphs.llm import check_llm_settings
-    from orchestrator import investigation
     from orchestrator import serve as api_serve
+    from orchestrator.incidents import investigator as investigation
 
     settings = _settings(args, OrchestratorSettings)
     investigation.load_knowledge(settings)  # a broken rule or graph file stops here, named
@@ -164,7 +164,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _mcp_workflow(args: argparse.Namespace) -> int:
     from graphs.llm import check_llm_settings
-    from orchestrator import workflow_mcp
+    from orchestrator.mcp import server as workflow_mcp
 
     settings = _settings(args, OrchestratorSettings)
     check_llm_settings(settings)  # a refused LLM setting stops here, before the client waits on us
@@ -172,7 +172,7 @@ def _mcp_workflow(args: argparse.Namespace) -> int:
 
 
 def _investigate(args: argparse.Namespace) -> int:
-    from orchestrator import reports
+    from orchestrator.incidents import one_shot as reports
 
     settings = _settings(args, OrchestratorSettings)
     incident = anyio.run(reports.investigate_once, settings, args.description, args.namespace, args.pod)

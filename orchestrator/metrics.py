@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
-from orchestrator.models import IncidentStatus
+from orchestrator.incidents.models import IncidentStatus
 
 Outcome = Literal["completed", "failed", "timed_out", "cancelled"]
 STATUSES: tuple[IncidentStatus, ...] = ("pending", "investigating", "completed", "failed")

@@ -9,9 +9,9 @@ import sys
 import uvicorn
 from uvicorn._types import ASGIApplication
 
-from orchestrator.api import InvestigatorFactory, create_app
+from orchestrator.api.app import InvestigatorFactory, create_app
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import StoreError, prepare_database
+from orchestrator.store.base import StoreError, prepare_database
 
 log = logging.getLogger("sre.orchestrator")
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_list
-from orchestrator.models import DEFAULT_CLUSTER, ClusterName
+from orchestrator.incidents.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # the URIs libpq itself accepts

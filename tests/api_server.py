@@ -33,8 +33,8 @@ from starlette.types import ASGIApp
 from uvicorn_thread import UvicornThread, tcp_listener
 
 from orchestrator import serve
-from orchestrator.models import IncidentRequest
-from orchestrator.runner import OnStep
+from orchestrator.incidents.models import IncidentRequest
+from orchestrator.incidents.runner import OnStep
 from orchestrator.settings import OrchestratorSettings
 
 NODES = ("first", "second")

@@ -27,7 +27,7 @@ from test_crash_recovery import _wait_for_step as wait_for_step
 from test_faults_cluster import DESCRIPTION, SCENARIO, serve_args
 from test_investigations_e2e import wait_until_finished
 
-# Past SQLite's busy timeout (orchestrator.store.BUSY_TIMEOUT_MS), within the store's patience for writes.
+# Past SQLite's busy timeout (orchestrator.store.sqlite.BUSY_TIMEOUT_MS), within the store's patience for writes.
 LOCK_SECONDS = 7
 
 

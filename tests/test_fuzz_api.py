@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from processes import ServerProcess, cli_server
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from orchestrator.openapi import openapi_document
+from orchestrator.api.openapi import openapi_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "knowledge" / "demo"

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from orchestrator.group_commit import GroupCommit
+from orchestrator.store.group_commit import GroupCommit
 
 pytestmark = pytest.mark.anyio
 

@@ -21,8 +21,8 @@ from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
 from graphs.llm import check_llm_settings, estimate_tokens
-from orchestrator.models import Incident
-from orchestrator.reports import investigate_once, render_incident
+from orchestrator.incidents.models import Incident
+from orchestrator.incidents.one_shot import investigate_once, render_incident
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio

@@ -15,8 +15,8 @@ import pytest
 from openai_server import OpenAIServer, Reply, answer, error, raw
 
 from graphs.llm import aclose_chat_model, chat_model
-from orchestrator.models import Incident
-from orchestrator.reports import investigate_once
+from orchestrator.incidents.models import Incident
+from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio

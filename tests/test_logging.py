@@ -74,7 +74,7 @@ def test_text_lines_name_the_incident(tmp_path: Path) -> None:
     with cli_server(serve_args(tmp_path), tmp_path) as api:
         incident_id = investigate(api.base_url)
     text = api.log.read_text(encoding="utf-8")
-    assert f"INFO sre.orchestrator.runner [{incident_id}]: investigation started" in text
+    assert f"INFO sre.orchestrator.incidents.runner [{incident_id}]: investigation started" in text
     with pytest.raises(json.JSONDecodeError):
         json.loads(text.splitlines()[0])
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from api_server import ScriptedInvestigator, journal_entries
 
-from orchestrator.models import Incident, IncidentRequest
-from orchestrator.runner import InvestigationRunner, OnStep, describe_failure
-from orchestrator.store import IncidentStore
-from orchestrator.store_sqlite import SqliteIncidentStore
+from orchestrator.incidents.models import Incident, IncidentRequest
+from orchestrator.incidents.runner import InvestigationRunner, OnStep, describe_failure
+from orchestrator.store.base import IncidentStore
+from orchestrator.store.sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
 

@@ -22,9 +22,9 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
-from orchestrator.models import AlertRecord, IncidentRequest, IncidentResult
+from orchestrator.incidents.models import AlertRecord, IncidentRequest, IncidentResult
 from orchestrator.settings import OrchestratorSettings, sqlite_path
-from orchestrator.store import (
+from orchestrator.store.base import (
     AlertEpisodeTaken,
     AlertGroupEntry,
     IncidentStore,
@@ -33,7 +33,7 @@ from orchestrator.store import (
     open_store,
     prepare_database,
 )
-from orchestrator.store_sqlite import SqliteIncidentStore
+from orchestrator.store.sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
 

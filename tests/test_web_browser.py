@@ -19,8 +19,8 @@ from kube_api_server import KubeApiServer
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
-from orchestrator.api import create_app
-from orchestrator.investigation import open_server_investigator
+from orchestrator.api.app import create_app
+from orchestrator.incidents.investigator import open_server_investigator
 from orchestrator.settings import OrchestratorSettings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -21,10 +21,10 @@ import yaml
 from api_server import serve_in_thread
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
-from orchestrator.api import create_app
-from orchestrator.investigation import open_server_investigator
-from orchestrator.models import Incident
-from orchestrator.reports import investigate_once
+from orchestrator.api.app import create_app
+from orchestrator.incidents.investigator import open_server_investigator
+from orchestrator.incidents.models import Incident
+from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.web import WebUi
 from orchestrator.web.views import incident_view

@@ -19,11 +19,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from orchestrator.models import IncidentRequest, IncidentStatus
-from orchestrator.problems import ProblemError
-from orchestrator.service import FINISHED, IncidentService, UnknownIncident
+from orchestrator.api.problems import ProblemError
+from orchestrator.incidents.models import IncidentRequest, IncidentStatus
+from orchestrator.incidents.service import FINISHED, IncidentService, UnknownIncident
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import InvalidCursor
+from orchestrator.store.base import InvalidCursor
 from orchestrator.web.auth import LOGIN_PATH, SESSION_COOKIE, UI_PREFIX, Sessions, safe_next
 from orchestrator.web.views import age, incident_target, incident_view
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from graphs.log_lines import numbered_log_lines
 from mcp_servers.kubernetes.models import ContainerInfo, EventInfo, LogExcerpt, PodDiagnosis, WorkloadDetail
-from orchestrator.models import Incident
+from orchestrator.incidents.models import Incident
 
 if TYPE_CHECKING:
     from graphs.state import DependencyState, EvidenceItem, Extracted, Report

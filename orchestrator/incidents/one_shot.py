@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from textwrap import indent, wrap
 from typing import Any
 
-from orchestrator.investigation import open_investigator
-from orchestrator.models import Incident, IncidentRequest, IncidentResult
-from orchestrator.runner import describe_failure
+from orchestrator.incidents.investigator import open_investigator
+from orchestrator.incidents.models import Incident, IncidentRequest, IncidentResult
+from orchestrator.incidents.runner import describe_failure
 from orchestrator.settings import OrchestratorSettings
 
 

@@ -17,10 +17,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from orchestrator.models import PATTERN_MESSAGES, FieldError, Problem
+from orchestrator.incidents.models import PATTERN_MESSAGES, FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger("sre.orchestrator.api")
+log = logging.getLogger("sre.orchestrator.api.app")
 # How long a client should wait before retrying when the database cannot take writes.
 STORAGE_RETRY_AFTER_SECONDS = 5
 

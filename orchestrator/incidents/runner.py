@@ -28,10 +28,10 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
 from orchestrator import logs, metrics
-from orchestrator.models import Incident, IncidentRequest, IncidentResult
-from orchestrator.store import IncidentStore
+from orchestrator.incidents.models import Incident, IncidentRequest, IncidentResult
+from orchestrator.store.base import IncidentStore
 
-log = logging.getLogger("sre.orchestrator.runner")
+log = logging.getLogger("sre.orchestrator.incidents.runner")
 
 OnStep = Callable[[str], Awaitable[None]]
 

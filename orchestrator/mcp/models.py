@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.models import ConfidenceScore, Incident, IncidentList, IncidentSource, IncidentStatus
+from orchestrator.incidents.models import ConfidenceScore, Incident, IncidentList, IncidentSource, IncidentStatus
 
 INCIDENT_URI = "incident://{incident_id}"
 TOP_FINDINGS = 3

@@ -22,11 +22,11 @@ import yaml
 
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
 from knowledge.rules import DEFAULT_RULES_DIR
-from orchestrator.clusters import resolve_cluster
-from orchestrator.models import Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
-from orchestrator.runner import InvestigationRunner, Investigator
+from orchestrator.incidents.clusters import resolve_cluster
+from orchestrator.incidents.models import Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
+from orchestrator.incidents.runner import InvestigationRunner, Investigator
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
+from orchestrator.store.base import AlertGroupEntry, IncidentStore, open_store
 
 InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
 """Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
@@ -36,7 +36,7 @@ OnStep = Callable[[str], Awaitable[None]]
 FINISHED: frozenset[IncidentStatus] = frozenset({"completed", "failed"})
 # How often a waiter re-reads the store when nothing in this process says the incident moved.
 POLL_SECONDS = 0.5
-log = logging.getLogger("sre.orchestrator.service")
+log = logging.getLogger("sre.orchestrator.incidents.service")
 
 
 class UnknownIncident(LookupError):
@@ -78,7 +78,7 @@ def _rule_files(directories: list[Path]) -> dict[str, str]:
 
 def load_service_knowledge(settings: OrchestratorSettings) -> Knowledge:
     """The knowledge graph and rules the investigations use; a broken file raises, named."""
-    from orchestrator.investigation import load_knowledge  # the investigation stack, imported when needed
+    from orchestrator.incidents.investigator import load_knowledge  # the investigation stack, imported when needed
 
     _, rules = load_knowledge(settings)  # validates the graph file too
     graph_file = Path(settings.knowledge_graph or DEFAULT_KNOWLEDGE_GRAPH)

@@ -24,8 +24,7 @@ from typing import Any
 import aiosqlite
 from pydantic_core import to_json
 
-from orchestrator.group_commit import GroupCommit
-from orchestrator.store import (
+from orchestrator.store.base import (
     ALERT_EPISODE_INDEX,
     IncidentStore,
     StoreError,
@@ -33,6 +32,7 @@ from orchestrator.store import (
     schema_changes,
     timestamp,
 )
+from orchestrator.store.group_commit import GroupCommit
 
 BUSY_TIMEOUT_MS = 5000
 _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order

@@ -26,12 +26,12 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
-from orchestrator.alertmanager_models import AlertmanagerNotification, AlertReceipt
-from orchestrator.clusters import UnknownCluster, resolve_cluster
-from orchestrator.models import AlertRecord, FieldError, Incident, IncidentRequest, NamespaceName, PodName
-from orchestrator.problems import ProblemError
-from orchestrator.service import FINISHED, IncidentService
-from orchestrator.store import AlertEpisodeTaken, AlertGroupEntry
+from orchestrator.api.problems import ProblemError
+from orchestrator.incidents.alert_models import AlertmanagerNotification, AlertReceipt
+from orchestrator.incidents.clusters import UnknownCluster, resolve_cluster
+from orchestrator.incidents.models import AlertRecord, FieldError, Incident, IncidentRequest, NamespaceName, PodName
+from orchestrator.incidents.service import FINISHED, IncidentService
+from orchestrator.store.base import AlertEpisodeTaken, AlertGroupEntry
 
 # Where Kubernetes alerts keep the object's namespace and pod, most specific first: `exported_*`
 # is the metric's own label when the scrape target's label (kube-state-metrics' pod) took its name.

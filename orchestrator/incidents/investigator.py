@@ -24,7 +24,7 @@ from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_gr
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator.settings import OrchestratorSettings, is_postgres, sqlite_path
-from orchestrator.store_sqlite import BUSY_TIMEOUT_MS
+from orchestrator.store.sqlite import BUSY_TIMEOUT_MS
 
 
 def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, RuleSet]:

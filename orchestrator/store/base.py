@@ -34,7 +34,7 @@ from typing import Any, Self
 from pydantic_core import to_jsonable_python
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from orchestrator.models import (
+from orchestrator.incidents.models import (
     AlertRecord,
     Incident,
     IncidentHeader,
@@ -487,10 +487,10 @@ class IncidentStore(ABC):
 def open_store(database_url: str, owner: str | None = None) -> IncidentStore:
     """The store of a `sqlite:///PATH` or `postgresql://...` URL (not opened yet)."""
     if is_postgres(database_url):
-        from orchestrator.store_postgres import PostgresIncidentStore  # psycopg only when it is used
+        from orchestrator.store.postgres import PostgresIncidentStore  # psycopg only when it is used
 
         return PostgresIncidentStore(database_url, owner)
-    from orchestrator.store_sqlite import SqliteIncidentStore
+    from orchestrator.store.sqlite import SqliteIncidentStore
 
     return SqliteIncidentStore(sqlite_path(database_url), owner)
 
@@ -498,10 +498,10 @@ def open_store(database_url: str, owner: str | None = None) -> IncidentStore:
 def prepare_database(database_url: str) -> None:
     """Create or upgrade the schema, synchronously, so `serve` can fail with a message before listening."""
     if is_postgres(database_url):
-        from orchestrator.store_postgres import prepare_postgres
+        from orchestrator.store.postgres import prepare_postgres
 
         prepare_postgres(database_url)
     else:
-        from orchestrator.store_sqlite import prepare_sqlite
+        from orchestrator.store.sqlite import prepare_sqlite
 
         prepare_sqlite(sqlite_path(database_url))

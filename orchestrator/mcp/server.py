@@ -32,8 +32,8 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError, 
 from starlette.routing import BaseRoute
 
 from mcp_servers.kubernetes.http import transport_security
-from orchestrator.clusters import UnknownCluster
-from orchestrator.models import (
+from orchestrator.incidents.clusters import UnknownCluster
+from orchestrator.incidents.models import (
     DEFAULT_CLUSTER,
     DNS_LABEL,
     DNS_SUBDOMAIN,
@@ -42,8 +42,8 @@ from orchestrator.models import (
     IncidentRequest,
     IncidentStatus,
 )
-from orchestrator.runner import describe_failure
-from orchestrator.service import (
+from orchestrator.incidents.runner import describe_failure
+from orchestrator.incidents.service import (
     FINISHED,
     IncidentService,
     InvestigatorFactory,
@@ -52,15 +52,15 @@ from orchestrator.service import (
     UnknownIncident,
     load_service_knowledge,
 )
+from orchestrator.mcp.models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import InvalidCursor, StoreError, prepare_database
-from orchestrator.workflow_models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
+from orchestrator.store.base import InvalidCursor, StoreError, prepare_database
 
 SERVER_NAME = "sre-orchestrator"
 MCP_PATH = "/mcp"
 STEPS = ("extract", "collect", "correlate", "report")
 MAX_WAIT_SECONDS = 120.0
-log = logging.getLogger("sre.orchestrator.workflow_mcp")
+log = logging.getLogger("sre.orchestrator.mcp.server")
 
 INSTRUCTIONS = f"""The virtual SRE's investigation workflow. `investigate` takes an incident as a person would
 write it ("checkout is in CrashLoopBackOff in shop"), finds the workload, collects read-only evidence,
@@ -134,7 +134,7 @@ def incident_text(incident: Incident) -> str:
     """The report as `sre-orchestrator investigate` prints it once finished; the state before."""
     uri = incident_uri(incident.incident_id)
     if incident.status in FINISHED:
-        from orchestrator.reports import render_incident  # the investigation stack, imported when needed
+        from orchestrator.incidents.one_shot import render_incident  # the investigation stack, imported when needed
 
         try:
             return f"{render_incident(incident)}\n\nFull report and evidence: {uri}"
@@ -398,7 +398,7 @@ def create_stdio_server(
 
 def run_stdio(settings: OrchestratorSettings) -> int:
     """Serve on stdio until the client goes; 2 with a message when the settings cannot work."""
-    from orchestrator.investigation import open_server_investigator
+    from orchestrator.incidents.investigator import open_server_investigator
 
     try:
         knowledge = load_service_knowledge(settings)  # a broken rule or graph file stops here, named

@@ -17,19 +17,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orchestrator import alertmanager, logs, metrics
-from orchestrator.alertmanager import AlertmanagerNotification
-from orchestrator.clusters import UnknownCluster
-from orchestrator.documents import DocumentCache, is_final
-from orchestrator.models import FieldError, IncidentRequest, ListQuery
-from orchestrator.openapi import ALERTMANAGER, INCIDENTS, openapi_document
-from orchestrator.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
-from orchestrator.runner import InvestigationRunner
-from orchestrator.service import IncidentService, InvestigatorFactory, UnknownIncident
+from orchestrator import logs, metrics
+from orchestrator.api.document_cache import DocumentCache, is_final
+from orchestrator.api.openapi import ALERTMANAGER, INCIDENTS, openapi_document
+from orchestrator.api.problems import EXCEPTION_HANDLERS, ProblemError, problem_response
+from orchestrator.incidents import alertmanager
+from orchestrator.incidents.alertmanager import AlertmanagerNotification
+from orchestrator.incidents.clusters import UnknownCluster
+from orchestrator.incidents.models import FieldError, IncidentRequest, ListQuery
+from orchestrator.incidents.runner import InvestigationRunner
+from orchestrator.incidents.service import IncidentService, InvestigatorFactory, UnknownIncident
+from orchestrator.mcp.server import WorkflowHttp
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import IncidentStore, InvalidCursor
+from orchestrator.store.base import IncidentStore, InvalidCursor
 from orchestrator.web import ApiAndUiAuth, WebUi
-from orchestrator.workflow_mcp import WorkflowHttp
 
 # /mcp (the workflow MCP server) is not open: it takes the same tokens as the REST API.
 OPEN_PATHS = ("/health", "/ready", "/openapi.json")
@@ -38,7 +39,7 @@ _READY_TIMEOUT_SECONDS = 2.0
 # Answered before the body was read to its end: the rest of it is still on the connection, which
 # uvicorn therefore closes, so clients must not send another request on it.
 _BODY_UNREAD = {"Connection": "close"}
-log = logging.getLogger("sre.orchestrator.api")
+log = logging.getLogger("sre.orchestrator.api.app")
 
 
 def _json(model: BaseModel, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
