@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer
 
 from graphs.llm import estimate_tokens
-from orchestrator.incidents.models import Incident
 from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings
 
 SCENARIOS = sorted(p for p in (ROOT / "tests" / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
@@ -94,9 +94,13 @@ async def investigate(settings: OrchestratorSettings, description: str) -> tuple
 
 def verdict(incident: Incident) -> tuple[Any, ...]:
     """What the rules concluded; the target (pod) may differ when the LLM's reading names another replica."""
-    report = incident.report or {}
-    rules = [(f["rule_id"], f["confidence"]) for f in incident.findings or []]
-    return (report.get("category"), incident.confidence, incident.confidence_score, rules)
+    rules = [(f.rule_id, f.confidence) for f in incident.findings or []]
+    return (
+        incident.report.category if incident.report else None,
+        incident.confidence,
+        incident.confidence_score,
+        rules,
+    )
 
 
 async def run(scenarios: list[Path]) -> None:
@@ -119,22 +123,22 @@ async def run(scenarios: list[Path]) -> None:
             )
             with_llm, llm_seconds = await investigate(settings, spec["description"])
             requests = server.requests[before:]
-            report = with_llm.report or {}
+            report = with_llm.report
+            assert report is not None and report.analysis is not None
             rows.append(
                 {
                     "scenario": scenario.name,
-                    "calls": report["llm"]["calls"],
+                    "calls": report.llm.calls,
                     "http_requests": len(requests),
                     "sent": [sent_text(r) for r in requests],
-                    "statuses": [
-                        c["purpose"] + ":" + ("ok" if c["ok"] else c["error"]) for c in report["llm"]["details"]
-                    ],
-                    "analysis": report["analysis"]["status"],
-                    "output_tokens": report["llm"]["output_tokens"],  # the server's count: ~4 characters a token
+                    "statuses": [c.purpose + ":" + ("ok" if c.ok else str(c.error)) for c in report.llm.details],
+                    "analysis": report.analysis.status,
+                    "output_tokens": report.llm.output_tokens,  # the server's count: ~4 characters a token
                     "same_verdict": verdict(plain) == verdict(with_llm),
-                    "target_kept": (plain.extracted or {}).get("pod") == (with_llm.extracted or {}).get("pod"),
+                    "target_kept": (plain.extracted and plain.extracted.pod)
+                    == (with_llm.extracted and with_llm.extracted.pod),
                     "seconds": (plain_seconds, llm_seconds),
-                    "left_out": report["analysis"]["evidence_left_out"],
+                    "left_out": report.analysis.evidence_left_out,
                 }
             )
     texts = [text for row in rows for text in row["sent"]]

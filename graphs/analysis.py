@@ -11,14 +11,15 @@ rule fits, the model may offer a hypothesis, which the report shows as such, at 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from graphs.evidence_digest import Digest, build_digest, escape_markup, untrusted, verdict_json
-from graphs.llm import LLM, LLMCall, LLMCallFailed, estimate_tokens
-from knowledge.rules import Category
+from graphs.llm import LLM, LLMCallFailed, estimate_tokens
+from graphs.models import Analysis, Hypothesis, LLMCall
+from knowledge.findings import Category
 
 MAX_NARRATIVE_CHARS = 1500
 HYPOTHESIS_CONFIDENCE = 0.2
@@ -62,29 +63,6 @@ class LLMAnalysis(BaseModel):
     narrative: str = Field(max_length=MAX_NARRATIVE_CHARS, description="The analysis, citing evidence ids.")
     hypothesis: str | None = Field(None, description="Only when no rule matched: the most likely cause.")
     hypothesis_category: str | None = Field(None, description="Only with a hypothesis: its category.")
-
-
-class Hypothesis(BaseModel):
-    text: str
-    category: Category
-    confidence: float = HYPOTHESIS_CONFIDENCE
-    confidence_score: Literal["low"] = "low"
-    source: Literal["llm"] = "llm"
-
-
-class Analysis(BaseModel):
-    """The LLM's part of the report: a checked narrative, or why there is none."""
-
-    status: Literal["used", "refused", "unavailable"]
-    narrative: str | None = None
-    cited_evidence: list[str] = Field(default_factory=list)
-    hypothesis: Hypothesis | None = None
-    error: str | None = None
-    evidence_sent: int = 0
-    evidence_left_out: int = Field(0, description="Evidence items cut to keep the prompt within its token budget.")
-    evidence_addressing_a_model: list[str] = Field(
-        default_factory=list, description="Evidence whose text reads like instructions to an AI model."
-    )
 
 
 def _messages(description: str, findings: list[dict[str, Any]], digest: Digest) -> list[Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.cluster import ClusterTools, ToolCallError
-from graphs.state import DependencyState, Extracted
+from graphs.models import DependencyState, Extracted
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.facts import FactBuilder
-from graphs.state import Extracted
+from graphs.models import Extracted
+from knowledge.findings import Evaluation
 from knowledge.graph import KnowledgeGraph
-from knowledge.rules import Evaluation, RuleSet
+from knowledge.rules import RuleSet
 
 
 def correlate(

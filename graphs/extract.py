@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graphs.cluster import ClusterTools, ToolCallError
-from graphs.state import Extracted
+from graphs.models import Extracted
 from knowledge.graph import KnowledgeGraph
 from mcp_servers.kubernetes.models import PodMatch
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from graphs.log_lines import numbered_log_lines
-from graphs.state import EvidenceItem, Extracted
+from graphs.models import EvidenceItem, Extracted
 from knowledge.graph import KnowledgeGraph
 
 _HOST_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](?::\d{1,5})?")

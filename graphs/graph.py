@@ -9,16 +9,18 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
-from graphs.analysis import Analysis, analyse
+from graphs.analysis import analyse
 from graphs.cluster import ClusterSessions
 from graphs.collect import collect_evidence
 from graphs.correlate import correlate
-from graphs.llm import LLM, LLMCall, LLMUsage
+from graphs.llm import LLM
 from graphs.llm_extract import extract_preferring_llm
+from graphs.models import Analysis, Extracted, LLMCall, LLMUsage
 from graphs.report import build_result
-from graphs.state import Extracted, InvestigationState
+from graphs.state import InvestigationState
+from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
-from knowledge.rules import Evaluation, Finding, RuleSet
+from knowledge.rules import RuleSet
 
 STEPS = ("extract", "collect", "correlate", "report")
 
@@ -82,7 +84,7 @@ def build_graph(deps: Dependencies, checkpointer: Checkpointer = None) -> Compil
             analysis=analysis,
             llm=LLMUsage.of(calls, configured=deps.llm is not None),
         )
-        return {"result": result}
+        return {"result": result.model_dump(mode="json")}
 
     builder = StateGraph(InvestigationState)
     builder.add_node("extract", extract)

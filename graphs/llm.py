@@ -18,17 +18,19 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from langchain_core.exceptions import OutputParserException
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from graphs.models import LLMCall, Purpose
+
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from langchain_openai import ChatOpenAI
 
-    from orchestrator.settings import OrchestratorSettings
+    from graphs.llm_settings import LLMSettings
 
 log = logging.getLogger("sre.graphs.llm")
 
@@ -43,7 +45,6 @@ _NO_KEY = "not-configured"
 _TOKEN_PIECES = re.compile(r"[^\W\d_]+|\d{1,3}|[^\w\s]|_")
 _MARGIN = 1.1
 
-Purpose = Literal["extraction", "analysis"]
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
@@ -52,22 +53,13 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(_TOKEN_PIECES.findall(text)) * _MARGIN)
 
 
-# -- the model --------------------------------------------------------------------------------
-
-
-def check_llm_settings(settings: OrchestratorSettings) -> None:
+def check_llm_settings(settings: LLMSettings) -> None:
     """Refuse (ValueError) an LLM configuration that cannot work or would send descriptions in clear text."""
     if not settings.llm_model:
         return
     if settings.llm_base_url is not None:  # else OpenAI itself, over HTTPS
         _require_tls(settings.llm_base_url, settings.llm_allow_insecure_http)
     _api_key(settings)
-    if settings.llm_budget_seconds >= settings.investigation_timeout_seconds:
-        raise ValueError(
-            f"SRE_LLM_BUDGET_SECONDS ({settings.llm_budget_seconds:g}) must be shorter than "
-            f"SRE_INVESTIGATION_TIMEOUT_SECONDS ({settings.investigation_timeout_seconds:g}), or a slow LLM "
-            "would fail investigations that the rules alone complete"
-        )
 
 
 def _require_tls(base_url: str, allow_insecure_http: bool) -> None:
@@ -84,7 +76,7 @@ def _require_tls(base_url: str, allow_insecure_http: bool) -> None:
         raise ValueError(f"the LLM base URL must be an https:// URL, got {where}")
 
 
-def _api_key(settings: OrchestratorSettings) -> SecretStr:
+def _api_key(settings: LLMSettings) -> SecretStr:
     file = settings.llm_api_key_file
     if file is None:
         return settings.llm_api_key or SecretStr(_NO_KEY)
@@ -99,7 +91,7 @@ def _api_key(settings: OrchestratorSettings) -> SecretStr:
     return SecretStr(key)
 
 
-def chat_model(settings: OrchestratorSettings) -> ChatOpenAI | None:
+def chat_model(settings: LLMSettings) -> ChatOpenAI | None:
     """The configured chat model, or None without `llm_model`. Close it with `aclose_chat_model`."""
     if not settings.llm_model:
         return None
@@ -143,17 +135,6 @@ async def aclose_chat_model(llm: ChatOpenAI) -> None:
 # -- one metered call ---------------------------------------------------------------------------
 
 
-class LLMCall(BaseModel):
-    """One structured call as the report and the metrics see it."""
-
-    purpose: Purpose
-    ok: bool = False
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_seconds: float = 0.0
-    error: str | None = None
-
-
 class LLMAnswerError(Exception):
     """The LLM answered, but the answer cannot be used; the message is shown to the reader."""
 
@@ -175,7 +156,7 @@ class LLM:
     max_prompt_tokens: int
 
     @classmethod
-    def from_settings(cls, settings: OrchestratorSettings) -> LLM | None:
+    def from_settings(cls, settings: LLMSettings) -> LLM | None:
         model = chat_model(settings)
         if model is None:
             return None
@@ -270,36 +251,3 @@ def _untrusted_certificate(exc: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
-
-
-class LLMUsage(BaseModel):
-    """What an investigation asked of the LLM: the report's `llm` section (and the metrics' source)."""
-
-    status: Literal["not_configured", "used", "partly_used", "unavailable"]
-    calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_seconds: float = 0.0
-    details: list[LLMCall] = []
-
-    @classmethod
-    def of(cls, calls: list[LLMCall], configured: bool) -> LLMUsage:
-        if not configured:
-            return cls(status="not_configured")
-        usable = sum(call.ok for call in calls)
-        status = "used" if calls and usable == len(calls) else "partly_used" if usable else "unavailable"
-        return cls(
-            status=status,
-            calls=len(calls),
-            input_tokens=sum(call.input_tokens for call in calls),
-            output_tokens=sum(call.output_tokens for call in calls),
-            latency_seconds=round(sum(call.latency_seconds for call in calls), 4),
-            details=calls,
-        )
-
-    def notes(self) -> list[str]:
-        """What the reader must know: which LLM answers were not used, and why."""
-        notes = [f"LLM {call.purpose} not used: {call.error}." for call in self.details if not call.ok]
-        if self.status == "unavailable":
-            notes.append("The LLM was unavailable: this report comes from the rules alone.")
-        return notes

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 
 from graphs.cluster import ClusterTools
 from graphs.extract import SYMPTOMS, Candidates, extract_deterministic, find_target, symptoms_of
-from graphs.llm import LLM, LLMCall, LLMCallFailed
-from graphs.state import Extracted
+from graphs.llm import LLM, LLMCallFailed
+from graphs.models import Extracted, LLMCall
 from knowledge.graph import KnowledgeGraph
 from mcp_servers.kubernetes.redaction import redact_text
 

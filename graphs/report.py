@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.analysis import Analysis
-from graphs.llm import LLMUsage
-from graphs.state import Extracted, Report
+from graphs.models import Analysis, Evidence, EvidenceItem, Extracted, InvestigationResult, LLMUsage, Report
+from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
-from knowledge.rules import Evaluation, Finding
 
 UNKNOWN_CONFIDENCE = 0.2
 
@@ -62,7 +60,7 @@ def build_result(
     tool_calls: int,
     analysis: Analysis | None = None,
     llm: LLMUsage | None = None,
-) -> dict[str, Any]:
+) -> InvestigationResult:
     findings = evaluation.findings
     top = findings[0] if findings else None
     target = _target(extracted)
@@ -101,19 +99,19 @@ def build_result(
         analysis=analysis,
         llm=llm or LLMUsage(status="not_configured"),
     )
-    return {
-        "extracted": extracted.model_dump(mode="json"),
-        "extraction_method": extracted.method,
-        "evidence": {
-            "target": target,
-            "items": catalog,
-            "diagnosis": evidence.get("diagnosis"),
-            "workload": evidence.get("workload"),
-            "dependencies": evidence.get("dependencies", []),
-        },
-        "suggested_root_cause": root_cause,
-        "confidence_score": score,
-        "confidence": confidence,
-        "findings": [f.model_dump(mode="json") for f in findings],
-        "report": report.model_dump(mode="json"),
-    }
+    return InvestigationResult(
+        extracted=extracted,
+        extraction_method=extracted.method,
+        evidence=Evidence(
+            target=target,
+            items=[EvidenceItem.model_validate(item) for item in catalog],
+            diagnosis=evidence.get("diagnosis"),
+            workload=evidence.get("workload"),
+            dependencies=evidence.get("dependencies", []),
+        ),
+        suggested_root_cause=root_cause,
+        confidence_score=score,
+        confidence=confidence,
+        findings=findings,
+        report=report,
+    )

@@ -24,30 +24,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from knowledge.cel_engine import cel
+from knowledge.findings import Category, Evaluation, Finding, confidence_score
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
-Category = Literal[
-    "insufficient_memory",
-    "insufficient_cluster_resources",
-    "unschedulable_constraints",
-    "image_pull_failure",
-    "missing_config",
-    "configuration_error",
-    "application_crash",
-    "container_command_failure",
-    "liveness_probe_failure",
-    "readiness_probe_failure",
-    "dependency_unreachable",
-    "dns_resolution_failure",
-    "volume_failure",
-    "node_failure",
-    "eviction",
-    "resource_quota_exceeded",
-    "permission_denied",
-    "init_container_failure",
-    "unknown",
-]
 FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service"]
 # Which text field a rule's `pattern` is matched against, per kind of fact.
 _PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
@@ -95,30 +75,6 @@ class RuleSpec(BaseModel):
             except re.error as exc:
                 raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
         return value
-
-
-class Finding(BaseModel):
-    rule_id: str
-    category: Category
-    title: str
-    root_cause: str
-    confidence: float
-    confidence_score: Literal["high", "medium", "low"]
-    evidence: list[str]
-    remediation: str
-    dependency: str | None = None
-    corroborated_by: list[str] = Field(default_factory=list)
-
-
-class Evaluation(BaseModel):
-    findings: list[Finding]
-    errors: list[str] = Field(default_factory=list, description="Rules that failed on these facts.")
-
-
-def confidence_score(confidence: float) -> Literal["high", "medium", "low"]:
-    if confidence >= 0.8:
-        return "high"
-    return "medium" if confidence >= 0.5 else "low"
 
 
 @dataclass(frozen=True)

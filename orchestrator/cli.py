@@ -172,14 +172,15 @@ def _mcp_workflow(args: argparse.Namespace) -> int:
 
 
 def _investigate(args: argparse.Namespace) -> int:
-    from orchestrator.incidents import one_shot as reports
+    from orchestrator.incidents.one_shot import investigate_once
+    from orchestrator.incidents.render import render_incident
 
     settings = _settings(args, OrchestratorSettings)
-    incident = anyio.run(reports.investigate_once, settings, args.description, args.namespace, args.pod)
+    incident = anyio.run(investigate_once, settings, args.description, args.namespace, args.pod)
     if args.output == "json":
         print(incident.model_dump_json(indent=2))
     else:
-        print(reports.render_incident(incident))
+        print(render_incident(incident))
     return 0 if incident.status == "completed" else 1
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Literal, get_args
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
-from orchestrator.incidents.models import IncidentStatus
+from graphs.models import LLMStatus, Report
+from orchestrator.models import IncidentStatus
 
 Outcome = Literal["completed", "failed", "timed_out", "cancelled"]
 STATUSES: tuple[IncidentStatus, ...] = ("pending", "investigating", "completed", "failed")
@@ -38,9 +39,11 @@ LLM_TOKENS = Counter("sre_llm_tokens", "LLM tokens used by completed investigati
 LLM_SECONDS = Counter("sre_llm_latency_seconds", "Time completed investigations spent waiting on the LLM.")
 LLM_INVESTIGATIONS = Counter(
     "sre_llm_investigations",
-    "Completed investigations by what the LLM did for them (not_configured, used, unavailable).",
+    f"Completed investigations by what the LLM did for them ({', '.join(get_args(LLMStatus))}).",
     ["status"],
 )
+for _status in get_args(LLMStatus):  # every status is exposed from the start, at 0
+    LLM_INVESTIGATIONS.labels(_status)
 
 
 class OutcomeLabel:
@@ -68,21 +71,16 @@ def investigation_timer() -> Iterator[OutcomeLabel]:
         INVESTIGATION_SECONDS.labels(outcome.value).observe(outcome.seconds)
 
 
-def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
-
-
-def count_llm_use(report: Mapping[str, Any] | None) -> None:
+def count_llm_use(report: Report | None) -> None:
     """Add a completed investigation's `report.llm` figures; a report without them counts nothing."""
-    llm = (report or {}).get("llm")
-    if not isinstance(llm, Mapping):
+    if report is None:
         return
-    LLM_CALLS.inc(_number(llm.get("calls")))
-    LLM_TOKENS.labels("input").inc(_number(llm.get("input_tokens")))
-    LLM_TOKENS.labels("output").inc(_number(llm.get("output_tokens")))
-    LLM_SECONDS.inc(_number(llm.get("latency_seconds")))
-    if isinstance(status := llm.get("status"), str) and status in ("not_configured", "used", "unavailable"):
-        LLM_INVESTIGATIONS.labels(status).inc()
+    llm = report.llm
+    LLM_CALLS.inc(llm.calls)
+    LLM_TOKENS.labels("input").inc(llm.input_tokens)
+    LLM_TOKENS.labels("output").inc(llm.output_tokens)
+    LLM_SECONDS.inc(llm.latency_seconds)
+    LLM_INVESTIGATIONS.labels(llm.status).inc()
 
 
 def exposition(incidents_by_status: Mapping[str, int], running: int) -> bytes:

@@ -9,9 +9,10 @@ import sys
 import uvicorn
 from uvicorn._types import ASGIApplication
 
-from orchestrator.api.app import InvestigatorFactory, create_app
+from orchestrator.app import create_app
+from orchestrator.incidents.service import InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import StoreError, prepare_database
+from orchestrator.store import StoreError, prepare_database
 
 log = logging.getLogger("sre.orchestrator")
 

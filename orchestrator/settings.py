@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graphs.llm_settings import LLMSettings
 from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_list
-from orchestrator.incidents.models import DEFAULT_CLUSTER, ClusterName
+from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # the URIs libpq itself accepts
@@ -61,7 +62,9 @@ class LogSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class OrchestratorSettings(BaseSettings):
+class OrchestratorSettings(LLMSettings, BaseSettings):
+    """Everything `serve`, `investigate` and `mcp-workflow` read; the LLM's part is graphs' LLMSettings."""
+
     # Inputs stay out of error messages: a database URL or an API key may hold a secret.
     model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
 
@@ -135,23 +138,6 @@ class OrchestratorSettings(BaseSettings):
     )
     rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
 
-    # The optional LLM (any OpenAI-compatible Chat Completions endpoint); unset: no LLM at all.
-    llm_model: str | None = Field(None, description="Model name; setting it turns LLM extraction on.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible API base URL (default: OpenAI's).")
-    llm_api_key: SecretStr | None = None
-    llm_api_key_file: Path | None = Field(None, description="File holding the API key (a mounted Secret).")
-    llm_ca_bundle: Path | None = Field(None, description="PEM CA bundle that signs the LLM server's certificate.")
-    llm_allow_insecure_http: bool = Field(False, description="Allow a plain http:// base URL (an in-cluster model).")
-    llm_timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout of an LLM call.")
-    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a timed-out, 429 or 5xx LLM call.")
-    llm_budget_seconds: float = Field(
-        45.0, gt=0, description="Time all LLM calls of one investigation may take together, retries included."
-    )
-    llm_max_prompt_tokens: int = Field(
-        2500, ge=500, le=100_000, description="Largest analysis prompt, in estimated tokens; evidence is cut to fit."
-    )
-    llm_max_output_tokens: int = Field(600, ge=50, le=8000, description="Longest answer the LLM may give.")
-
     _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", mode="before")(split_comma_list)
 
     @field_validator("database_url")
@@ -160,6 +146,16 @@ class OrchestratorSettings(BaseSettings):
         if not is_postgres(value):
             sqlite_path(value)
         return value
+
+    @model_validator(mode="after")
+    def _llm_budget_within_deadline(self) -> OrchestratorSettings:
+        if self.llm_model and self.llm_budget_seconds >= self.investigation_timeout_seconds:
+            raise ValueError(
+                f"SRE_LLM_BUDGET_SECONDS ({self.llm_budget_seconds:g}) must be shorter than "
+                f"SRE_INVESTIGATION_TIMEOUT_SECONDS ({self.investigation_timeout_seconds:g}), or a slow LLM "
+                "would fail investigations that the rules alone complete"
+            )
+        return self
 
     @field_validator("clusters")
     @classmethod

@@ -32,9 +32,11 @@ from langgraph.graph.state import CompiledStateGraph
 from starlette.types import ASGIApp
 from uvicorn_thread import UvicornThread, tcp_listener
 
+from graphs.models import Evidence, EvidenceItem, Extracted, InvestigationResult, Report
+from knowledge.findings import Finding
 from orchestrator import serve
-from orchestrator.incidents.models import IncidentRequest
 from orchestrator.incidents.runner import OnStep
+from orchestrator.models import IncidentRequest
 from orchestrator.settings import OrchestratorSettings
 
 NODES = ("first", "second")
@@ -109,19 +111,36 @@ class ScriptedInvestigator:
         finally:
             self.running -= 1
         state = await self.graph.aget_state(config)
-        return {
-            "extracted": {"description": state.values["description"]},
-            "extraction_method": "deterministic",
-            "evidence": {"visited": state.values["visited"]},
-            "suggested_root_cause": "the double always blames the application",
-            "confidence_score": "high",
-            "confidence": 0.9,
-            "findings": [{"category": "application_crash", "rule_id": "double", "evidence": []}],
-            "report": {"summary": "scripted"},
-        }
+        return scripted_result(state.values["visited"])
 
     async def aclose(self) -> None:
         await self._connection.close()
+
+
+def scripted_result(visited: list[str]) -> dict[str, Any]:
+    """What the double reports: a valid investigation result whose evidence lists the steps it ran."""
+    finding = Finding(
+        rule_id="double",
+        category="application_crash",
+        title="The double's verdict",
+        root_cause="the double always blames the application",
+        confidence=0.9,
+        confidence_score="high",
+        evidence=[f"step:{step}" for step in visited],
+        remediation="none: this is a test double",
+    )
+    return InvestigationResult(
+        extracted=Extracted(resolution="scripted"),
+        extraction_method="deterministic",
+        evidence=Evidence(
+            target="scripted", items=[EvidenceItem(id=f"step:{step}", kind="step", summary=step) for step in visited]
+        ),
+        suggested_root_cause=finding.root_cause,
+        confidence_score="high",
+        confidence=0.9,
+        findings=[finding],
+        report=Report(category="application_crash", summary="scripted", next_steps=[]),
+    ).model_dump(mode="json")
 
 
 class ScriptedFactory:

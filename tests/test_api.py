@@ -21,9 +21,9 @@ from openapi_spec_validator import validate
 from processes import free_port, wait_for_health
 
 from orchestrator import serve
-from orchestrator.api.app import create_app
+from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import IncidentStore
+from orchestrator.store import IncidentStore
 
 TOKEN = "api-test-token"
 INCIDENTS = "/api/v1/incidents"

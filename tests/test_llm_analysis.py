@@ -21,8 +21,9 @@ from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
 from graphs.llm import check_llm_settings, estimate_tokens
-from orchestrator.incidents.models import Incident
-from orchestrator.incidents.one_shot import investigate_once, render_incident
+from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.incidents.render import render_incident
+from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
@@ -65,10 +66,10 @@ def _verdict(incident: Incident) -> dict[str, Any]:
     return {
         "root_cause": incident.suggested_root_cause,
         "confidence": (incident.confidence, incident.confidence_score),
-        "category": incident.report["category"],
-        "findings": [(f["rule_id"], f["category"], f["confidence"], f["evidence"]) for f in incident.findings],
-        "next_steps": incident.report["next_steps"],
-        "dependency_path": incident.report["dependency_path"],
+        "category": incident.report.category,
+        "findings": [(f.rule_id, f.category, f.confidence, f.evidence) for f in incident.findings],
+        "next_steps": incident.report.next_steps,
+        "dependency_path": incident.report.dependency_path,
     }
 
 
@@ -92,32 +93,32 @@ async def test_a_grounded_narrative_explains_the_rules_verdict(openai_server: Op
     incident, baseline = await _analysed(openai_server, GROUNDED)
 
     assert incident.report is not None
-    analysis = incident.report["analysis"]
-    assert analysis["status"] == "used"
-    assert analysis["narrative"] == GROUNDED
-    assert analysis["cited_evidence"] == ["log:app:current:18", "dependency:users-db"]
-    assert analysis["hypothesis"] is None
+    analysis = incident.report.analysis
+    assert analysis.status == "used"
+    assert analysis.narrative == GROUNDED
+    assert analysis.cited_evidence == ["log:app:current:18", "dependency:users-db"]
+    assert analysis.hypothesis is None
     extraction, narrative = openai_server.requests
     sent = _evidence_sent(narrative)
     assert {"log:app:current:18", "dependency:users-db"} <= {item["id"] for item in sent}
     assert "untrusted" in narrative.body["messages"][0]["content"]  # the system prompt says so
     assert baseline.findings is not None
-    assert f'"rule_id": "{baseline.findings[0]["rule_id"]}"' in narrative.prompt  # the verdict it explains
+    assert f'"rule_id": "{baseline.findings[0].rule_id}"' in narrative.prompt  # the verdict it explains
     assert narrative.body["response_format"]["json_schema"]["name"] == "LLMAnalysis"
 
-    llm = incident.report["llm"]
-    assert llm["status"] == "used"
-    assert llm["calls"] == 2
-    assert [call["purpose"] for call in llm["details"]] == ["extraction", "analysis"]
+    llm = incident.report.llm
+    assert llm.status == "used"
+    assert llm.calls == 2
+    assert [call.purpose for call in llm.details] == ["extraction", "analysis"]
     # The tokens are the server's own count (its `usage`), per call and in total.
     expected_input = [rough_tokens(extraction.prompt), rough_tokens(narrative.prompt)]
-    assert [call["input_tokens"] for call in llm["details"]] == expected_input
-    assert llm["input_tokens"] == sum(expected_input)
-    assert llm["output_tokens"] == rough_tokens(json.dumps({"pod": AUTH_POD, "namespace": "shop"})) + rough_tokens(
+    assert [call.input_tokens for call in llm.details] == expected_input
+    assert llm.input_tokens == sum(expected_input)
+    assert llm.output_tokens == rough_tokens(json.dumps({"pod": AUTH_POD, "namespace": "shop"})) + rough_tokens(
         json.dumps({"narrative": GROUNDED})
     )
-    assert llm["latency_seconds"] == pytest.approx(sum(call["latency_seconds"] for call in llm["details"]))
-    assert all(call["latency_seconds"] > 0 for call in llm["details"])
+    assert llm.latency_seconds == pytest.approx(sum(call.latency_seconds for call in llm.details))
+    assert all(call.latency_seconds > 0 for call in llm.details)
     printed = render_incident(incident)  # what `investigate` prints for a person
     assert "LLM analysis (2 calls," in printed and "The app cannot connect to users-db" in printed
 
@@ -137,12 +138,12 @@ async def test_an_ungrounded_narrative_is_refused(openai_server: OpenAIServer, n
     incident, _ = await _analysed(openai_server, narrative)
 
     assert incident.report is not None
-    analysis = incident.report["analysis"]
-    assert analysis["status"] == "refused"
-    assert analysis["narrative"] is None
-    assert reason in analysis["error"]
-    assert incident.report["llm"]["status"] == "partly_used"
-    assert f"LLM analysis not used: {analysis['error']}." in incident.report["notes"]
+    analysis = incident.report.analysis
+    assert analysis.status == "refused"
+    assert analysis.narrative is None
+    assert reason in analysis.error
+    assert incident.report.llm.status == "partly_used"
+    assert f"LLM analysis not used: {analysis.error}." in incident.report.notes
     assert narrative not in incident.model_dump_json()
 
 
@@ -165,18 +166,18 @@ async def test_a_prompt_injection_in_the_logs_changes_nothing(openai_server: Ope
 
     assert _verdict(incident) == _verdict(baseline)
     assert incident.report is not None
-    assert incident.report["analysis"]["status"] == "refused"
-    assert "planted" in incident.report["analysis"]["error"]
+    assert incident.report.analysis.status == "refused"
+    assert "planted" in incident.report.analysis.error
     report = incident.report
-    assert "kubectl delete" not in report["summary"] + str(report["next_steps"]) + str(report["analysis"])
+    assert "kubectl delete" not in report.summary + str(report.next_steps) + str(report.analysis)
     _, narrative = openai_server.requests
     planted = [item for item in _evidence_sent(narrative) if "IGNORE ALL PREVIOUS INSTRUCTIONS" in item["text"]]
     assert [item["id"] for item in planted] == ["log:app:current:44"]
     # It reached the model only as data: escaped inside the evidence block, never as markup or instructions.
     assert narrative.prompt.count("</evidence>") == 1 and "<system>" not in narrative.prompt
     assert "IGNORE ALL" not in narrative.body["messages"][0]["content"]
-    assert incident.report["analysis"]["evidence_addressing_a_model"] == ["log:app:current:44"]
-    assert any("treated as data, not obeyed: log:app:current:44" in note for note in incident.report["notes"])
+    assert incident.report.analysis.evidence_addressing_a_model == ["log:app:current:44"]
+    assert any("treated as data, not obeyed: log:app:current:44" in note for note in incident.report.notes)
 
 
 async def test_when_no_rule_fits_the_llm_may_offer_a_low_confidence_hypothesis(openai_server: OpenAIServer) -> None:
@@ -201,14 +202,15 @@ async def test_when_no_rule_fits_the_llm_may_offer_a_low_confidence_hypothesis(o
     assert incident.suggested_root_cause == "Unknown: no rule matched the evidence."
     assert (incident.confidence, incident.confidence_score) == (0.2, "low")
     assert incident.report is not None
-    assert incident.report["analysis"]["hypothesis"] == {
+    assert incident.report.analysis is not None and incident.report.analysis.hypothesis is not None
+    assert incident.report.analysis.hypothesis.model_dump() == {
         "text": hypothesis,
         "category": "dependency_unreachable",
         "confidence": 0.2,
         "confidence_score": "low",
         "source": "llm",
     }
-    assert incident.report["summary"].endswith(f"not confirmed by any rule (low confidence): {hypothesis}")
+    assert incident.report.summary.endswith(f"not confirmed by any rule (low confidence): {hypothesis}")
     _, narrative = openai_server.requests
     assert "No rule matched" in narrative.body["messages"][0]["content"]
 
@@ -222,8 +224,8 @@ async def test_a_hypothesis_never_second_guesses_a_rule(openai_server: OpenAISer
     incident = await investigate_once(_settings(openai_server), DESCRIPTION)
 
     assert incident.report is not None
-    assert incident.report["analysis"]["status"] == "used"
-    assert incident.report["analysis"]["hypothesis"] is None
+    assert incident.report.analysis.status == "used"
+    assert incident.report.analysis.hypothesis is None
     assert "It is DNS" not in incident.model_dump_json()
     assert "A rule matched" in openai_server.requests[1].body["messages"][0]["content"]
 
@@ -235,19 +237,19 @@ async def test_the_evidence_is_cut_to_the_token_budget(openai_server: OpenAIServ
     incident = await investigate_once(_settings(openai_server, llm_max_prompt_tokens=1100), DESCRIPTION)
 
     assert incident.report is not None
-    analysis = incident.report["analysis"]
-    assert analysis["status"] == "used", analysis["error"]
-    assert analysis["evidence_left_out"] > 0 and analysis["evidence_sent"] > 0
+    analysis = incident.report.analysis
+    assert analysis.status == "used", analysis.error
+    assert analysis.evidence_left_out > 0 and analysis.evidence_sent > 0
     _, narrative = openai_server.requests
-    assert len(_evidence_sent(narrative)) == analysis["evidence_sent"]
+    assert len(_evidence_sent(narrative)) == analysis.evidence_sent
     assert sum(estimate_tokens(m["content"]) for m in narrative.body["messages"]) <= 1100
-    left_out = f"{analysis['evidence_left_out']} evidence items were left out of the LLM's prompt (token budget)."
-    assert left_out in incident.report["notes"]
+    left_out = f"{analysis.evidence_left_out} evidence items were left out of the LLM's prompt (token budget)."
+    assert left_out in incident.report.notes
 
     openai_server.reset()
     openai_server.script(EXTRACTION, answer({"narrative": "users-db refuses connections [dependency:users-db]."}))
     roomy = await investigate_once(_settings(openai_server, llm_max_prompt_tokens=20_000), DESCRIPTION)
-    assert roomy.report is not None and roomy.report["analysis"]["evidence_left_out"] == 0
+    assert roomy.report is not None and roomy.report.analysis.evidence_left_out == 0
 
 
 async def test_secrets_never_reach_the_llm(openai_server: OpenAIServer) -> None:
@@ -257,7 +259,7 @@ async def test_secrets_never_reach_the_llm(openai_server: OpenAIServer) -> None:
 
     incident = await investigate_once(_settings(openai_server), description)
 
-    assert incident.report is not None and incident.report["analysis"]["status"] == "used"
+    assert incident.report is not None and incident.report.analysis.status == "used"
     extraction, narrative = openai_server.requests
     assert secret not in extraction.prompt and secret not in narrative.prompt
     assert "DB_PASSWORD=" in extraction.prompt  # the rest of the sentence is still there for the model
@@ -274,10 +276,10 @@ async def test_a_slow_llm_is_cut_off_by_the_investigations_llm_budget(openai_ser
     assert incident.status == "completed"
     assert incident.extraction_method == "llm"
     assert incident.report is not None
-    assert incident.report["analysis"]["status"] == "unavailable"
-    assert "within the time left of its budget" in incident.report["analysis"]["error"]
-    assert incident.report["llm"]["latency_seconds"] < 1.6
-    assert incident.report["llm"]["status"] == "partly_used"
+    assert incident.report.analysis.status == "unavailable"
+    assert "within the time left of its budget" in incident.report.analysis.error
+    assert incident.report.llm.latency_seconds < 1.6
+    assert incident.report.llm.status == "partly_used"
 
 
 async def test_an_llm_that_is_down_leaves_the_rules_answer_whole(tmp_path: Path) -> None:
@@ -291,9 +293,9 @@ async def test_an_llm_that_is_down_leaves_the_rules_answer_whole(tmp_path: Path)
 
     assert _verdict(incident) == _verdict(baseline)
     assert incident.report is not None
-    assert incident.report["llm"]["status"] == "unavailable"
-    assert [c["error"] for c in incident.report["llm"]["details"]] == ["cannot connect to the LLM server"] * 2
-    assert "The LLM was unavailable: this report comes from the rules alone." in incident.report["notes"]
+    assert incident.report.llm.status == "unavailable"
+    assert [c.error for c in incident.report.llm.details] == ["cannot connect to the LLM server"] * 2
+    assert "The LLM was unavailable: this report comes from the rules alone." in incident.report.notes
 
 
 def test_an_llm_budget_longer_than_the_investigation_is_refused(openai_server: OpenAIServer) -> None:
@@ -308,7 +310,7 @@ async def test_a_rate_limited_analysis_is_retried_then_given_up(openai_server: O
 
     assert incident.status == "completed"
     assert incident.report is not None
-    assert incident.report["analysis"]["error"] == "the LLM server kept answering 429 Too Many Requests"
+    assert incident.report.analysis.error == "the LLM server kept answering 429 Too Many Requests"
     assert len(openai_server.requests) == 3
 
 

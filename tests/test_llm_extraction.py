@@ -15,8 +15,8 @@ import pytest
 from openai_server import OpenAIServer, Reply, answer, error, raw
 
 from graphs.llm import aclose_chat_model, chat_model
-from orchestrator.incidents.models import Incident
 from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
@@ -55,15 +55,15 @@ def _assert_auth_service_found(incident: Incident, method: str) -> None:
     assert incident.status == "completed", incident.error
     assert incident.extraction_method == method
     assert incident.extracted is not None
-    assert incident.extracted["pod"] == AUTH_POD
-    assert incident.extracted["component"] == "auth-service"
+    assert incident.extracted.pod == AUTH_POD
+    assert incident.extracted.component == "auth-service"
     assert incident.report is not None
-    assert incident.report["category"] == "dependency_unreachable"
+    assert incident.report.category == "dependency_unreachable"
 
 
 async def test_the_llm_reads_what_the_text_scanner_cannot(openai_server: OpenAIServer) -> None:
     without_llm = await investigate_once(_settings(openai_server, llm_model=None), VAGUE)
-    assert without_llm.extracted is not None and without_llm.extracted["pod"] is None
+    assert without_llm.extracted is not None and without_llm.extracted.pod is None
     assert openai_server.requests == []  # no model configured, no call
 
     openai_server.script(AUTH_ANSWER, NARRATIVE)
@@ -71,8 +71,8 @@ async def test_the_llm_reads_what_the_text_scanner_cannot(openai_server: OpenAIS
 
     _assert_auth_service_found(incident, "llm")
     assert incident.extracted is not None
-    assert incident.extracted["llm_error"] is None
-    assert incident.extracted["summary"] == "Logins fail since the last deploy."
+    assert incident.extracted.llm_error is None
+    assert incident.extracted.summary == "Logins fail since the last deploy."
     request, _analysis = openai_server.requests
     assert request.path == "/v1/chat/completions"
     assert request.bearer_token == openai_server.api_key
@@ -91,12 +91,10 @@ async def test_a_pod_the_llm_invents_is_not_the_target(openai_server: OpenAIServ
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
-    assert (
-        incident.extracted["llm_error"] == f"no pod or workload in the cluster matches the LLM's reading ({invented})"
-    )
+    assert incident.extracted.llm_error == f"no pod or workload in the cluster matches the LLM's reading ({invented})"
     assert incident.report is not None
     assert invented not in str(incident.evidence)
-    assert invented not in incident.report["summary"] + str(incident.report["next_steps"])
+    assert invented not in incident.report.summary + str(incident.report.next_steps)
 
 
 @pytest.mark.parametrize(
@@ -115,11 +113,11 @@ async def test_an_unusable_answer_falls_back(openai_server: OpenAIServer, reply:
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
-    assert reason in incident.extracted["llm_error"]
+    assert reason in incident.extracted.llm_error
     assert len(openai_server.requests) == 2  # a bad answer is not retried: the fallback is right here
     assert incident.report is not None
-    assert incident.report["llm"]["status"] == "partly_used"
-    assert f"LLM extraction not used: {incident.extracted['llm_error']}." in incident.report["notes"]
+    assert incident.report.llm.status == "partly_used"
+    assert f"LLM extraction not used: {incident.extracted.llm_error}." in incident.report.notes
 
 
 async def test_a_429_is_retried_after_retry_after(openai_server: OpenAIServer) -> None:
@@ -150,12 +148,12 @@ async def test_a_failing_llm_falls_back_and_the_incident_completes(
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
-    assert reason in incident.extracted["llm_error"]
+    assert reason in incident.extracted.llm_error
     assert len(openai_server.requests) == 4
     assert incident.report is not None
-    assert incident.report["llm"]["status"] == "unavailable"
-    assert incident.report["analysis"]["status"] == "unavailable"
-    assert "The LLM was unavailable: this report comes from the rules alone." in incident.report["notes"]
+    assert incident.report.llm.status == "unavailable"
+    assert incident.report.analysis.status == "unavailable"
+    assert "The LLM was unavailable: this report comes from the rules alone." in incident.report.notes
 
 
 async def test_an_untrusted_certificate_is_refused(openai_server: OpenAIServer) -> None:
@@ -163,7 +161,7 @@ async def test_an_untrusted_certificate_is_refused(openai_server: OpenAIServer) 
 
     _assert_auth_service_found(incident, "llm_fallback_deterministic")
     assert incident.extracted is not None
-    assert "not trusted" in incident.extracted["llm_error"]
+    assert "not trusted" in incident.extracted.llm_error
     assert openai_server.requests == []  # the description never left over the unverified connection
 
 

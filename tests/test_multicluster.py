@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from processes import cli_server, free_port, mcp_http_server
 from test_investigations_e2e import wait_until_finished
 
-from orchestrator.incidents.models import IncidentRequest
+from orchestrator.models import IncidentRequest
 from orchestrator.store.sqlite import SqliteIncidentStore
 
 SCENARIOS = Path(__file__).parent / "scenarios"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from orchestrator.incidents.investigator import open_investigator
-from orchestrator.incidents.models import IncidentRequest
+from orchestrator.models import IncidentRequest
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import prepare_database
+from orchestrator.store import prepare_database
 
 SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-python"
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from api_server import ScriptedInvestigator, journal_entries
 
-from orchestrator.incidents.models import Incident, IncidentRequest
 from orchestrator.incidents.runner import InvestigationRunner, OnStep, describe_failure
-from orchestrator.store.base import IncidentStore
+from orchestrator.models import Incident, IncidentRequest
+from orchestrator.store import IncidentStore
 from orchestrator.store.sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
@@ -72,8 +72,8 @@ async def test_completes_with_the_result(store: IncidentStore, investigator: Scr
         done = await _wait_for(store, incident_id, _finished)
     assert (done.status, done.step, done.error) == ("completed", None, None)
     assert (done.confidence_score, done.confidence) == ("high", 0.9)
-    assert done.evidence == {"visited": ["first", "second"]}
-    assert done.findings == [{"category": "application_crash", "rule_id": "double", "evidence": []}]
+    assert done.evidence is not None and [item.id for item in done.evidence.items] == ["step:first", "step:second"]
+    assert done.findings is not None and [f.rule_id for f in done.findings] == ["double"]
 
 
 async def test_failure_says_where_and_why(store: IncidentStore, investigator: ScriptedInvestigator) -> None:

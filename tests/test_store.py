@@ -22,9 +22,9 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
-from orchestrator.incidents.models import AlertRecord, IncidentRequest, IncidentResult
+from orchestrator.models import AlertRecord, IncidentRequest, IncidentResult
 from orchestrator.settings import OrchestratorSettings, sqlite_path
-from orchestrator.store.base import (
+from orchestrator.store import (
     AlertEpisodeTaken,
     AlertGroupEntry,
     IncidentStore,

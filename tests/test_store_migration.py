@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.incidents.models import AlertRecord, IncidentRequest
-from orchestrator.store.base import AlertEpisodeTaken, AlertGroupEntry, prepare_database
+from orchestrator.models import AlertRecord, IncidentRequest
+from orchestrator.store import AlertEpisodeTaken, AlertGroupEntry, prepare_database
 from orchestrator.store.sqlite import SCHEMA_VERSION, SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio

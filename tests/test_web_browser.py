@@ -19,7 +19,7 @@ from kube_api_server import KubeApiServer
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
-from orchestrator.api.app import create_app
+from orchestrator.app import create_app
 from orchestrator.incidents.investigator import open_server_investigator
 from orchestrator.settings import OrchestratorSettings
 

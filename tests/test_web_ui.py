@@ -18,13 +18,13 @@ from typing import Any
 import httpx2
 import pytest
 import yaml
-from api_server import serve_in_thread
+from api_server import scripted_result, serve_in_thread
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
-from orchestrator.api.app import create_app
+from orchestrator.app import create_app
 from orchestrator.incidents.investigator import open_server_investigator
-from orchestrator.incidents.models import Incident
 from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.web import WebUi
 from orchestrator.web.views import incident_view
@@ -457,30 +457,20 @@ def test_scenarios_of_every_shape_render_their_report(tmp_path: Path) -> None:
         assert '<h2 id="containers">' in html, scenario.name
 
 
-def test_evidence_of_another_shape_is_left_out_with_a_note(tmp_path: Path) -> None:
-    """A document the page cannot lay out (an older or foreign investigator's) still renders."""
+def test_a_report_without_a_pod_diagnosis_renders(tmp_path: Path) -> None:
+    """A workload with no pod (admission refused every pod) has evidence but no diagnosis to lay out."""
     now = datetime.now(UTC)
-    incident = Incident(
-        incident_id="x",
-        description="d",
-        status="completed",
-        created_at=now,
-        updated_at=now,
-        evidence={"items": "not a list", "diagnosis": {"pod": "not a pod"}, "target": 3},
-        findings=[{"category": "application_crash", "rule_id": "double", "evidence": []}],
-        report={"summary": "no category"},
-        suggested_root_cause="the double always blames the application",
+    result = scripted_result(["extract", "collect"])
+    incident = Incident.model_validate(
+        {**result, "incident_id": "x", "description": "d", "status": "completed", "created_at": now, "updated_at": now}
     )
     view = incident_view(incident)
     ui = WebUi(OrchestratorSettings(database_url=f"sqlite:///{tmp_path / 'x.db'}"), lambda: None)  # type: ignore[arg-type,return-value]
     html = ui.templates.get_template("incident.html").render(view=view, refresh=None, logout=False)
-    assert view.notes == [
-        "The findings could not be laid out; the raw JSON has it.",
-        "The pod diagnosis could not be laid out; the raw JSON has it.",
-        "The report could not be laid out; the raw JSON has it.",
-    ]
+    assert (view.pod, view.containers, view.logs) == (None, [], [])
     assert "the double always blames the application" in html
-    assert view.target is None
+    assert view.target == "scripted"
+    assert [item.id for item in view.findings[0].evidence] == ["step:extract", "step:collect"]
 
 
 def test_the_llm_analysis_and_the_report_notes_are_shown_as_text(completed: dict[str, Any], tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from processes import cli_server
 
-from orchestrator.api.app import create_app
+from orchestrator.app import create_app
 from orchestrator.incidents.investigator import open_server_investigator
 from orchestrator.mcp.server import MAX_WAIT_SECONDS, STEPS, create_stdio_server
 from orchestrator.settings import OrchestratorSettings

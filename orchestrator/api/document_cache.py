@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from orchestrator.incidents.models import Incident
 from orchestrator.incidents.service import FINISHED
+from orchestrator.models import Incident
 
 
 def is_final(incident: Incident) -> bool:

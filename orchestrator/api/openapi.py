@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from orchestrator.api.problems import PROBLEM_JSON
 from orchestrator.incidents.alert_models import AlertmanagerNotification, AlertReceipt
-from orchestrator.incidents.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
+from orchestrator.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
+from orchestrator.problems import PROBLEM_JSON
 
 INCIDENTS = "/api/v1/incidents"
 ALERTMANAGER = "/api/v1/alerts/alertmanager"

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orchestrator.incidents.models import AlertRecord, AlertStatus, Incident
+from orchestrator.models import AlertRecord, AlertStatus, Incident
 
 Labels = dict[str, str]
 

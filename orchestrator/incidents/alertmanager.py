@@ -26,12 +26,11 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
-from orchestrator.api.problems import ProblemError
 from orchestrator.incidents.alert_models import AlertmanagerNotification, AlertReceipt
 from orchestrator.incidents.clusters import UnknownCluster, resolve_cluster
-from orchestrator.incidents.models import AlertRecord, FieldError, Incident, IncidentRequest, NamespaceName, PodName
 from orchestrator.incidents.service import FINISHED, IncidentService
-from orchestrator.store.base import AlertEpisodeTaken, AlertGroupEntry
+from orchestrator.models import AlertRecord, Incident, IncidentRequest, NamespaceName, PodName
+from orchestrator.store import AlertEpisodeTaken, AlertGroupEntry
 
 # Where Kubernetes alerts keep the object's namespace and pod, most specific first: `exported_*`
 # is the metric's own label when the scrape target's label (kube-state-metrics' pod) took its name.
@@ -44,6 +43,21 @@ MAX_DESCRIPTION = 4000
 MAX_ATTEMPTS = 5
 
 _NAMESPACE = TypeAdapter(NamespaceName)
+
+
+class InvalidNotification(ValueError):
+    """The notification cannot be taken as it is: `field` says where, the message what to change."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class GroupBusy(RuntimeError):
+    """Concurrent notifications of one group kept overtaking this one; the sender should retry."""
+
+
 _POD = TypeAdapter(PodName)
 
 
@@ -99,17 +113,11 @@ def _cluster(service: IncidentService, notification: AlertmanagerNotification) -
             f"the alerts of this group come from several clusters ({', '.join(values)}); add {label!r} to the "
             "route's group_by so that each group is one cluster"
         )
-        raise ProblemError(422, f"alerts.labels.{label}: {message}", errors=[_error(f"alerts.labels.{label}", message)])
+        raise InvalidNotification(f"alerts.labels.{label}", message)
     try:
         return resolve_cluster(settings, values[0] if values else None)
     except UnknownCluster as exc:
-        raise ProblemError(
-            422, f"commonLabels.{label}: {exc}", errors=[_error(f"commonLabels.{label}", str(exc))]
-        ) from None
-
-
-def _error(field: str, message: str) -> FieldError:
-    return FieldError(field=field, message=message)
+        raise InvalidNotification(f"commonLabels.{label}", str(exc)) from None
 
 
 def _merge(recorded: list[AlertRecord] | None, notified: list[AlertRecord]) -> list[AlertRecord]:
@@ -131,16 +139,19 @@ def _episode_over(incident: Incident) -> bool:
 
 
 async def receive(service: IncidentService, notification: AlertmanagerNotification) -> AlertReceipt:
-    """Open, update or leave the group's incident (see the module's rule)."""
+    """Open, update or leave the group's incident (see the module's rule).
+
+    Raises InvalidNotification for alerts that name several or unknown clusters, GroupBusy when
+    concurrent notifications of the group did not settle.
+    """
     cluster = _cluster(service, notification)
     notified = [alert.record() for alert in notification.alerts]
     resolved_at = _resolved_at(notification)
-    store = service.store
     for _ in range(MAX_ATTEMPTS):
-        latest = await store.latest_alert_episode(notification.group_key, cluster)
+        latest = await service.latest_alert_episode(notification.group_key, cluster)
         if latest is not None and (notification.status == "resolved" or not _episode_over(latest[0])):
             incident = latest[0]
-            if not await store.record_alerts(incident, _merge(incident.alerts, notified), resolved_at):
+            if not await service.record_alerts(incident, _merge(incident.alerts, notified), resolved_at):
                 continue  # another notification updated it meanwhile: merge into what it wrote
             updated = await service.get(incident.incident_id)
             state = "resolved" if resolved_at else "still firing"
@@ -166,4 +177,4 @@ async def receive(service: IncidentService, notification: AlertmanagerNotificati
         return AlertReceipt(
             outcome="created", incident_id=incident.incident_id, incident=incident, detail="investigating the group"
         )
-    raise ProblemError(503, "too many concurrent notifications of this group; retry", headers={"Retry-After": "1"})
+    raise GroupBusy("too many concurrent notifications of this group; retry")

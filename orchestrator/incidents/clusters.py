@@ -6,7 +6,7 @@ there and then (listing the names it knows), rather than failing later in the in
 
 from __future__ import annotations
 
-from orchestrator.incidents.models import DEFAULT_CLUSTER
+from orchestrator.models import DEFAULT_CLUSTER
 from orchestrator.settings import OrchestratorSettings
 
 

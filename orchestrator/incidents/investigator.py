@@ -11,9 +11,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import httpx2
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from mcp.client.streamable_http import streamable_http_client
 
 from graphs.cluster import ClusterSession, ClusterSessions, RemoteCluster
@@ -23,8 +21,8 @@ from graphs.llm import LLM
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator.settings import OrchestratorSettings, is_postgres, sqlite_path
-from orchestrator.store.sqlite import BUSY_TIMEOUT_MS
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.store.checkpointer import open_checkpointer
 
 
 def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, RuleSet]:
@@ -81,58 +79,6 @@ def _remote_clusters(settings: OrchestratorSettings) -> dict[str, RemoteCluster]
     }
 
 
-@asynccontextmanager
-async def _sqlite_connection(path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    """The checkpointer's own connection, patient with the incident store's writes to the same file.
-
-    LangGraph's `from_conn_string` opens SQLite with no busy timeout, so a checkpoint written
-    while the store commits fails at once with "database is locked" (seen under load).
-    """
-    async with aiosqlite.connect(path) as connection:
-        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Checkpoints are progress, not promises: this connection commits them without waiting for
-        # the disk (a process crash still loses none of them: the WAL is written before commit
-        # returns), and the next fsync of the shared WAL (the store's, for an incident a client is
-        # told about) makes them durable too. A power loss can cost an investigation its latest
-        # steps, which it then runs again; it cannot cost an acknowledged incident.
-        await connection.execute("PRAGMA synchronous = NORMAL")
-        yield connection
-
-
-@asynccontextmanager
-async def _postgres_pool(url: str, size: int) -> AsyncIterator[Any]:
-    """Connections as LangGraph's Postgres checkpointer needs them (autocommit, dict rows, no prepared
-    statements, which a PgBouncer in transaction mode would break)."""
-    from psycopg.rows import dict_row
-    from psycopg_pool import AsyncConnectionPool
-
-    pool = AsyncConnectionPool(
-        url,
-        kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row},
-        min_size=1,
-        max_size=size,
-        check=AsyncConnectionPool.check_connection,
-        open=False,
-    )
-    await pool.open(wait=True, timeout=30)
-    try:
-        yield pool
-    finally:
-        await pool.close()
-
-
-async def _checkpointer(database_url: str, settings: OrchestratorSettings, resources: AsyncExitStack) -> Any:
-    """LangGraph's checkpointer in the incidents' own database; its tables exist once the store is open."""
-    if is_postgres(database_url):
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # psycopg only when it is used
-
-        pool = await resources.enter_async_context(
-            _postgres_pool(database_url, settings.max_concurrent_investigations + 1)
-        )
-        return AsyncPostgresSaver(pool)
-    return AsyncSqliteSaver(await resources.enter_async_context(_sqlite_connection(sqlite_path(database_url))))
-
-
 async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str | None = None) -> GraphInvestigator:
     """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
     graph, rules = load_knowledge(settings)
@@ -151,7 +97,11 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
         )
         clusters = ClusterSessions(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
         resources.push_async_callback(clusters.aclose)
-        saver = None if checkpoints is None else await _checkpointer(checkpoints, settings, resources)
+        saver = (
+            None
+            if checkpoints is None
+            else await open_checkpointer(checkpoints, settings.max_concurrent_investigations + 1, resources)
+        )
         deps = Dependencies(clusters=clusters, graph=graph, rules=rules, llm=llm)
         return GraphInvestigator(deps, saver, resources)
     except BaseException:

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
 from orchestrator import logs, metrics
-from orchestrator.incidents.models import Incident, IncidentRequest, IncidentResult
-from orchestrator.store.base import IncidentStore
+from orchestrator.models import Incident, IncidentRequest, IncidentResult
+from orchestrator.store import IncidentStore
 
 log = logging.getLogger("sre.orchestrator.incidents.runner")
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -23,10 +24,10 @@ import yaml
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
 from knowledge.rules import DEFAULT_RULES_DIR
 from orchestrator.incidents.clusters import resolve_cluster
-from orchestrator.incidents.models import Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
 from orchestrator.incidents.runner import InvestigationRunner, Investigator
+from orchestrator.models import AlertRecord, Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import AlertGroupEntry, IncidentStore, open_store
+from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 
 InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
 """Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
@@ -150,6 +151,30 @@ class IncidentService:
         incident = await self.store.create(request, source=source, alert_group=alert_group)
         self.runner.submit(incident.incident_id, request)
         return incident
+
+    async def ping(self) -> None:
+        """Raises when the incident database does not answer."""
+        await self.store.ping()
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether `exc` says the database cannot take writes for now (locked, disk full, out of reach)."""
+        return self.store.unavailable(exc)
+
+    async def count_by_status(self) -> dict[str, int]:
+        return await self.store.count_by_status()
+
+    @property
+    def running(self) -> int:
+        """Investigations running in this process."""
+        return self.runner.running
+
+    async def latest_alert_episode(self, group_key: str, cluster: str | None) -> tuple[Incident, int] | None:
+        """The incident of the alert group's newest episode, and its number."""
+        return await self.store.latest_alert_episode(group_key, cluster)
+
+    async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
+        """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
+        return await self.store.record_alerts(incident, alerts, resolved_at)
 
     async def get(self, incident_id: str) -> Incident:
         incident = await self.store.get(incident_id)

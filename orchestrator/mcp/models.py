@@ -7,11 +7,11 @@ is the `incident://{incident_id}` resource, the same JSON as `GET /api/v1/incide
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.incidents.models import ConfidenceScore, Incident, IncidentList, IncidentSource, IncidentStatus
+from knowledge.findings import Finding
+from orchestrator.models import ConfidenceScore, Incident, IncidentList, IncidentSource, IncidentStatus
 
 INCIDENT_URI = "incident://{incident_id}"
 TOP_FINDINGS = 3
@@ -68,18 +68,17 @@ class IncidentSummary(BaseModel):
 
     @classmethod
     def of(cls, incident: Incident) -> IncidentSummary:
-        report: dict[str, Any] = incident.report or {}
-        evidence = incident.evidence if isinstance(incident.evidence, dict) else {}
+        report, evidence = incident.report, incident.evidence
         return cls(
             **incident.model_dump(include=set(_HEADER)),
             uri=incident_uri(incident.incident_id),
-            category=report.get("category"),
+            category=report.category if report else None,
             suggested_root_cause=incident.suggested_root_cause,
             confidence_score=incident.confidence_score,
             confidence=incident.confidence,
-            target=evidence.get("target"),
-            summary=report.get("summary"),
-            next_steps=list(report.get("next_steps") or [])[:MAX_NEXT_STEPS],
+            target=evidence.target if evidence else None,
+            summary=report.summary if report else None,
+            next_steps=report.next_steps[:MAX_NEXT_STEPS] if report else [],
             findings=[_finding(f) for f in (incident.findings or [])[:TOP_FINDINGS]],
         )
 
@@ -99,8 +98,8 @@ _HEADER = (
 )
 
 
-def _finding(raw: dict[str, Any]) -> FindingSummary:
-    return FindingSummary.model_validate({k: v for k, v in raw.items() if k in FindingSummary.model_fields})
+def _finding(finding: Finding) -> FindingSummary:
+    return FindingSummary.model_validate(finding.model_dump(include=set(FindingSummary.model_fields)))
 
 
 class IncidentBrief(BaseModel):
@@ -135,7 +134,7 @@ class IncidentPage(BaseModel):
                     ),
                     uri=incident_uri(incident.incident_id),
                     description=incident.description[:MAX_LISTED_DESCRIPTION],
-                    category=(incident.report or {}).get("category"),
+                    category=incident.report.category if incident.report else None,
                     confidence_score=incident.confidence_score,
                 )
                 for incident in page.items

@@ -33,15 +33,7 @@ from starlette.routing import BaseRoute
 
 from mcp_servers.kubernetes.http import transport_security
 from orchestrator.incidents.clusters import UnknownCluster
-from orchestrator.incidents.models import (
-    DEFAULT_CLUSTER,
-    DNS_LABEL,
-    DNS_SUBDOMAIN,
-    PATTERN_MESSAGES,
-    Incident,
-    IncidentRequest,
-    IncidentStatus,
-)
+from orchestrator.incidents.render import render_incident
 from orchestrator.incidents.runner import describe_failure
 from orchestrator.incidents.service import (
     FINISHED,
@@ -53,8 +45,17 @@ from orchestrator.incidents.service import (
     load_service_knowledge,
 )
 from orchestrator.mcp.models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
+from orchestrator.models import (
+    DEFAULT_CLUSTER,
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    PATTERN_MESSAGES,
+    Incident,
+    IncidentRequest,
+    IncidentStatus,
+)
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import InvalidCursor, StoreError, prepare_database
+from orchestrator.store import InvalidCursor, StoreError, prepare_database
 
 SERVER_NAME = "sre-orchestrator"
 MCP_PATH = "/mcp"
@@ -134,12 +135,7 @@ def incident_text(incident: Incident) -> str:
     """The report as `sre-orchestrator investigate` prints it once finished; the state before."""
     uri = incident_uri(incident.incident_id)
     if incident.status in FINISHED:
-        from orchestrator.incidents.one_shot import render_incident  # the investigation stack, imported when needed
-
-        try:
-            return f"{render_incident(incident)}\n\nFull report and evidence: {uri}"
-        except (KeyError, TypeError, ValueError):  # an incomplete report: fall back to the bare state
-            pass
+        return f"{render_incident(incident)}\n\nFull report and evidence: {uri}"
     where = f" (step {incident.step})" if incident.step else ""
     lines = [f"Incident {incident.incident_id} is {incident.status}{where}.", f"  {incident.description}"]
     if incident.status not in FINISHED:

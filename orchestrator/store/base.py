@@ -16,13 +16,8 @@ IncidentHeader (what is listed) is a column of both backends once their schemas 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import json
-import os
-import secrets
-import socket
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,7 +29,7 @@ from typing import Any, Self
 from pydantic_core import to_jsonable_python
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from orchestrator.incidents.models import (
+from orchestrator.models import (
     AlertRecord,
     Incident,
     IncidentHeader,
@@ -44,7 +39,8 @@ from orchestrator.incidents.models import (
     IncidentSource,
     IncidentStatus,
 )
-from orchestrator.settings import is_postgres, sqlite_path
+from orchestrator.store.cursor import decode_cursor, encode_cursor
+from orchestrator.store.leases import dead_here, replica_id
 
 # The columns every read returns: the header's fields, then `result` (the JSON document of
 # IncidentResult). A new incident writes the header's fields and its alert group's.
@@ -54,57 +50,8 @@ JSON_COLUMNS = ("alerts", "result")
 WRITE_PATIENCE_SECONDS = 60.0
 
 
-# Each time an Alertmanager group fires anew it opens its next episode; this index lets exactly
-# one of several concurrent notifications create an episode (cluster '' is the default cluster).
-ALERT_EPISODE_INDEX = (
-    "CREATE UNIQUE INDEX incidents_alert_episode ON incidents (alert_group, COALESCE(cluster, ''), alert_episode)"
-    " WHERE alert_group IS NOT NULL"
-)
-
-
-def incidents_schema(time_type: str, json_type: str) -> list[str]:
-    """The statements that create the incidents table as it is now, in a backend's types for a time and
-    a JSON document. A new column goes here, and into each backend's upgrades for existing databases."""
-    return [
-        f"""CREATE TABLE incidents (
-            incident_id TEXT PRIMARY KEY,
-            description TEXT NOT NULL,
-            namespace TEXT,
-            pod TEXT,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'investigating', 'completed', 'failed')),
-            step TEXT,
-            created_at {time_type} NOT NULL,
-            updated_at {time_type} NOT NULL,
-            error TEXT,
-            result {json_type},
-            cluster TEXT,
-            source TEXT NOT NULL DEFAULT 'api',
-            alerts {json_type},
-            resolved_at {time_type},
-            alert_group TEXT,
-            alert_episode INTEGER,
-            lease_owner TEXT,
-            lease_expires_at {time_type},
-            claims INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
-        "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
-        "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
-        ALERT_EPISODE_INDEX,
-    ]
-
-
-def schema_changes(version: int, schema: list[str], upgrades: list[list[str]]) -> list[str]:
-    """What brings a database at schema `version` (0: a new one) to version len(upgrades) + 1."""
-    return schema if version == 0 else [statement for upgrade in upgrades[version - 1 :] for statement in upgrade]
-
-
 class StoreError(Exception):
     """The incident database cannot be opened or used."""
-
-
-class InvalidCursor(ValueError):
-    """A list cursor this store did not hand out."""
 
 
 class AlertEpisodeTaken(Exception):
@@ -119,57 +66,6 @@ class AlertGroupEntry:
     episode: int
     alerts: list[AlertRecord]
     resolved_at: datetime | None
-
-
-def replica_id() -> str:
-    """Who holds a lease: readable in the database (host, pid) and unique even when pids repeat."""
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def _dead_here(owner: str) -> bool:
-    """Whether a lease owner ran on this host in a process that is gone (a crash, a SIGKILL)."""
-    host, _, rest = owner.rpartition("-")[0].rpartition("-")
-    pid = int(rest) if rest.isdigit() else 0
-    if host != socket.gethostname() or pid <= 0:
-        return False
-    if pid == os.getpid():  # an earlier incarnation with our pid (pid 1 in a restarted container)
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, someone else's
-        return False
-    return False
-
-
-def encode_cursor(created_at: datetime, incident_id: str) -> str:
-    position = [timestamp(created_at), incident_id]
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    refused = InvalidCursor("not a cursor from this API; pass next_cursor of the previous page")
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise refused from exc
-    if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
-        raise refused
-    try:
-        created_at = datetime.fromisoformat(position[0])
-    except ValueError as exc:
-        raise refused from exc
-    if created_at.utcoffset() is None:
-        raise refused
-    return created_at, position[1]
-
-
-def timestamp(moment: datetime) -> str:
-    # Fixed width, so text order is time order (SQLite's keyset relies on it); the year by hand, as
-    # strftime's %Y does not pad years before 1000 on glibc ("3-01-01", which no parser reads back).
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def incident_from_row(row: Mapping[str, Any]) -> Incident:
@@ -232,7 +128,7 @@ class IncidentStore(ABC):
         reach), as opposed to a bug: worth answering 503 for, and retrying later."""
         return self._transient(exc)
 
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
         if sql.startswith("SELECT"):
             return await self._run(sql, params)
         # A write must not be lost to a busy database (SQLite's checkpointer writes to the same
@@ -268,7 +164,7 @@ class IncidentStore(ABC):
         return value
 
     async def ping(self) -> None:
-        await self._fetch("SELECT 1 FROM incidents LIMIT 1")
+        await self._execute("SELECT 1 FROM incidents LIMIT 1")
 
     async def create(
         self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
@@ -292,7 +188,7 @@ class IncidentStore(ABC):
         if alert_group is not None:
             row |= {"alert_group": alert_group.group_key, "alert_episode": alert_group.episode}
         try:
-            await self._fetch(
+            await self._execute(
                 # Idempotent: a write retried after a lost connection may find its first attempt committed.
                 f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))}) "  # noqa: S608
                 "ON CONFLICT (incident_id) DO NOTHING",
@@ -306,7 +202,7 @@ class IncidentStore(ABC):
 
     async def latest_alert_episode(self, group_key: str, cluster: str | None) -> tuple[Incident, int] | None:
         """The incident of the alert group's newest episode, and its number."""
-        rows = await self._fetch(
+        rows = await self._execute(
             f"SELECT {SELECTED}, alert_episode FROM incidents "  # noqa: S608 (constant columns)
             "WHERE alert_group = %s AND COALESCE(cluster, '') = %s ORDER BY alert_episode DESC LIMIT 1",
             [group_key, cluster or ""],
@@ -319,7 +215,7 @@ class IncidentStore(ABC):
 
     async def record_alerts(self, incident: Incident, alerts: list[AlertRecord], resolved_at: datetime | None) -> bool:
         """Replace the incident's alerts, unless they changed since `incident` was read (then False)."""
-        rows = await self._fetch(
+        rows = await self._execute(
             "UPDATE incidents SET alerts = %s, resolved_at = %s, updated_at = %s "  # noqa: S608 (constant SQL)
             f"WHERE incident_id = %s AND alerts {self.SAME_AS} %s RETURNING incident_id",
             [
@@ -333,7 +229,7 @@ class IncidentStore(ABC):
         return bool(rows)
 
     async def get(self, incident_id: str) -> Incident | None:
-        rows = await self._fetch(f"SELECT {SELECTED} FROM incidents WHERE incident_id = %s", [incident_id])  # noqa: S608
+        rows = await self._execute(f"SELECT {SELECTED} FROM incidents WHERE incident_id = %s", [incident_id])  # noqa: S608
         return incident_from_row(rows[0]) if rows else None
 
     async def list_incidents(
@@ -350,7 +246,7 @@ class IncidentStore(ABC):
             clauses.append("(created_at, incident_id) < (%s, %s)")
             params.extend((self._param(created_at), incident_id))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = await self._fetch(
+        rows = await self._execute(
             f"SELECT {SELECTED} FROM incidents {where} ORDER BY created_at DESC, incident_id DESC LIMIT %s",  # noqa: S608
             [*params, limit + 1],  # one more row tells whether there is a next page
         )
@@ -362,12 +258,12 @@ class IncidentStore(ABC):
 
     async def count_by_status(self) -> dict[str, int]:
         """How many incidents have each status (for /metrics; an index scan of incidents_by_status)."""
-        rows = await self._fetch("SELECT status, COUNT(*) AS incidents FROM incidents GROUP BY status")
+        rows = await self._execute("SELECT status, COUNT(*) AS incidents FROM incidents GROUP BY status")
         return {str(row["status"]): int(row["incidents"]) for row in rows}
 
     async def unfinished(self) -> list[Incident]:
         """Pending and investigating incidents, the investigating ones (furthest along) first, then oldest first."""
-        rows = await self._fetch(
+        rows = await self._execute(
             f"SELECT {SELECTED} FROM incidents WHERE status IN ('pending', 'investigating') "  # noqa: S608
             "ORDER BY status = 'pending', created_at, incident_id"
         )
@@ -379,7 +275,7 @@ class IncidentStore(ABC):
 
         One statement chooses and takes the row, so two replicas never claim the same lease.
         """
-        rows = await self._fetch(
+        rows = await self._execute(
             f"UPDATE incidents SET lease_owner = %s, lease_expires_at = {self.LEASE_END}, claims = claims + 1 "  # noqa: S608
             "WHERE incident_id = (SELECT incident_id FROM incidents "
             "WHERE status IN ('pending', 'investigating') "
@@ -392,7 +288,7 @@ class IncidentStore(ABC):
 
     async def renew(self, lease_seconds: float) -> set[str]:
         """Extend every lease this replica holds on an unfinished incident; the ids it still holds."""
-        rows = await self._fetch(
+        rows = await self._execute(
             f"UPDATE incidents SET lease_expires_at = {self.LEASE_END} "  # noqa: S608
             "WHERE lease_owner = %s AND status IN ('pending', 'investigating') RETURNING incident_id",
             [lease_seconds, self.owner],
@@ -405,12 +301,12 @@ class IncidentStore(ABC):
         Without it a crashed single replica would wait out its own lease; a holder elsewhere is left
         to its lease's expiry, since only this host can tell whether its processes are alive.
         """
-        rows = await self._fetch(
+        rows = await self._execute(
             "SELECT DISTINCT lease_owner FROM incidents "
             "WHERE lease_owner IS NOT NULL AND lease_owner <> %s AND status IN ('pending', 'investigating')",
             [self.owner],
         )
-        dead = [row["lease_owner"] for row in rows if _dead_here(row["lease_owner"])]
+        dead = [row["lease_owner"] for row in rows if dead_here(row["lease_owner"])]
         for owner in dead:
             await self._release_leases_of(owner)
         return len(dead)
@@ -420,7 +316,7 @@ class IncidentStore(ABC):
         await self._release_leases_of(self.owner)
 
     async def _release_leases_of(self, owner: str) -> None:
-        await self._fetch(
+        await self._execute(
             "UPDATE incidents SET lease_owner = NULL, lease_expires_at = NULL "
             "WHERE lease_owner = %s AND status IN ('pending', 'investigating')",
             [owner],
@@ -470,7 +366,7 @@ class IncidentStore(ABC):
             fields["lease_expires_at"] = None  # the owner stays, saying who finished it
         fields["updated_at"] = datetime.now(UTC)
         assignments = ", ".join(f"{name} = %s" for name in fields)
-        await self._fetch(
+        await self._execute(
             f"UPDATE incidents SET {assignments} "  # noqa: S608 (names are ours)
             "WHERE incident_id = %s AND lease_owner = %s AND status IN ('pending', 'investigating')",
             [*map(self._param, fields.values()), incident_id, self.owner],
@@ -482,26 +378,3 @@ class IncidentStore(ABC):
         now = max(datetime.now(UTC), self._last_created + timedelta(microseconds=1))
         self._last_created = now
         return now
-
-
-def open_store(database_url: str, owner: str | None = None) -> IncidentStore:
-    """The store of a `sqlite:///PATH` or `postgresql://...` URL (not opened yet)."""
-    if is_postgres(database_url):
-        from orchestrator.store.postgres import PostgresIncidentStore  # psycopg only when it is used
-
-        return PostgresIncidentStore(database_url, owner)
-    from orchestrator.store.sqlite import SqliteIncidentStore
-
-    return SqliteIncidentStore(sqlite_path(database_url), owner)
-
-
-def prepare_database(database_url: str) -> None:
-    """Create or upgrade the schema, synchronously, so `serve` can fail with a message before listening."""
-    if is_postgres(database_url):
-        from orchestrator.store.postgres import prepare_postgres
-
-        prepare_postgres(database_url)
-    else:
-        from orchestrator.store.sqlite import prepare_sqlite
-
-        prepare_sqlite(sqlite_path(database_url))

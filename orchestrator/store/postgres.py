@@ -24,7 +24,8 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from orchestrator.store.base import IncidentStore, StoreError, incidents_schema, schema_changes
+from orchestrator.store.base import IncidentStore, StoreError
+from orchestrator.store.schema import incidents_schema, schema_changes
 
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_SIZE = 8

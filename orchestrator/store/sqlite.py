@@ -4,7 +4,7 @@ The file is in WAL mode so readers (GET) never wait for the writers (the runner 
 checkpointer, each on its own connection); writers wait for each other up to a busy timeout.
 Every write is committed before its caller goes on, so an incident is on disk before the API
 answers and a crash loses nothing that was acknowledged; writes that arrive together share one
-commit (orchestrator/group_commit.py), so they also share its fsync.
+commit (group_commit.py), so they also share its fsync.
 
 One replica: SQLite has one writer and lives on one volume. Leases still apply, so a process
 restarted after a crash waits for its predecessor's leases to lapse, and two processes that
@@ -24,15 +24,10 @@ from typing import Any
 import aiosqlite
 from pydantic_core import to_json
 
-from orchestrator.store.base import (
-    ALERT_EPISODE_INDEX,
-    IncidentStore,
-    StoreError,
-    incidents_schema,
-    schema_changes,
-    timestamp,
-)
+from orchestrator.store.base import IncidentStore, StoreError
+from orchestrator.store.cursor import timestamp
 from orchestrator.store.group_commit import GroupCommit
+from orchestrator.store.schema import ALERT_EPISODE_INDEX, incidents_schema, schema_changes
 
 BUSY_TIMEOUT_MS = 5000
 _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order

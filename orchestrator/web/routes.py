@@ -19,11 +19,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from orchestrator.api.problems import ProblemError
-from orchestrator.incidents.models import IncidentRequest, IncidentStatus
+from orchestrator.bodies import BodyTooLarge, media_type, read_body
 from orchestrator.incidents.service import FINISHED, IncidentService, UnknownIncident
+from orchestrator.models import IncidentRequest, IncidentStatus
+from orchestrator.problems import ProblemError
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.base import InvalidCursor
+from orchestrator.store import InvalidCursor
 from orchestrator.web.auth import LOGIN_PATH, SESSION_COOKIE, UI_PREFIX, Sessions, safe_next
 from orchestrator.web.views import age, incident_target, incident_view
 
@@ -143,15 +144,13 @@ class WebUi:
 
     async def _read_form(self, request: Request) -> dict[str, str] | Response:
         """The urlencoded form, refused past the API's body limit like a JSON body."""
-        content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if content_type != _FORM:
+        if media_type(request) != _FORM:
             return self._render(request, "new.html", 415, values={}, errors={"form": f"send the form as {_FORM}"})
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > self.settings.max_body_bytes:
-                message = f"the form is larger than {self.settings.max_body_bytes} bytes; shorten the description"
-                return self._render(request, "new.html", 413, values={}, errors={"form": message})
+        try:
+            body = await read_body(request, self.settings.max_body_bytes)
+        except BodyTooLarge as exc:
+            message = f"the form is {exc}; shorten the description"
+            return self._render(request, "new.html", 413, values={}, errors={"form": message})
         return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
     async def login(self, request: Request) -> Response:

@@ -1,11 +1,17 @@
-"""The REST API's documents: what a client sends, what it gets back, and how errors look."""
+"""The incident documents every face speaks: what a client sends, what it gets back, and how errors look.
+
+The investigation's part (extracted, evidence, findings, report) is typed by graphs.models.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from graphs.models import Evidence, Extracted, Report
+from knowledge.findings import Finding
 
 IncidentStatus = Literal["pending", "investigating", "completed", "failed"]
 IncidentSource = Literal["api", "alertmanager", "mcp"]
@@ -66,19 +72,19 @@ class AlertRecord(BaseModel):
 
 
 class IncidentResult(BaseModel):
-    """What an investigation adds to its incident; every field is null until it completes."""
+    """What an investigation adds to its incident (graphs.models.InvestigationResult); null until it completes."""
 
     # Every field is in every answer (null when unset), so the schema marks them all required.
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
-    extracted: dict[str, Any] | None = Field(None, description="What the incident is about: pod, namespace, ...")
+    extracted: Extracted | None = Field(None, description="What the incident is about: pod, namespace, ...")
     extraction_method: str | None = Field(None, description="How it was extracted, e.g. 'llm' or 'deterministic'.")
-    evidence: Any = Field(None, description="The evidence collected from the cluster.")
+    evidence: Evidence | None = Field(None, description="The evidence collected from the cluster.")
     suggested_root_cause: str | None = None
     confidence_score: ConfidenceScore | None = None
     confidence: float | None = Field(None, ge=0, le=1)
-    findings: list[dict[str, Any]] | None = Field(None, description="Ranked findings, most likely first.")
-    report: dict[str, Any] | None = None
+    findings: list[Finding] | None = Field(None, description="Ranked findings, most likely first.")
+    report: Report | None = None
 
 
 class IncidentHeader(BaseModel):

@@ -17,10 +17,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from orchestrator.incidents.models import PATTERN_MESSAGES, FieldError, Problem
+from orchestrator.models import PATTERN_MESSAGES, FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger("sre.orchestrator.api.app")
+log = logging.getLogger("sre.orchestrator.problems")
 # How long a client should wait before retrying when the database cannot take writes.
 STORAGE_RETRY_AFTER_SECONDS = 5
 
@@ -52,6 +52,11 @@ class ProblemError(Exception):
             f"retry in {STORAGE_RETRY_AFTER_SECONDS} s"
         )
         return cls(503, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)})
+
+    @classmethod
+    def field(cls, status: int, field: str, message: str) -> ProblemError:
+        """A problem with one named field of the request."""
+        return cls(status, f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
     @classmethod
     def invalid(cls, exc: ValidationError, model: type[BaseModel]) -> ProblemError:

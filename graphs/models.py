@@ -1,0 +1,156 @@
+"""The investigation's documents: what the graph leaves behind and the orchestrator stores and shows.
+
+Plain pydantic models, importable without LangGraph, LangChain or the MCP SDK, so that the
+REST API, the web UI, the CLI and the workflow MCP server read a report as typed data. The
+JSON they produce is the incident document's `extracted`, `evidence`, `findings` and `report`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from knowledge.findings import Category, Finding
+from mcp_servers.kubernetes.models import PodDiagnosis, WorkloadDetail
+
+Purpose = Literal["extraction", "analysis"]
+LLMStatus = Literal["not_configured", "used", "partly_used", "unavailable"]
+HYPOTHESIS_CONFIDENCE = 0.2
+
+ExtractionMethod = Literal["deterministic", "llm", "llm_fallback_deterministic"]
+
+
+class Extracted(BaseModel):
+    """What the description is about, as read from the text and confirmed against the cluster."""
+
+    method: ExtractionMethod = "deterministic"
+    namespace: str | None = None
+    pod: str | None = None
+    workload: str | None = Field(None, description="Deployment/StatefulSet/... named, when no pod was resolved.")
+    workload_kind: str | None = None
+    component: str | None = Field(None, description="Knowledge-graph component the target belongs to.")
+    symptoms: list[str] = Field(default_factory=list)
+    candidates: list[str] = Field(default_factory=list, description="Names read from the description.")
+    resolution: str = Field("", description="How the target was chosen, for the reader.")
+    summary: str | None = Field(None, description="The problem in one sentence, as the LLM read it.")
+    llm_error: str | None = Field(None, description="Why the LLM's reading was not used, when it was not.")
+
+
+class EvidenceItem(BaseModel):
+    id: str
+    kind: str
+    summary: str
+
+
+class DependencyState(BaseModel):
+    name: str
+    type: str
+    namespace: str | None = None
+    healthy: bool | None = Field(None, description="None when its state could not be read.")
+    ready_endpoints: int | None = None
+    not_ready_endpoints: int | None = None
+    pods: list[dict[str, Any]] = Field(default_factory=list)
+    summary: str
+
+
+class Report(BaseModel):
+    category: str
+    summary: str
+    next_steps: list[str]
+    dependency_path: list[str] = Field(default_factory=list)
+    rule_errors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    tool_calls: int = 0
+    analysis: Analysis | None = Field(None, description="The LLM's narrative, when an LLM is configured.")
+    llm: LLMUsage = Field(default_factory=lambda: LLMUsage(status="not_configured"))
+
+
+class LLMCall(BaseModel):
+    """One structured call as the report and the metrics see it."""
+
+    purpose: Purpose
+    ok: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_seconds: float = 0.0
+    error: str | None = None
+
+
+class LLMUsage(BaseModel):
+    """What an investigation asked of the LLM: the report's `llm` section (and the metrics' source)."""
+
+    status: LLMStatus
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_seconds: float = 0.0
+    details: list[LLMCall] = []
+
+    @classmethod
+    def of(cls, calls: list[LLMCall], configured: bool) -> LLMUsage:
+        if not configured:
+            return cls(status="not_configured")
+        usable = sum(call.ok for call in calls)
+        status = "used" if calls and usable == len(calls) else "partly_used" if usable else "unavailable"
+        return cls(
+            status=status,
+            calls=len(calls),
+            input_tokens=sum(call.input_tokens for call in calls),
+            output_tokens=sum(call.output_tokens for call in calls),
+            latency_seconds=round(sum(call.latency_seconds for call in calls), 4),
+            details=calls,
+        )
+
+    def notes(self) -> list[str]:
+        """What the reader must know: which LLM answers were not used, and why."""
+        notes = [f"LLM {call.purpose} not used: {call.error}." for call in self.details if not call.ok]
+        if self.status == "unavailable":
+            notes.append("The LLM was unavailable: this report comes from the rules alone.")
+        return notes
+
+
+class Hypothesis(BaseModel):
+    text: str
+    category: Category
+    confidence: float = HYPOTHESIS_CONFIDENCE
+    confidence_score: Literal["low"] = "low"
+    source: Literal["llm"] = "llm"
+
+
+class Analysis(BaseModel):
+    """The LLM's part of the report: a checked narrative, or why there is none."""
+
+    status: Literal["used", "refused", "unavailable"]
+    narrative: str | None = None
+    cited_evidence: list[str] = Field(default_factory=list)
+    hypothesis: Hypothesis | None = None
+    error: str | None = None
+    evidence_sent: int = 0
+    evidence_left_out: int = Field(0, description="Evidence items cut to keep the prompt within its token budget.")
+    evidence_addressing_a_model: list[str] = Field(
+        default_factory=list, description="Evidence whose text reads like instructions to an AI model."
+    )
+
+
+class Evidence(BaseModel):
+    """Everything observed: the catalogue of items (cited ones first) and the raw parts behind it."""
+
+    target: str
+    items: list[EvidenceItem] = Field(default_factory=list)
+    diagnosis: PodDiagnosis | None = None
+    workload: WorkloadDetail | None = None
+    dependencies: list[DependencyState] = Field(default_factory=list)
+
+
+class InvestigationResult(BaseModel):
+    """What an investigation adds to its incident."""
+
+    extracted: Extracted
+    extraction_method: str
+    evidence: Evidence
+    suggested_root_cause: str
+    confidence_score: Literal["high", "medium", "low"]
+    confidence: float = Field(ge=0, le=1)
+    findings: list[Finding]
+    report: Report

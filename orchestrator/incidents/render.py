@@ -1,0 +1,61 @@
+"""An incident as text for a person: the CLI's output and the workflow MCP server's text content."""
+
+from __future__ import annotations
+
+from textwrap import indent, wrap
+
+from graphs.models import Report
+from orchestrator.models import Incident
+
+WIDTH = 100
+
+
+def _wrapped(text: str) -> list[str]:
+    return indent("\n".join(wrap(text, WIDTH)), "  ").splitlines()
+
+
+def _analysis_lines(report: Report) -> list[str]:
+    analysis, llm = report.analysis, report.llm
+    if analysis is None:
+        return []
+    lines = [
+        "",
+        f"LLM analysis ({llm.calls} calls, {llm.input_tokens} + {llm.output_tokens} tokens, "
+        f"{llm.latency_seconds:.1f} s):",
+    ]
+    lines += _wrapped(analysis.narrative) if analysis.narrative else [f"  not shown: {analysis.error}"]
+    if analysis.hypothesis is not None:
+        lines.append(f"  Hypothesis (low confidence, no rule confirms it): {analysis.hypothesis.text}")
+    return lines
+
+
+def render_incident(incident: Incident) -> str:
+    if incident.status == "failed":
+        return f"Investigation failed: {incident.error}"
+    report, evidence, extracted = incident.report, incident.evidence, incident.extracted
+    if report is None or evidence is None or extracted is None:
+        step = f" ({incident.step})" if incident.step else ""
+        return f"Incident {incident.incident_id} is {incident.status}{step}"
+    lines = [
+        f"Incident {incident.incident_id}",
+        f"  {incident.description}",
+        "",
+        f"Root cause ({incident.confidence_score}, {incident.confidence or 0:.2f}): [{report.category}]",
+        *_wrapped(incident.suggested_root_cause or ""),
+        "",
+        f"Target: {evidence.target} (extracted by {incident.extraction_method}: {extracted.resolution})",
+    ]
+    if report.dependency_path:
+        lines.append(f"Dependency path: {' -> '.join(report.dependency_path)}")
+    lines += _analysis_lines(report)
+    if incident.findings:
+        lines += ["", "Findings:"]
+        for rank, finding in enumerate(incident.findings, start=1):
+            lines.append(f"  {rank}. {finding.title} [{finding.category}] {finding.confidence:.2f}")
+            lines.append(f"     evidence: {', '.join(finding.evidence)}")
+    if evidence.items:
+        lines += ["", "Evidence:"]
+        lines += [f"  {item.id}: {item.summary[:160]}" for item in evidence.items[:12]]
+    lines += ["", "Next steps:"]
+    lines += [f"  - {step}" for step in report.next_steps]
+    return "\n".join(lines)
