@@ -24,6 +24,7 @@ RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.tom
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 
 COPY README.md ./
+COPY common ./common
 COPY orchestrator ./orchestrator
 COPY graphs ./graphs
 COPY mcp_servers ./mcp_servers

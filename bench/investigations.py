@@ -61,7 +61,7 @@ async def run(rounds: int) -> None:
         async with ClusterSession.open(lambda server=server: server) as session:
             deps = Dependencies(
                 clusters=ClusterSessions(session),
-                graph=load_knowledge_graph(scenario / "knowledge_graph.yaml"),
+                knowledge=load_knowledge_graph(scenario / "knowledge_graph.yaml"),
                 rules=rules,
             )
             investigator = GraphInvestigator(deps)

@@ -11,45 +11,42 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.cluster import ClusterTools, ToolCallError
-from graphs.models import DependencyState, Extracted
+from graphs.models import CollectedEvidence, DependencyState, Extracted, ServiceState
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
+from mcp_servers.kubernetes.models import EventInfo
 
 _HEALTHY_STATUSES = {"Running", "Completed", "Succeeded"}
 
 
-async def collect_evidence(cluster: ClusterTools, graph: KnowledgeGraph, extracted: Extracted) -> dict[str, Any]:
-    evidence: dict[str, Any] = {"diagnosis": None, "workload": None, "workload_events": [], "dependencies": []}
-    notes: list[str] = []
+async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, extracted: Extracted) -> CollectedEvidence:
+    evidence = CollectedEvidence()
     if extracted.pod and extracted.namespace:
-        diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
-        evidence["diagnosis"] = diagnosis.model_dump(mode="json")
-        if diagnosis.owner is not None and diagnosis.owner.kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        evidence.diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
+        owner = evidence.diagnosis.owner
+        if owner is not None and owner.kind in ("Deployment", "StatefulSet", "DaemonSet"):
             # A rollout's new ReplicaSet may fail to create pods (quota, admission) while the pod
             # we found belongs to the old one: its warnings are part of the picture.
-            evidence["workload_events"] = await _controller_warnings(
-                cluster, extracted.namespace, diagnosis.owner.name, notes
+            evidence.workload_events = await _controller_warnings(
+                cluster, extracted.namespace, owner.name, evidence.notes
             )
     elif extracted.workload and extracted.namespace and extracted.workload_kind:
-        workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
-        evidence["workload"] = workload.model_dump(mode="json")
-        evidence["workload_events"] = await _controller_warnings(
-            cluster, extracted.namespace, extracted.workload, notes
+        evidence.workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
+        evidence.workload_events = await _controller_warnings(
+            cluster, extracted.namespace, extracted.workload, evidence.notes
         )
     else:
-        notes.append("no target could be resolved in the cluster; nothing was collected")
-    component = graph.component(extracted.component) if extracted.component else None
+        evidence.notes.append("no target could be resolved in the cluster; nothing was collected")
+    component = knowledge.component(extracted.component) if extracted.component else None
     if component is not None and component.service and component.namespace:
-        evidence["service"] = await _service_state(cluster, component.namespace, component.service)
-    if extracted.component and extracted.component in graph:
-        for dependency in graph.dependencies(extracted.component):
-            state = await dependency_state(cluster, dependency)
-            evidence["dependencies"].append(state.model_dump(mode="json"))
-    evidence["notes"] = notes
+        evidence.service = await _service_state(cluster, component.namespace, component.service)
+    if extracted.component and extracted.component in knowledge:
+        for dependency in knowledge.dependencies(extracted.component):
+            evidence.dependencies.append(await dependency_state(cluster, dependency))
     return evidence
 
 
-async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> dict[str, Any] | None:
+async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> ServiceState | None:
     """The target's own Service: whether its selector finds any pod (a mismatch leaves it without endpoints)."""
     try:
         service = await cluster.get_service(namespace, name)
@@ -57,12 +54,12 @@ async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> di
         matching = (await cluster.list_pods(namespace, selector)).pods if selector else []
     except ToolCallError:
         return None
-    return {**service.model_dump(mode="json"), "matching_pods": len(matching)}
+    return ServiceState(**service.model_dump(), matching_pods=len(matching))
 
 
 async def _controller_warnings(
     cluster: ClusterTools, namespace: str, workload: str, notes: list[str]
-) -> list[dict[str, Any]]:
+) -> list[EventInfo]:
     """Warnings about the workload and what it created (controllers name it "workload-hash")."""
     try:
         warnings = await cluster.get_events(namespace, warnings_only=True)
@@ -70,7 +67,7 @@ async def _controller_warnings(
         notes.append(f"the warnings in namespace {namespace} could not be read: {exc.message}")
         return []
     return [
-        e.model_dump(mode="json")
+        e
         for e in warnings.events
         if e.object.kind != "Pod" and (e.object.name == workload or e.object.name.startswith(workload + "-"))
     ]

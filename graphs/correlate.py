@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.facts import FactBuilder
-from graphs.models import Extracted
+from graphs.models import CollectedEvidence, Extracted
 from knowledge.findings import Evaluation
 from knowledge.graph import KnowledgeGraph
 from knowledge.rules import RuleSet
 
 
 def correlate(
-    rules: RuleSet, graph: KnowledgeGraph, extracted: Extracted, evidence: dict[str, Any]
+    rules: RuleSet, knowledge: KnowledgeGraph, extracted: Extracted, evidence: CollectedEvidence
 ) -> tuple[Evaluation, list[dict[str, Any]]]:
     """Ranked findings, and the catalog of every evidence item a finding cites."""
-    builder = FactBuilder(graph, extracted, evidence)
+    builder = FactBuilder(knowledge, extracted, evidence)
     facts = builder.build()
     evaluation = rules.evaluate(facts)
     log_lines = {line["evidence"]: line for line in facts["log_lines"]}

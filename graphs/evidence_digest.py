@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.redaction import redact_text
 from graphs.llm import estimate_tokens
 from graphs.log_lines import numbered_log_lines
-from mcp_servers.kubernetes.redaction import redact_text
 
 _MAX_ITEM_CHARS = 300
 _MAX_LOG_CHARS = 240

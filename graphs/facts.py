@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from graphs.log_lines import numbered_log_lines
-from graphs.models import EvidenceItem, Extracted
+from graphs.models import CollectedEvidence, EvidenceItem, Extracted
 from knowledge.graph import KnowledgeGraph
 
 _HOST_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](?::\d{1,5})?")
@@ -93,10 +93,11 @@ def _unique_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class FactBuilder:
     """Facts and the evidence catalog for one investigation."""
 
-    def __init__(self, graph: KnowledgeGraph, extracted: Extracted, evidence: dict[str, Any]) -> None:
-        self.graph = graph
+    def __init__(self, knowledge: KnowledgeGraph, extracted: Extracted, evidence: CollectedEvidence) -> None:
+        self.graph = knowledge
         self.extracted = extracted
-        self.evidence = evidence
+        # Facts are plain data for CEL: the typed evidence is read as the JSON it is checkpointed as.
+        self.evidence = evidence.model_dump(mode="json")
         self.catalog: dict[str, EvidenceItem] = {}
 
     def _cite(self, item_id: str, kind: str, summary: str) -> str:

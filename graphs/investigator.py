@@ -6,15 +6,13 @@ an investigation interrupted by a crash resumes from its last completed step.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from langgraph.types import Checkpointer
 
 from graphs.graph import Dependencies, build_graph
-
-OnStep = Callable[[str], Awaitable[None]]
+from graphs.models import OnStep
 
 
 class ResumeError(RuntimeError):

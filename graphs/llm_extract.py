@@ -18,12 +18,12 @@ from dataclasses import asdict
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from common.redaction import redact_text
 from graphs.cluster import ClusterTools
 from graphs.extract import SYMPTOMS, Candidates, extract_deterministic, find_target, symptoms_of
 from graphs.llm import LLM, LLMCallFailed
 from graphs.models import Extracted, LLMCall
 from knowledge.graph import KnowledgeGraph
-from mcp_servers.kubernetes.redaction import redact_text
 
 log = logging.getLogger("sre.graphs.llm")
 

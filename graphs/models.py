@@ -7,13 +7,18 @@ JSON they produce is the incident document's `extracted`, `evidence`, `findings`
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from knowledge.findings import Category, Finding
-from mcp_servers.kubernetes.models import PodDiagnosis, WorkloadDetail
+from mcp_servers.kubernetes.models import EventInfo, PodDiagnosis, ServiceDetail, WorkloadDetail
 
+Step = Literal["extract", "collect", "correlate", "report"]
+STEPS: tuple[Step, ...] = get_args(Step)
+OnStep = Callable[[str], Awaitable[None]]
+"""Told the name of each step as it starts (and, by the runner, 'completed' or 'failed')."""
 Purpose = Literal["extraction", "analysis"]
 LLMStatus = Literal["not_configured", "used", "partly_used", "unavailable"]
 HYPOTHESIS_CONFIDENCE = 0.2
@@ -131,6 +136,23 @@ class Analysis(BaseModel):
     evidence_addressing_a_model: list[str] = Field(
         default_factory=list, description="Evidence whose text reads like instructions to an AI model."
     )
+
+
+class ServiceState(ServiceDetail):
+    """The target's own Service and how many pods its selector finds (none: a selector mismatch)."""
+
+    matching_pods: int
+
+
+class CollectedEvidence(BaseModel):
+    """What collect gathered, carried to correlate and report (as JSON in the checkpoint)."""
+
+    diagnosis: PodDiagnosis | None = None
+    workload: WorkloadDetail | None = None
+    workload_events: list[EventInfo] = Field(default_factory=list)
+    service: ServiceState | None = None
+    dependencies: list[DependencyState] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 class Evidence(BaseModel):

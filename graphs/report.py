@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.models import Analysis, Evidence, EvidenceItem, Extracted, InvestigationResult, LLMUsage, Report
+from graphs.models import (
+    Analysis,
+    CollectedEvidence,
+    Evidence,
+    EvidenceItem,
+    Extracted,
+    InvestigationResult,
+    LLMUsage,
+    Report,
+)
 from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
 
@@ -23,10 +32,12 @@ def _target(extracted: Extracted) -> str:
     return "no resolved target"
 
 
-def _next_steps(top: Finding | None, extracted: Extracted, graph: KnowledgeGraph, others: list[Finding]) -> list[str]:
+def _next_steps(
+    top: Finding | None, extracted: Extracted, knowledge: KnowledgeGraph, others: list[Finding]
+) -> list[str]:
     steps = [top.remediation] if top else ["No rule matched: read the evidence below, starting with warnings and logs."]
     steps += [f"Also check: {finding.title.lower()} ({finding.root_cause})" for finding in others[:2]]
-    component = graph.component(extracted.component) if extracted.component else None
+    component = knowledge.component(extracted.component) if extracted.component else None
     if component and component.runbook:
         steps.append(f"Runbook for {component.name}: {component.runbook}")
     if extracted.pod:
@@ -54,9 +65,9 @@ def _llm_notes(analysis: Analysis | None, llm: LLMUsage | None) -> list[str]:
 def build_result(
     extracted: Extracted,
     evaluation: Evaluation,
-    evidence: dict[str, Any],
+    evidence: CollectedEvidence,
     catalog: list[dict[str, Any]],
-    graph: KnowledgeGraph,
+    knowledge: KnowledgeGraph,
     tool_calls: int,
     analysis: Analysis | None = None,
     llm: LLMUsage | None = None,
@@ -83,16 +94,16 @@ def build_result(
         summary += f" An LLM's hypothesis, not confirmed by any rule (low confidence): {hypothesis.text}"
     path: list[str] = []
     if top and top.dependency and extracted.component:
-        path = graph.dependency_path(extracted.component, top.dependency) or []
+        path = knowledge.dependency_path(extracted.component, top.dependency) or []
     report = Report(
         category=category,
         summary=summary,
-        next_steps=_next_steps(top, extracted, graph, findings[1:]),
+        next_steps=_next_steps(top, extracted, knowledge, findings[1:]),
         dependency_path=path,
         rule_errors=evaluation.errors,
         notes=[
-            *evidence.get("notes", []),
-            *(evidence.get("diagnosis") or {}).get("notes", []),
+            *evidence.notes,
+            *(evidence.diagnosis.notes if evidence.diagnosis else []),
             *_llm_notes(analysis, llm),
         ],
         tool_calls=tool_calls,
@@ -105,9 +116,9 @@ def build_result(
         evidence=Evidence(
             target=target,
             items=[EvidenceItem.model_validate(item) for item in catalog],
-            diagnosis=evidence.get("diagnosis"),
-            workload=evidence.get("workload"),
-            dependencies=evidence.get("dependencies", []),
+            diagnosis=evidence.diagnosis,
+            workload=evidence.workload,
+            dependencies=evidence.dependencies,
         ),
         suggested_root_cause=root_cause,
         confidence_score=score,

@@ -18,7 +18,6 @@ class InvestigationState(TypedDict, total=False):
     cluster: str | None  # a configured cluster's name; None: the default cluster
     extracted: dict[str, Any]
     evidence: dict[str, Any]
-    facts: dict[str, Any]
     findings: list[dict[str, Any]]
     rule_errors: list[str]
     catalog: list[dict[str, Any]]

@@ -23,6 +23,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from common.errors import validation_problems
 from knowledge.cel_engine import cel
 from knowledge.findings import Category, Evaluation, Finding, confidence_score
 
@@ -219,8 +220,7 @@ def _rule_specs(path: Path) -> list[tuple[RuleSpec, str]]:
         try:
             specs.append((RuleSpec.model_validate(raw), str(path)))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg']}" for e in exc.errors())
-            raise RuleError(f"{path}: rule {name!r}: {problems}") from exc
+            raise RuleError(f"{path}: rule {name!r}: {validation_problems(exc, 'rule')}") from exc
     return specs
 
 

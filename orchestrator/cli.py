@@ -18,6 +18,7 @@ from mcp import Client
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
+from common.errors import innermost
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator import logs
@@ -142,8 +143,7 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
 
 
 def _root_cause(exc: BaseException) -> str:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
+    exc = innermost(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

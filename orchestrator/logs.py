@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal, TypeAlias
 
-from mcp_servers.kubernetes.redaction import redact_text
+from common.redaction import redact_text
 
 LogFormat = Literal["json", "text"]
 _ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]

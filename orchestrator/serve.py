@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sys
 
 import uvicorn
 from uvicorn._types import ASGIApplication
 
+from common.http_guard import unprotected_listen_error
 from orchestrator.app import create_app
 from orchestrator.incidents.service import InvestigatorFactory
 from orchestrator.settings import OrchestratorSettings
@@ -17,23 +17,19 @@ from orchestrator.store import StoreError, prepare_database
 log = logging.getLogger("sre.orchestrator")
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a host name other than localhost may resolve to anything
-        return False
-
-
 def check_listen_safety(settings: OrchestratorSettings) -> None:
     """Refuse (ValueError) to serve incidents beyond this machine without tokens, unless told to."""
-    if is_loopback(settings.host) or settings.allow_unauthenticated or settings.tokens():
-        return
-    raise ValueError(
-        f"refusing to serve {settings.host}:{settings.port} without API tokens; set SRE_API_TOKENS or "
-        "SRE_API_TOKENS_FILE, or SRE_ALLOW_UNAUTHENTICATED=true when a NetworkPolicy guards the port"
+    refused = unprotected_listen_error(
+        settings.host,
+        settings.port,
+        has_tokens=bool(settings.tokens()),
+        allowed=settings.allow_unauthenticated,
+        tokens_setting="SRE_API_TOKENS",
+        allow_setting="SRE_ALLOW_UNAUTHENTICATED",
+        tokens_name="API tokens",
     )
+    if refused:
+        raise ValueError(refused)
 
 
 def uvicorn_config(app: ASGIApplication, host: str, port: int, *, access_log: bool) -> uvicorn.Config:

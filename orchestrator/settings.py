@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.config import CommaList, read_tokens, split_comma_list
 from graphs.llm_settings import LLMSettings
-from mcp_servers.kubernetes.settings import CommaList, read_tokens, split_comma_list
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"

@@ -13,9 +13,9 @@ import anyio
 import pytest
 from mcp import Client
 
+from common.redaction import redact_env_value, redact_text
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
-from mcp_servers.kubernetes.redaction import redact_env_value, redact_text
 from mcp_servers.kubernetes.tools import build_server
 
 # (line as an application would log it, the secret part that must disappear, context that must stay)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from common.redaction import redact_text
 from mcp_servers.kubernetes import summaries
 from mcp_servers.kubernetes.backends.base import (
     Backend,
@@ -34,7 +35,6 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
-from mcp_servers.kubernetes.redaction import redact_text
 from mcp_servers.kubernetes.resources import RESOURCE_BY_KIND
 
 # Labels people use to name an application, most specific first.

@@ -6,76 +6,20 @@ otherwise), and when tokens are configured every request but the probes needs on
 
 from __future__ import annotations
 
-import hmac
-import json
 from collections.abc import Iterable
 
 import anyio
 from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from common.http_guard import BearerTokenMiddleware, transport_security
 from mcp_servers.kubernetes.backends.base import Backend, BackendError
 
-_LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 # Prometheus scrapes without a token; the metrics are counts and latencies by tool name.
 OPEN_PATHS = ("/health", "/ready", "/metrics")
-
-
-class BearerTokenMiddleware:
-    """Reject requests without one of the tokens, comparing in constant time; probes stay open."""
-
-    def __init__(self, app: ASGIApp, tokens: Iterable[str], open_paths: Iterable[str] = ("/health", "/ready")):
-        self.app = app
-        self.tokens = [t.encode() for t in tokens]
-        self.open_paths = frozenset(open_paths)
-
-    def authorized(self, header: str) -> bool:
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not presented:
-            return False
-        candidate = presented.strip().encode()
-        # Compare against every token (no short-circuit) so timing does not reveal which matched.
-        matches = [hmac.compare_digest(candidate, token) for token in self.tokens]
-        return any(matches)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.tokens or scope["path"] in self.open_paths:
-            await self.app(scope, receive, send)
-            return
-        header = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
-        if self.authorized(header.decode("latin-1")):
-            await self.app(scope, receive, send)
-            return
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Unauthorized",
-                "status": 401,
-                "detail": "send 'Authorization: Bearer <token>' with one of the server's API tokens",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"www-authenticate", b'Bearer realm="sre-orchestrator"'),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-def transport_security(allowed_hosts: Iterable[str]) -> TransportSecuritySettings:
-    hosts = _LOCAL_HOSTS + list(allowed_hosts)
-    origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in hosts]
-    return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
 def build_http_app(

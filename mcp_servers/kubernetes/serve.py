@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 from mcp.server import MCPServer
 
+from common.http_guard import unprotected_listen_error
 from mcp_servers.kubernetes.backends.base import Backend, BackendError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
@@ -17,7 +18,6 @@ from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from mcp_servers.kubernetes.tools import build_server
 
 _SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 log = logging.getLogger("sre.mcp.kubernetes")
 
 
@@ -38,7 +38,8 @@ def create_server(settings: KubernetesServerSettings, backend: Backend | None = 
 
 
 def _startup_namespace(settings: KubernetesServerSettings) -> str | None:
-    """Story 2.1 AC4: prove the connection by listing pods in our own namespace."""
+    """Where the startup check lists pods: our own namespace, so that a missing RBAC grant fails at
+    start rather than in the middle of an incident."""
     if settings.namespace:
         return settings.namespace
     if _SERVICE_ACCOUNT_NAMESPACE.is_file():
@@ -60,13 +61,16 @@ def run(settings: KubernetesServerSettings) -> int:
     if settings.transport == "stdio":
         server.run()
         return 0
-    if settings.host not in _LOOPBACK and not tokens and not settings.mcp_allow_unauthenticated:
-        print(
-            f"sre-orchestrator mcp: refusing to serve {settings.host}:{settings.port} without tokens; set "
-            "SRE_MCP_TOKENS or SRE_MCP_TOKENS_FILE, or SRE_MCP_ALLOW_UNAUTHENTICATED=true when a "
-            "NetworkPolicy guards the port",
-            file=sys.stderr,
-        )
+    refused = unprotected_listen_error(
+        settings.host,
+        settings.port,
+        has_tokens=bool(tokens),
+        allowed=settings.mcp_allow_unauthenticated,
+        tokens_setting="SRE_MCP_TOKENS",
+        allow_setting="SRE_MCP_ALLOW_UNAUTHENTICATED",
+    )
+    if refused:
+        print(f"sre-orchestrator mcp: {refused}", file=sys.stderr)
         return 2
     app = build_http_app(server, backend, allowed_hosts=settings.mcp_allowed_hosts, tokens=tokens, namespace=namespace)
     log.info(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.redaction import redact_env_value, redact_text
 from mcp_servers.kubernetes.backends.base import KubeObject
 from mcp_servers.kubernetes.models import (
     Condition,
@@ -27,7 +28,6 @@ from mcp_servers.kubernetes.models import (
     VolumeInfo,
     WorkloadDetail,
 )
-from mcp_servers.kubernetes.redaction import redact_env_value, redact_text
 
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
 

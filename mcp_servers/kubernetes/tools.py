@@ -15,6 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
+from common.version import package_version
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.metrics import tool_call
@@ -118,7 +119,7 @@ def _as_tool_errors(fn: Callable[P, BaseModel]) -> Callable[P, CallToolResult]:
 
 def build_server(reader: ClusterReader) -> MCPServer:
     # The SDK logs every tool call at INFO; on stdio that would drown the user's terminal.
-    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING")
     limits = reader.limits
 
     def tool(title: str) -> Callable[[Callable[P, CallToolResult]], Callable[P, CallToolResult]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from common.version import package_version
 from orchestrator.incidents.alert_models import AlertmanagerNotification, AlertReceipt
 from orchestrator.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
 from orchestrator.problems import PROBLEM_JSON
@@ -47,13 +47,6 @@ def _list_parameters() -> list[dict[str, Any]]:
     return parameters
 
 
-def _version() -> str:
-    try:
-        return version("sre-orchestrator")
-    except PackageNotFoundError:
-        return "0.0.0"
-
-
 def openapi_document() -> dict[str, Any]:
     refs, definitions = models_json_schema(
         [
@@ -73,7 +66,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "SRE Orchestrator",
-            "version": _version(),
+            "version": package_version(),
             "description": "Post an incident sentence; a read-only investigation of the Kubernetes cluster "
             "finds the likely root cause. Request bodies are JSON, at most the server's size limit "
             "(64 KiB by default). Errors are RFC 9457 problem details.",

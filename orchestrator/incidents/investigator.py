@@ -102,7 +102,7 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
             if checkpoints is None
             else await open_checkpointer(checkpoints, settings.max_concurrent_investigations + 1, resources)
         )
-        deps = Dependencies(clusters=clusters, graph=graph, rules=rules, llm=llm)
+        deps = Dependencies(clusters=clusters, knowledge=graph, rules=rules, llm=llm)
         return GraphInvestigator(deps, saver, resources)
     except BaseException:
         await resources.aclose()

@@ -20,20 +20,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
+from common.errors import innermost
+from graphs.models import OnStep
 from orchestrator import logs, metrics
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
 from orchestrator.store import IncidentStore
 
 log = logging.getLogger("sre.orchestrator.incidents.runner")
 
-OnStep = Callable[[str], Awaitable[None]]
 
 # Exceptions that mean a bug rather than a condition of the cluster: their message alone
 # ("'pod'") tells a reader nothing, so the report names the type and points to the log.
@@ -54,8 +54,7 @@ class Investigator(Protocol):
 
 def describe_failure(exc: BaseException) -> str:
     """The exception's own message, which a person can act on; the traceback goes to the log."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # task groups wrap the real error
-        exc = exc.exceptions[0]
+    exc = innermost(exc)  # task groups wrap the real error
     if isinstance(exc, ValidationError):  # a pydantic model at some boundary, maybe our IncidentResult
         first = exc.errors()[0]
         return f"invalid {exc.title}: {'.'.join(map(str, first['loc']))}: {first['msg']}"

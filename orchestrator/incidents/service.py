@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from graphs.models import OnStep
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
 from knowledge.rules import DEFAULT_RULES_DIR
 from orchestrator.incidents.clusters import resolve_cluster
@@ -32,7 +33,6 @@ from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 InvestigatorFactory = Callable[[OrchestratorSettings], Awaitable[Investigator]]
 """Opens the investigator inside the server's event loop (its checkpointer connection belongs to that loop)."""
 
-OnStep = Callable[[str], Awaitable[None]]
 
 FINISHED: frozenset[IncidentStatus] = frozenset({"completed", "failed"})
 # How often a waiter re-reads the store when nothing in this process says the incident moved.

@@ -31,7 +31,10 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, WithJsonSchema
 from starlette.routing import BaseRoute
 
-from mcp_servers.kubernetes.http import transport_security
+from common.errors import validation_problems
+from common.http_guard import transport_security
+from common.version import package_version
+from graphs.models import STEPS
 from orchestrator.incidents.clusters import UnknownCluster
 from orchestrator.incidents.render import render_incident
 from orchestrator.incidents.runner import describe_failure
@@ -59,7 +62,6 @@ from orchestrator.store import InvalidCursor, StoreError, prepare_database
 
 SERVER_NAME = "sre-orchestrator"
 MCP_PATH = "/mcp"
-STEPS = ("extract", "collect", "correlate", "report")
 MAX_WAIT_SECONDS = 120.0
 log = logging.getLogger("sre.orchestrator.mcp.server")
 
@@ -182,8 +184,7 @@ def _progress(ctx: Context) -> OnStep:
 
 
 def _bad_arguments(exc: ValidationError) -> ToolError:
-    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
-    return ToolError(f"invalid arguments: {problems}")
+    return ToolError(f"invalid arguments: {validation_problems(exc, 'arguments')}")
 
 
 def build_workflow_server(
@@ -194,7 +195,7 @@ def build_workflow_server(
     """The workflow server over whatever IncidentService `service()` returns when a request comes."""
     # The SDK logs every call at INFO; on stdio that would drown the user's terminal.
     server: MCPServer[Any] = MCPServer(
-        SERVER_NAME, instructions=INSTRUCTIONS, version=_version(), log_level="WARNING", lifespan=lifespan
+        SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING", lifespan=lifespan
     )
 
     def tool(title: str, annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Any]:
@@ -334,15 +335,6 @@ Incident: {description}
 5. Answer with: the root cause (category and one sentence), how confident you are and why, the
    evidence (quote the status, events or log lines), and the next steps. Nothing here changes the
    cluster: present remediations as recommendations for a person to apply."""
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("sre-orchestrator")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 # --- over streamable HTTP, inside the REST server -------------------------------------------

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcp_servers.kubernetes.http import BearerTokenMiddleware
+from common.http_guard import BearerTokenMiddleware
 
 UI_PREFIX = "/ui"
 LOGIN_PATH = f"{UI_PREFIX}/login"
