@@ -5,7 +5,7 @@
 Runs the deployment's shape on this machine: `sre-orchestrator mcp --transport http` over the
 demo snapshot, and `sre-orchestrator serve` using it through SRE_MCP_URL. Measures both
 processes (psutil) while idle, then while incidents arrive at `--rate` per second. Targets
-(PRD NFR2, issue 8): under 200 MiB together and under 0.5 vCPU at normal load.
+(the product promises well under 0.5 vCPU and 512 MiB): under 200 MiB together and under 0.5 vCPU at normal load.
 """
 
 from __future__ import annotations

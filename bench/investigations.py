@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from scenario_expectations import equivalent_pod
 
-from graphs.cluster import ClusterSession, ClusterSessions
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
+from graphs.mcp_client import ClusterConnection, Clusters
 from knowledge import load_knowledge_graph
-from knowledge.rules import load_rules
+from knowledge.rule_engine import load_rules
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
@@ -58,9 +58,9 @@ async def run(rounds: int) -> None:
         spec = yaml.safe_load((scenario / "scenario.yaml").read_text(encoding="utf-8"))
         expect = spec["expect"]
         server = build_server(ClusterReader(SnapshotBackend(scenario / "cluster")))
-        async with ClusterSession.open(lambda server=server: server) as session:
+        async with ClusterConnection.open(lambda server=server: server) as session:
             deps = Dependencies(
-                clusters=ClusterSessions(session),
+                clusters=Clusters(session),
                 knowledge=load_knowledge_graph(scenario / "knowledge_graph.yaml"),
                 rules=rules,
             )

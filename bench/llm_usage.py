@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer
 
-from graphs.llm import estimate_tokens
+from graphs.llm.client import estimate_tokens
 from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings

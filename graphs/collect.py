@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.cluster import ClusterTools, ToolCallError
+from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, DependencyState, Extracted, ServiceState
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
-from mcp_servers.kubernetes.models import EventInfo
-
-_HEALTHY_STATUSES = {"Running", "Completed", "Succeeded"}
+from mcp_servers.kubernetes.models import HEALTHY_POD_STATUSES, EventInfo
 
 
 async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, extracted: Extracted) -> CollectedEvidence:
@@ -88,7 +86,9 @@ async def dependency_state(cluster: ClusterTools, component: Component) -> Depen
     except ToolCallError as exc:
         return DependencyState(**base, summary=f"the state of {component.name} could not be read: {exc.message}")
     pod_states = [{"name": p.name, "status": p.status, "ready": p.ready, "restarts": p.restarts} for p in pods]
-    ready_pods = [p for p in pods if p.status in _HEALTHY_STATUSES and p.ready.split("/")[0] == p.ready.split("/")[1]]
+    ready_pods = [
+        p for p in pods if p.status in HEALTHY_POD_STATUSES and p.ready.split("/")[0] == p.ready.split("/")[1]
+    ]
     healthy = ready > 0 if ready is not None else bool(ready_pods)
     return DependencyState(
         **base,

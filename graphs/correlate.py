@@ -8,7 +8,7 @@ from graphs.facts import FactBuilder
 from graphs.models import CollectedEvidence, Extracted
 from knowledge.findings import Evaluation
 from knowledge.graph import KnowledgeGraph
-from knowledge.rules import RuleSet
+from knowledge.rule_engine import RuleSet
 
 
 def correlate(

@@ -6,7 +6,7 @@ symptom keywords from the description, asks the cluster which pods each name ref
 in a namespace the text mentions, unhealthy rather than healthy. When no pod exists (a
 Deployment that cannot create any), it falls back to the workload itself.
 
-That resolution (`find_target`) is shared with the LLM extractor (`graphs/llm.py`): whoever
+That resolution (`find_target`) is shared with the LLM extractor (`graphs/llm/extract.py`): whoever
 reads the names, only what the cluster confirms becomes the target.
 """
 
@@ -16,16 +16,15 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from graphs.cluster import ClusterTools, ToolCallError
+from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import Extracted
 from knowledge.graph import KnowledgeGraph
-from mcp_servers.kubernetes.models import PodMatch
+from mcp_servers.kubernetes.models import HEALTHY_POD_STATUSES, PodMatch
 
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _POD_NAME = re.compile(r"^[a-z0-9-]+-(?:[a-z0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|\d+)$")
 _WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 _MAX_LOOKUPS = 8
-_HEALTHY_STATUSES = {"Running", "Completed", "Succeeded"}
 
 _STOP_WORDS = frozenset(
     word
@@ -89,7 +88,7 @@ def _preference(match: PodMatch, namespaces: set[str], requested_namespace: str 
     ready, total = (int(n) for n in match.ready.split("/"))
     finished = match.status in ("Completed", "Succeeded")  # a finished Job pod is never ready, and fine
     unhealthy = (
-        match.status not in _HEALTHY_STATUSES
+        match.status not in HEALTHY_POD_STATUSES
         or match.restarts > 0
         or (not finished and (ready < total or match.ready_condition == "False"))
     )

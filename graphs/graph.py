@@ -15,25 +15,25 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
-from graphs.analysis import analyse
-from graphs.cluster import ClusterSessions
 from graphs.collect import collect_evidence
 from graphs.correlate import correlate
-from graphs.llm import LLM
-from graphs.llm_extract import extract_preferring_llm
+from graphs.llm.analysis import analyse
+from graphs.llm.client import LLM
+from graphs.llm.extract import extract_preferring_llm
+from graphs.mcp_client import Clusters
 from graphs.models import STEPS, Analysis, CollectedEvidence, Extracted, LLMCall, LLMUsage
 from graphs.report import build_result
 from graphs.state import InvestigationState
 from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
-from knowledge.rules import RuleSet
+from knowledge.rule_engine import RuleSet
 
 
 @dataclass(frozen=True)
 class Dependencies:
     """What every investigation shares: the ways to the clusters, the application model, the rules, the LLM."""
 
-    clusters: ClusterSessions
+    clusters: Clusters
     knowledge: KnowledgeGraph
     rules: RuleSet
     llm: LLM | None = None  # None: deterministic extraction and no narrative

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from orchestrator import metrics
 from orchestrator.api.incidents import IncidentApi
 from orchestrator.incidents.service import IncidentService, InvestigatorFactory
-from orchestrator.mcp.server import WorkflowHttp
+from orchestrator.mcp.http import WorkflowHttp
 from orchestrator.problems import EXCEPTION_HANDLERS, problem_response
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.web import ApiAndUiAuth, WebUi

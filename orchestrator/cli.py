@@ -47,6 +47,10 @@ DATABASE_URL_HELP = (
 )
 
 
+def _add_database_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", help=DATABASE_URL_HELP)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sre-orchestrator", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,10 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_investigation_flags(serve)
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080)")
-    serve.add_argument(
-        "--database-url",
-        help=DATABASE_URL_HELP,
-    )
+    _add_database_flag(serve)
 
     investigate = commands.add_parser("investigate", help="investigate one incident here and print the report")
     _add_investigation_flags(investigate)
@@ -69,10 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     workflow = commands.add_parser("mcp-workflow", help="serve the investigation workflow over MCP on stdio")
     _add_investigation_flags(workflow)
-    workflow.add_argument(
-        "--database-url",
-        help=DATABASE_URL_HELP,
-    )
+    _add_database_flag(workflow)
 
     mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
     _add_cluster_flags(mcp)
@@ -152,7 +150,7 @@ def _root_cause(exc: BaseException) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from graphs.llm import check_llm_settings
+    from graphs.llm.client import check_llm_settings
     from orchestrator import serve as api_serve
     from orchestrator.incidents import investigator as investigation
 
@@ -163,8 +161,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _mcp_workflow(args: argparse.Namespace) -> int:
-    from graphs.llm import check_llm_settings
-    from orchestrator.mcp import server as workflow_mcp
+    from graphs.llm.client import check_llm_settings
+    from orchestrator.mcp import stdio as workflow_mcp
 
     settings = _settings(args, OrchestratorSettings)
     check_llm_settings(settings)  # a refused LLM setting stops here, before the client waits on us

@@ -3,7 +3,7 @@
 Counts that must be right across replicas and restarts (incidents by status) are read from the
 store at scrape time; what happens inside this process (investigation durations, LLM use, the
 investigations running here) is counted here as it happens. MCP tool call latency is measured
-where the calls are made, in graphs/cluster.py. Every metric lives in prometheus_client's default registry, with
+where the calls are made, in graphs/mcp_client.py. Every metric lives in prometheus_client's default registry, with
 its process collector (resident memory, CPU seconds, open files).
 """
 

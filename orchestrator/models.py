@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from common import kubernetes_names
 from graphs.models import Evidence, Extracted, Report
 from knowledge.findings import Finding
 
@@ -19,8 +20,8 @@ AlertStatus = Literal["firing", "resolved"]
 ConfidenceScore = Literal["high", "medium", "low"]
 
 # Kubernetes names: namespaces are DNS-1123 labels, pods DNS-1123 subdomains.
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DNS_LABEL = f"^{kubernetes_names.DNS_LABEL}$"
+DNS_SUBDOMAIN = f"^{kubernetes_names.DNS_SUBDOMAIN}$"
 # Cluster names as kubeconfig contexts and cloud consoles write them, e.g. 'prod-eu' or 'gke_shop_eu'.
 CLUSTER_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 # Names the cluster `SRE_MCP_URL` (or the in-process server) reads, wherever a cluster is asked for.

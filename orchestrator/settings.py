@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.config import CommaList, read_tokens, split_comma_list
-from graphs.llm_settings import LLMSettings
+from graphs.llm.settings import LLMSettings
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 
 _SQLITE_PREFIX = "sqlite:///"

@@ -4,7 +4,7 @@
     python scripts/image_check.py [--investigations 100] [--keep]
 
 1. The base. No registry image can be pulled here, so `docker.io/library/python:3.11-slim` is
-   made locally (ARCHITECTURE.md, "This machine"): `debootstrap --variant=minbase` of Debian
+   made locally (docs/architecture.md, "Building the image here"): `debootstrap --variant=minbase` of Debian
    bookworm with python3, trimmed like the slim image, cached as a tarball under
    /var/cache/sre-orchestrator so that reruns only `podman import` it (skipped altogether when
    the image already exists).

@@ -300,7 +300,7 @@ def test_security_contexts(manifests: tuple[str, list[dict[str, Any]]]) -> None:
 
 
 def test_limits_add_up_to_the_budget(manifests: tuple[str, list[dict[str, Any]]]) -> None:
-    """PRD NFR2: both containers together within 500m CPU and 512Mi memory."""
+    """Both containers together within 500m CPU and 512Mi memory: the footprint the product promises."""
     _, docs = manifests
     pods = [d["spec"]["template"]["spec"] for d in deployments(docs).values()]
     cpu = sum(cpu_milli(c["resources"]["limits"]["cpu"]) for pod in pods for c in pod["containers"])

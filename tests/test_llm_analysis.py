@@ -20,7 +20,7 @@ from openai_server import OpenAIServer, RecordedRequest, Reply, answer, error, r
 from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
-from graphs.llm import check_llm_settings, estimate_tokens
+from graphs.llm.client import check_llm_settings, estimate_tokens
 from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.incidents.render import render_incident
 from orchestrator.models import Incident

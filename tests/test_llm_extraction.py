@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openai_server import OpenAIServer, Reply, answer, error, raw
 
-from graphs.llm import aclose_chat_model, chat_model
+from graphs.llm.client import aclose_chat_model, chat_model
 from orchestrator.incidents.one_shot import investigate_once
 from orchestrator.models import Incident
 from orchestrator.settings import OrchestratorSettings

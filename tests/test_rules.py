@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.rules import DEFAULT_RULES_DIR, RuleError, load_rules
+from knowledge.rule_engine import DEFAULT_RULES_DIR, RuleError, load_rules
 
 FACTS = {
     "pod": {"name": "api-1", "phase": "Running", "reason": "", "evidence": "pod:shop/api-1"},

@@ -43,7 +43,7 @@ def _runner(
 async def _submit(store: IncidentStore, runner: InvestigationRunner, description: str) -> str:
     request = IncidentRequest(description=description)
     incident = await store.create(request)
-    runner.submit(incident.incident_id, request)
+    runner.wake()
     return incident.incident_id
 
 
@@ -151,7 +151,7 @@ async def test_close_cancels_queued_and_running_ones_and_leaves_them_unfinished(
 async def test_one_run_per_incident(store: IncidentStore, investigator: ScriptedInvestigator, tmp_path: Path) -> None:
     async with _runner(store, investigator) as runner:
         incident_id = await _submit(store, runner, "twice; first=0.1")
-        runner.submit(incident_id, IncidentRequest(description="twice; first=0.1"))
+        runner.wake()
         await _wait_for(store, incident_id, _finished)
     assert journal_entries(tmp_path / "journal.txt", incident_id) == ["first", "second"]
 

@@ -40,9 +40,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from processes import cli_server
 
+from graphs.models import STEPS
 from orchestrator.app import create_app
 from orchestrator.incidents.investigator import open_server_investigator
-from orchestrator.mcp.server import MAX_WAIT_SECONDS, STEPS, create_stdio_server
+from orchestrator.mcp.server import MAX_WAIT_SECONDS
+from orchestrator.mcp.stdio import create_stdio_server
 from orchestrator.settings import OrchestratorSettings
 
 SCENARIO = ROOT / "tests" / "scenarios" / "oom-killed-java"

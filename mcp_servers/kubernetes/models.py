@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# The STATUS values kubectl shows for a pod that is doing its job (a finished Job's pod: Completed).
+HEALTHY_POD_STATUSES = frozenset({"Running", "Completed", "Succeeded"})
+
 
 class ObjectRef(BaseModel):
     kind: str

@@ -6,15 +6,16 @@ missing object or a refused namespace into a tool error that names it.
 """
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Annotated, Literal, ParamSpec
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
 
+from common.kubernetes_names import DNS_LABEL, DNS_SUBDOMAIN, kubernetes_name
+from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
@@ -42,39 +43,15 @@ that returns the pod's status, events, current and previous logs, owner workload
 Use get_pod_logs for more log lines, get_events for a namespace's warnings, get_service to see
 whether a dependency has ready endpoints, and get_workload / get_node for the wider picture."""
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
-def _kubernetes_name(what: str, pattern: re.Pattern[str], max_length: int, description: str) -> object:
-    separators = "'-' or '.'" if pattern is _DNS_SUBDOMAIN else "'-'"
-
-    def check(value: str) -> str:
-        if len(value) > max_length or not pattern.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not a valid {what}: use at most {max_length} lowercase letters, digits"
-                f" and {separators}, starting and ending with a letter or digit"
-            )
-        return value
-
-    schema = {
-        "type": "string",
-        "pattern": f"^{pattern.pattern}$",
-        "maxLength": max_length,
-        "description": description,
-    }
-    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
-
-
-Namespace = _kubernetes_name("namespace", _DNS_LABEL, 63, "Kubernetes namespace, e.g. 'shop'.")
+Namespace = kubernetes_name("namespace", DNS_LABEL, 63, "Kubernetes namespace, e.g. 'shop'.")
 OptionalNamespace = Annotated[
     Namespace | None,  # type: ignore[valid-type]
     Field(description="Kubernetes namespace; omit for all namespaces this server may read."),
 ]
-PodName = _kubernetes_name("pod name", _DNS_SUBDOMAIN, 253, "Exact pod name, e.g. 'auth-service-7d9c6b5f4-x2x8q'.")
-ObjectName = _kubernetes_name("object name", _DNS_SUBDOMAIN, 253, "Exact object name.")
-NodeName = _kubernetes_name("node name", _DNS_SUBDOMAIN, 253, "Exact node name.")
-ContainerName = _kubernetes_name("container name", _DNS_LABEL, 63, "Container name; omit for the default container.")
+PodName = kubernetes_name("pod name", DNS_SUBDOMAIN, 253, "Exact pod name, e.g. 'auth-service-7d9c6b5f4-x2x8q'.")
+ObjectName = kubernetes_name("object name", DNS_SUBDOMAIN, 253, "Exact object name.")
+NodeName = kubernetes_name("node name", DNS_SUBDOMAIN, 253, "Exact node name.")
+ContainerName = kubernetes_name("container name", DNS_LABEL, 63, "Container name; omit for the default container.")
 Selector = Annotated[str | None, Field(max_length=1024)]
 EventObjectKind = Literal[
     "Pod",
@@ -89,16 +66,11 @@ EventObjectKind = Literal[
     "Endpoints",
 ]
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
 P = ParamSpec("P")
 
 
 def _result(model: BaseModel) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=render(model))],
-        structured_content=model.model_dump(mode="json"),
-    )
+    return tool_result(model, render(model))
 
 
 def _as_tool_errors(fn: Callable[P, BaseModel]) -> Callable[P, CallToolResult]:

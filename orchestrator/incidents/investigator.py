@@ -14,12 +14,12 @@ from typing import Any
 import httpx2
 from mcp.client.streamable_http import streamable_http_client
 
-from graphs.cluster import ClusterSession, ClusterSessions, RemoteCluster
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
-from graphs.llm import LLM
+from graphs.llm.client import LLM
+from graphs.mcp_client import ClusterConnection, Clusters, RemoteCluster
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
-from knowledge.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
+from knowledge.rule_engine import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store.checkpointer import open_checkpointer
@@ -93,9 +93,11 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
             f"the Kubernetes MCP server at {settings.mcp_url}" if settings.mcp_url else "the Kubernetes MCP server"
         )
         session = await resources.enter_async_context(
-            ClusterSession.open(cluster_target(settings), timeout_seconds=settings.mcp_timeout_seconds, server=default)
+            ClusterConnection.open(
+                cluster_target(settings), timeout_seconds=settings.mcp_timeout_seconds, server=default
+            )
         )
-        clusters = ClusterSessions(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
+        clusters = Clusters(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
         resources.push_async_callback(clusters.aclose)
         saver = (
             None

@@ -98,10 +98,10 @@ class InvestigationRunner:
             asyncio.create_task(self._renew_loop(), name="renew leases"),
         ]
 
-    def submit(self, incident_id: str, request: IncidentRequest | None = None) -> None:
-        """An incident was stored: claim it now rather than at the next poll; returns at once.
+    def wake(self) -> None:
+        """An incident was stored: look for work now rather than at the next poll; returns at once.
 
-        Whichever replica has a free slot first runs it; the request is read back from the store.
+        Whichever replica has a free slot first claims it; the request is read back from the store.
         """
         self._wake.set()
 

@@ -19,11 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from graphs.models import OnStep
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
-from knowledge.rules import DEFAULT_RULES_DIR
 from orchestrator.incidents.clusters import resolve_cluster
 from orchestrator.incidents.runner import InvestigationRunner, Investigator
 from orchestrator.models import AlertRecord, Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
@@ -65,25 +62,13 @@ class Knowledge:
     rules: list[RuleSource]
 
 
-def _rule_files(directories: list[Path]) -> dict[str, str]:
-    """Rule id -> the file defining it, in the order load_rules reads them (the files are valid by now)."""
-    files: dict[str, str] = {}
-    for directory in directories:
-        for path in sorted(directory.glob("*.yaml")):
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for rule in document.get("rules") or []:
-                if isinstance(rule, dict) and "id" in rule:
-                    files.setdefault(str(rule["id"]), str(path))
-    return files
-
-
 def load_service_knowledge(settings: OrchestratorSettings) -> Knowledge:
     """The knowledge graph and rules the investigations use; a broken file raises, named."""
     from orchestrator.incidents.investigator import load_knowledge  # the investigation stack, imported when needed
 
     _, rules = load_knowledge(settings)  # validates the graph file too
     graph_file = Path(settings.knowledge_graph or DEFAULT_KNOWLEDGE_GRAPH)
-    files = _rule_files([DEFAULT_RULES_DIR, *(Path(d) for d in settings.rules_dirs)])
+    files = rules.files()
     return Knowledge(
         graph_file=graph_file,
         graph_yaml=graph_file.read_text(encoding="utf-8"),
@@ -149,7 +134,7 @@ class IncidentService:
         """
         request = request.model_copy(update={"cluster": resolve_cluster(self.settings, request.cluster)})
         incident = await self.store.create(request, source=source, alert_group=alert_group)
-        self.runner.submit(incident.incident_id, request)
+        self.runner.wake()
         return incident
 
     async def ping(self) -> None:

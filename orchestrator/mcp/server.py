@@ -18,47 +18,37 @@ import dataclasses
 import inspect
 import json
 import logging
-import re
-import sys
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context, UserMessage
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import AfterValidator, Field, StringConstraints, ValidationError, WithJsonSchema
-from starlette.routing import BaseRoute
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field, StringConstraints, ValidationError
 
 from common.errors import validation_problems
-from common.http_guard import transport_security
+from common.kubernetes_names import DNS_LABEL, DNS_SUBDOMAIN, kubernetes_name
+from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
 from graphs.models import STEPS
 from orchestrator.incidents.clusters import UnknownCluster
 from orchestrator.incidents.render import render_incident
-from orchestrator.incidents.runner import describe_failure
 from orchestrator.incidents.service import (
     FINISHED,
     IncidentService,
-    InvestigatorFactory,
-    Knowledge,
     OnStep,
     UnknownIncident,
-    load_service_knowledge,
 )
 from orchestrator.mcp.models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
 from orchestrator.models import (
     DEFAULT_CLUSTER,
-    DNS_LABEL,
-    DNS_SUBDOMAIN,
-    PATTERN_MESSAGES,
     Incident,
     IncidentRequest,
     IncidentStatus,
 )
-from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import InvalidCursor, StoreError, prepare_database
+from orchestrator.store import InvalidCursor
 
 SERVER_NAME = "sre-orchestrator"
 MCP_PATH = "/mcp"
@@ -79,23 +69,10 @@ Kubernetes MCP server (`sre-orchestrator mcp`). The `triage` prompt combines bot
 INVESTIGATE = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def _kubernetes_name(field: str, pattern: str, max_length: int, description: str) -> Any:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if len(value) > max_length or not compiled.match(value):
-            raise ValueError(f"{field} {value!r} {PATTERN_MESSAGES[pattern]}, at most {max_length} characters")
-        return value
-
-    schema = {"type": "string", "pattern": pattern, "maxLength": max_length, "description": description}
-    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
-
-
-Namespace = _kubernetes_name("namespace", DNS_LABEL, 63, "Kubernetes namespace of the incident, e.g. 'shop'.")
-Pod = _kubernetes_name("pod", DNS_SUBDOMAIN, 253, "Name (or name prefix) of the pod concerned.")
+Namespace = kubernetes_name("namespace", DNS_LABEL, 63, "Kubernetes namespace of the incident, e.g. 'shop'.")
+Pod = kubernetes_name("pod", DNS_SUBDOMAIN, 253, "Name (or name prefix) of the pod concerned.")
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
@@ -128,9 +105,7 @@ ServiceSource = Callable[[], IncidentService]
 
 
 def _result(summary: IncidentSummary | IncidentPage, text: str) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=summary.model_dump(mode="json")
-    )
+    return tool_result(summary, text)
 
 
 def incident_text(incident: Incident) -> str:
@@ -187,29 +162,20 @@ def _bad_arguments(exc: ValidationError) -> ToolError:
     return ToolError(f"invalid arguments: {validation_problems(exc, 'arguments')}")
 
 
-def build_workflow_server(
-    service: ServiceSource,
-    *,
-    lifespan: Callable[[MCPServer[Any]], AbstractAsyncContextManager[Any]] | None = None,
-) -> MCPServer[Any]:
-    """The workflow server over whatever IncidentService `service()` returns when a request comes."""
-    # The SDK logs every call at INFO; on stdio that would drown the user's terminal.
-    server: MCPServer[Any] = MCPServer(
-        SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING", lifespan=lifespan
-    )
+class WorkflowTools:
+    """The tools and resources, over whatever IncidentService `service()` returns when a request comes."""
 
-    def tool(title: str, annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Any]:
-        # The docstring, dedented, is the description the model reads.
-        return lambda fn: server.tool(title=title, annotations=annotations, description=inspect.getdoc(fn))(fn)
+    def __init__(self, service: ServiceSource) -> None:
+        self._service = service
 
-    async def follow(incident_id: str, wait_seconds: float, ctx: Context) -> Incident:
+    async def _follow(self, incident_id: str, wait_seconds: float, ctx: Context) -> Incident:
         try:
-            return await service().wait(incident_id, wait_seconds, _progress(ctx) if wait_seconds > 0 else None)
+            return await self._service().wait(incident_id, wait_seconds, _progress(ctx) if wait_seconds > 0 else None)
         except UnknownIncident as exc:
             raise ToolError(f"{exc}; list incidents with list_incidents") from exc
 
-    @tool("Investigate an incident", INVESTIGATE)
     async def investigate(
+        self,
         description: Description,
         ctx: Context,
         namespace: OptionalNamespace = None,
@@ -223,87 +189,119 @@ def build_workflow_server(
         (extract, collect, correlate, report). Read-only towards the cluster; it records the incident."""
         try:
             request = IncidentRequest(description=description, namespace=namespace, pod=pod, cluster=cluster)
-            incident = await service().report(request, source="mcp")
+            incident = await self._service().report(request, source="mcp")
         except ValidationError as exc:
             raise _bad_arguments(exc) from None
         except UnknownCluster as exc:
             raise ToolError(str(exc)) from None
         if wait_seconds > 0:
-            incident = await follow(incident.incident_id, wait_seconds, ctx)
+            incident = await self._follow(incident.incident_id, wait_seconds, ctx)
         return _result(IncidentSummary.of(incident), incident_text(incident))
 
-    @tool("Get an incident", READ_ONLY)
     async def get_incident(
-        incident_id: IncidentId, ctx: Context, wait_seconds: WaitSeconds = 0
+        self, incident_id: IncidentId, ctx: Context, wait_seconds: WaitSeconds = 0
     ) -> Annotated[CallToolResult, IncidentSummary]:
         """An incident's status and, once completed, its report: suggested root cause, category,
         confidence, summary, next steps and top findings. With wait_seconds, wait up to that long for
         a running investigation to finish (with progress notifications). The whole document with all
         the evidence is the resource incident://{incident_id}."""
-        incident = await follow(incident_id, wait_seconds, ctx)
+        incident = await self._follow(incident_id, wait_seconds, ctx)
         return _result(IncidentSummary.of(incident), incident_text(incident))
 
-    @tool("List incidents", READ_ONLY)
     async def list_incidents(
+        self,
         limit: Annotated[int, Field(ge=1, le=100, description="How many incidents to return.")] = 20,
         status: Annotated[IncidentStatus | None, Field(description="Only incidents with this status.")] = None,
         cursor: Annotated[str | None, Field(max_length=512, description="next_cursor of the previous page.")] = None,
     ) -> Annotated[CallToolResult, IncidentPage]:
         """Incidents, newest first, with their status and (once completed) root-cause category."""
         try:
-            page = await service().list_incidents(limit=limit, cursor=cursor, status=status)
+            page = await self._service().list_incidents(limit=limit, cursor=cursor, status=status)
         except InvalidCursor as exc:
             raise ToolError(f"invalid cursor: {exc}") from exc
         summary = IncidentPage.of(page)
         return _result(summary, _page_text(summary))
 
-    @server.resource(
-        INCIDENT_URI,
-        name="incident",
-        title="Incident report",
-        description="An incident and its whole investigation report (findings, evidence, next steps) as JSON: "
-        "the document GET /api/v1/incidents/{incident_id} returns.",
-        mime_type="application/json",
-    )
-    async def incident_report(incident_id: str) -> str:
+    async def incident_report(self, incident_id: str) -> str:
         try:
-            incident = await service().get(incident_id)
+            incident = await self._service().get(incident_id)
         except UnknownIncident as exc:
             raise ResourceNotFoundError(f"{exc}; list incidents with the list_incidents tool") from exc
         return incident.model_dump_json(indent=2)
 
-    @server.resource(
+    def knowledge_graph(self) -> str:
+        return self._service().knowledge.graph_yaml
+
+    def rules(self) -> str:
+        return json.dumps([dataclasses.asdict(rule) for rule in self._service().knowledge.rules], indent=2)
+
+
+def triage(
+    description: Annotated[str, Field(description="The incident, as a person would write it.")],
+    namespace: Annotated[str | None, Field(description="The namespace, when known.")] = None,
+) -> list[UserMessage]:
+    """Walk through an incident: investigate it with this server, then dig deeper with the Kubernetes
+    tools when the answer is unknown or not confident."""
+    return [UserMessage(triage_text(description, namespace))]
+
+
+# (uri, name, title, description, MIME type) of each resource, read by the WorkflowTools method of that name.
+RESOURCES = (
+    (
+        INCIDENT_URI,
+        "incident_report",
+        "Incident report",
+        "An incident and its whole investigation report (findings, evidence, next steps) as JSON: "
+        "the document GET /api/v1/incidents/{incident_id} returns.",
+        "application/json",
+    ),
+    (
         "knowledge://graph",
-        name="knowledge-graph",
-        title="Knowledge graph",
-        description="The application's components (namespace, pod selector, Service) and what depends on what, "
+        "knowledge_graph",
+        "Knowledge graph",
+        "The application's components (namespace, pod selector, Service) and what depends on what, "
         "as the YAML file the investigations load.",
-        mime_type="application/yaml",
-    )
-    def knowledge_graph() -> str:
-        return service().knowledge.graph_yaml
-
-    @server.resource(
+        "application/yaml",
+    ),
+    (
         "knowledge://rules",
-        name="rules",
-        title="Rules",
-        description="The loaded rules, in evaluation order: id, root-cause category, title, the kind of fact "
+        "rules",
+        "Rules",
+        "The loaded rules, in evaluation order: id, root-cause category, title, the kind of fact "
         "each looks at (for_each) and the file defining it, as a JSON list.",
-        mime_type="application/json",
+        "application/json",
+    ),
+)
+# The resources' names as MCP clients have always seen them.
+RESOURCE_NAMES = {"incident_report": "incident", "knowledge_graph": "knowledge-graph", "rules": "rules"}
+TOOLS = (
+    ("investigate", "Investigate an incident", INVESTIGATE),
+    ("get_incident", "Get an incident", READ_ONLY),
+    ("list_incidents", "List incidents", READ_ONLY),
+)
+
+
+def build_workflow_server(
+    service: ServiceSource,
+    *,
+    lifespan: Callable[[MCPServer[Any]], AbstractAsyncContextManager[Any]] | None = None,
+) -> MCPServer[Any]:
+    """The workflow server over whatever IncidentService `service()` returns when a request comes."""
+    # The SDK logs every call at INFO; on stdio that would drown the user's terminal.
+    server: MCPServer[Any] = MCPServer(
+        SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING", lifespan=lifespan
     )
-    def rules() -> str:
-        return json.dumps([dataclasses.asdict(rule) for rule in service().knowledge.rules], indent=2)
-
-    def triage(
-        description: Annotated[str, Field(description="The incident, as a person would write it.")],
-        namespace: Annotated[str | None, Field(description="The namespace, when known.")] = None,
-    ) -> list[UserMessage]:
-        """Walk through an incident: investigate it with this server, then dig deeper with the Kubernetes
-        tools when the answer is unknown or not confident."""
-        return [UserMessage(triage_text(description, namespace))]
-
+    tools = WorkflowTools(service)
+    for name, title, hints in TOOLS:
+        method = getattr(tools, name)
+        # The docstring, dedented, is the description the model reads.
+        server.tool(title=title, annotations=hints, description=inspect.getdoc(method))(method)
+    for uri, method_name, title, description, mime_type in RESOURCES:
+        resource = server.resource(
+            uri, name=RESOURCE_NAMES[method_name], title=title, description=description, mime_type=mime_type
+        )
+        resource(getattr(tools, method_name))
     server.prompt(title="Triage an incident", description=inspect.getdoc(triage))(triage)
-
     return server
 
 
@@ -335,69 +333,3 @@ Incident: {description}
 5. Answer with: the root cause (category and one sentence), how confident you are and why, the
    evidence (quote the status, events or log lines), and the next steps. Nothing here changes the
    cluster: present remediations as recommendations for a person to apply."""
-
-
-# --- over streamable HTTP, inside the REST server -------------------------------------------
-
-
-class WorkflowHttp:
-    """The workflow server for `serve`: its `/mcp` route, and its session manager for the app's lifespan.
-
-    Stateless (each request stands alone, so replicas and restarts never strand a client), with
-    answers streamed as server-sent events so that progress notifications reach the caller.
-    """
-
-    def __init__(self, service: ServiceSource, allowed_hosts: Iterable[str] = ()) -> None:
-        self.server = build_workflow_server(service)
-        app = self.server.streamable_http_app(
-            streamable_http_path=MCP_PATH, transport_security=transport_security(allowed_hosts), stateless_http=True
-        )
-        self.routes: list[BaseRoute] = list(app.routes)
-
-    def run(self) -> AbstractAsyncContextManager[None]:
-        return self.server.session_manager.run()
-
-
-# --- on stdio: `sre-orchestrator mcp-workflow` ----------------------------------------------
-
-
-def create_stdio_server(
-    settings: OrchestratorSettings, investigator_factory: InvestigatorFactory, knowledge: Knowledge | None = None
-) -> MCPServer[Any]:
-    """A workflow server whose lifespan opens its own IncidentService (store, runner, investigator)."""
-    opened: list[IncidentService] = []
-
-    @asynccontextmanager
-    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
-        async with IncidentService.open(settings, investigator_factory, knowledge) as service:
-            opened.append(service)
-            try:
-                yield
-            finally:
-                opened.remove(service)
-
-    def service() -> IncidentService:
-        if not opened:
-            raise ToolError("the incident service is not running")
-        return opened[-1]
-
-    return build_workflow_server(service, lifespan=lifespan)
-
-
-def run_stdio(settings: OrchestratorSettings) -> int:
-    """Serve on stdio until the client goes; 2 with a message when the settings cannot work."""
-    from orchestrator.incidents.investigator import open_server_investigator
-
-    try:
-        knowledge = load_service_knowledge(settings)  # a broken rule or graph file stops here, named
-        prepare_database(settings.database_url)
-    except (StoreError, ValueError) as exc:
-        print(f"sre-orchestrator mcp-workflow: cannot start: {exc}", file=sys.stderr)
-        return 2
-    try:
-        create_stdio_server(settings, open_server_investigator, knowledge).run()
-    except Exception as exc:  # the investigator could not open (no cluster credentials, say), or the store broke
-        log.debug("mcp-workflow stopped", exc_info=exc)
-        print(f"sre-orchestrator mcp-workflow: stopped: {describe_failure(exc)}", file=sys.stderr)
-        return 2
-    return 0

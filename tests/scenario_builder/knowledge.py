@@ -1,4 +1,4 @@
-"""The knowledge graph of a scenario, in the schema of ARCHITECTURE.md."""
+"""The knowledge graph of a scenario, in the schema knowledge/model.py checks."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from typing import Any, get_args
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from graphs.evidence_digest import Digest, build_digest, escape_markup, untrusted, verdict_json
-from graphs.llm import LLM, LLMCallFailed, estimate_tokens
+from graphs.llm.client import LLM, LLMCallFailed, estimate_tokens
+from graphs.llm.digest import Digest, build_digest, escape_markup, untrusted, verdict_json
 from graphs.models import Analysis, Hypothesis, LLMCall
 from knowledge.findings import Category
 

@@ -19,13 +19,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from common.redaction import redact_text
-from graphs.cluster import ClusterTools
 from graphs.extract import SYMPTOMS, Candidates, extract_deterministic, find_target, symptoms_of
-from graphs.llm import LLM, LLMCallFailed
+from graphs.llm.client import LLM, LLMCallFailed
+from graphs.mcp_client import ClusterTools
 from graphs.models import Extracted, LLMCall
 from knowledge.graph import KnowledgeGraph
 
-log = logging.getLogger("sre.graphs.llm")
+log = logging.getLogger("sre.graphs.llm.client")
 
 _MAX_COMPONENTS_IN_PROMPT = 60
 _MAX_NAME_CHARS = 80

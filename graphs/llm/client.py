@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from langchain_openai import ChatOpenAI
 
-    from graphs.llm_settings import LLMSettings
+    from graphs.llm.settings import LLMSettings
 
-log = logging.getLogger("sre.graphs.llm")
+log = logging.getLogger("sre.graphs.llm.client")
 
 INSECURE_HTTP_SETTING = "SRE_LLM_ALLOW_INSECURE_HTTP"
 # Keyless servers (a model inside the cluster) still need some key; passing one explicitly also
@@ -97,7 +97,7 @@ def chat_model(settings: LLMSettings) -> ChatOpenAI | None:
         return None
     check_llm_settings(settings)
     # Imported only when an LLM is configured: langchain-openai and openai cost ~30 MiB of RSS,
-    # which a deployment without an LLM should not pay (NFR2 budget).
+    # which a deployment without an LLM should not pay (the footprint stays within 0.5 vCPU and 512 MiB).
     import openai
     from langchain_openai import ChatOpenAI
 

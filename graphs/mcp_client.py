@@ -21,10 +21,9 @@ from mcp.types import REQUEST_TIMEOUT, CallToolResult
 from prometheus_client import Histogram
 from pydantic import BaseModel
 
+from common.errors import innermost
 from mcp_servers.kubernetes.models import (
     EventList,
-    LogExcerpt,
-    PodDetail,
     PodDiagnosis,
     PodList,
     PodMatches,
@@ -33,7 +32,7 @@ from mcp_servers.kubernetes.models import (
 )
 
 Model = TypeVar("Model", bound=BaseModel)
-log = logging.getLogger("sre.graphs.cluster")
+log = logging.getLogger("sre.graphs.mcp_client")
 
 # As the investigation sees it: the tool's own time plus the transport (in-process, HTTP or stdio).
 MCP_CALL_SECONDS = Histogram(
@@ -60,7 +59,7 @@ class ClusterUnavailable(Exception):
 class ClusterTools:
     """Typed calls to the Kubernetes MCP tools through the session's client, counting its calls."""
 
-    def __init__(self, session: ClusterSession) -> None:
+    def __init__(self, session: ClusterConnection) -> None:
         self._session = session
         self.calls = 0
 
@@ -83,9 +82,6 @@ class ClusterTools:
 
     async def list_pods(self, namespace: str | None = None, label_selector: str | None = None) -> PodList:
         return await self._call("list_pods", PodList, namespace=namespace, label_selector=label_selector, limit=50)
-
-    async def get_pod(self, namespace: str, name: str) -> PodDetail:
-        return await self._call("get_pod", PodDetail, namespace=namespace, name=name)
 
     async def diagnose_pod(self, namespace: str, name: str) -> PodDiagnosis:
         return await self._call("diagnose_pod", PodDiagnosis, namespace=namespace, name=name)
@@ -113,13 +109,8 @@ class ClusterTools:
     async def get_service(self, namespace: str, name: str) -> ServiceDetail:
         return await self._call("get_service", ServiceDetail, namespace=namespace, name=name)
 
-    async def get_pod_logs(self, namespace: str, name: str, container: str, previous: bool) -> LogExcerpt:
-        return await self._call(
-            "get_pod_logs", LogExcerpt, namespace=namespace, name=name, container=container, previous=previous
-        )
 
-
-class ClusterSession:
+class ClusterConnection:
     """One MCP client kept open for the process, shared by every investigation, reopened when it breaks.
 
     Opening a client lists the tools and compiles their output schemas; doing that once rather
@@ -151,7 +142,7 @@ class ClusterSession:
         *,
         timeout_seconds: float | None = None,
         server: str = "the Kubernetes MCP server",
-    ) -> AsyncIterator[ClusterSession]:
+    ) -> AsyncIterator[ClusterConnection]:
         """`connect()` gives a target to connect to: an MCPServer (in-process), a streamable HTTP URL or a
         fresh transport, or stdio parameters. `timeout_seconds` bounds every call (None: no bound);
         `server` names it in errors."""
@@ -243,11 +234,11 @@ class RemoteCluster:
     """A named cluster's Kubernetes MCP server."""
 
     url: str
-    # A new client target (see ClusterSession.open) per connection: a streamable HTTP transport serves one client.
+    # A new client target (see ClusterConnection.open) per connection: a streamable HTTP transport serves one client.
     connect: Callable[[], Any]
 
 
-class ClusterSessions:
+class Clusters:
     """The default cluster's session, and one session per named cluster, made on first use and kept.
 
     Each session connects (and reconnects) by itself, so a cluster whose server cannot be reached
@@ -256,16 +247,16 @@ class ClusterSessions:
 
     def __init__(
         self,
-        default: ClusterSession,
+        default: ClusterConnection,
         remotes: Mapping[str, RemoteCluster] | None = None,
         timeout_seconds: float | None = None,
     ) -> None:
         self._default = default
         self._remotes = dict(remotes or {})
         self._timeout = timeout_seconds
-        self._sessions: dict[str, ClusterSession] = {}
+        self._sessions: dict[str, ClusterConnection] = {}
 
-    async def get(self, name: str | None) -> ClusterSession:
+    async def get(self, name: str | None) -> ClusterConnection:
         if name is None:
             return self._default
         remote = self._remotes.get(name)
@@ -274,7 +265,7 @@ class ClusterSessions:
             raise ClusterUnavailable(f"cluster {name!r} is not configured (configured: {known})")
         if name not in self._sessions:
             server = f"the MCP server of cluster {name!r} at {remote.url}"
-            self._sessions[name] = ClusterSession(remote.connect, self._timeout, server)
+            self._sessions[name] = ClusterConnection(remote.connect, self._timeout, server)
         return self._sessions[name]
 
     async def aclose(self) -> None:
@@ -287,8 +278,7 @@ def _timed_out(exc: BaseException) -> bool:
 
 def _reason(exc: BaseException, timeout: float | None) -> str:
     """The innermost error of a task group's exception group, phrased for a person."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
+    exc = innermost(exc)
     if _timed_out(exc):
         return f"no answer within {timeout:g} s" if timeout else "no answer in time"
     message = str(exc).strip()

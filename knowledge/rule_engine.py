@@ -82,6 +82,7 @@ class RuleSpec(BaseModel):
 class _Compiled:
     spec: RuleSpec
     order: int
+    file: str
     pattern: re.Pattern[str] | None
     when: Any
     corroborations: tuple[tuple[Any, float, Any], ...]
@@ -100,6 +101,10 @@ class RuleSet:
     @property
     def rules(self) -> tuple[RuleSpec, ...]:
         return tuple(rule.spec for rule in self._rules)
+
+    def files(self) -> dict[str, str]:
+        """Rule id -> the file that defines it."""
+        return {rule.spec.id: rule.file for rule in self._rules}
 
     def evaluate(self, facts: Mapping[str, Any]) -> Evaluation:
         """Findings ranked by confidence, then by rule order (earlier rules are more specific)."""
@@ -195,6 +200,7 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
     return _Compiled(
         spec=spec,
         order=order,
+        file=where,
         pattern=re.compile(spec.pattern, re.IGNORECASE) if spec.pattern else None,
         when=expression(spec.when, "when"),
         corroborations=tuple(

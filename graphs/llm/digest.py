@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.redaction import redact_text
-from graphs.llm import estimate_tokens
+from graphs.llm.client import estimate_tokens
 from graphs.log_lines import numbered_log_lines
 
 _MAX_ITEM_CHARS = 300

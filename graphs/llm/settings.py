@@ -1,4 +1,4 @@
-"""What configures the optional LLM: read by the orchestrator's settings (`SRE_LLM_*`), used by graphs/llm.py.
+"""What configures the optional LLM: read by the orchestrator's settings (`SRE_LLM_*`), used by graphs/llm/client.py.
 
 Plain pydantic, so that the investigation's lower layer owns its configuration and the
 orchestrator's settings only inherit it.
