@@ -6,7 +6,7 @@ is worth more at 3 a.m. than a confident wrong answer.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from graphs.models import (
     Analysis,
@@ -62,6 +62,24 @@ def _llm_notes(analysis: Analysis | None, llm: LLMUsage | None) -> list[str]:
     return notes
 
 
+def _verdict(
+    top: Finding | None, target: str, observed: int, extracted: Extracted
+) -> tuple[str, tuple[str, float, Literal["high", "medium", "low"], str]]:
+    """The summary, and the root cause, confidence, score and category: the top finding's, else unknown."""
+    if top:
+        return f"{target}: {top.title}. {top.root_cause}", (
+            top.root_cause,
+            top.confidence,
+            top.confidence_score,
+            top.category,
+        )
+    summary = (
+        f"{target}: no rule explains the evidence collected ({observed} items); "
+        "the root cause is unknown. " + extracted.resolution
+    )
+    return summary, ("Unknown: no rule matched the evidence.", UNKNOWN_CONFIDENCE, "low", "unknown")
+
+
 def build_result(
     extracted: Extracted,
     evaluation: Evaluation,
@@ -75,20 +93,7 @@ def build_result(
     findings = evaluation.findings
     top = findings[0] if findings else None
     target = _target(extracted)
-    if top:
-        summary = f"{target}: {top.title}. {top.root_cause}"
-        root_cause, confidence, score, category = top.root_cause, top.confidence, top.confidence_score, top.category
-    else:
-        summary = (
-            f"{target}: no rule explains the evidence collected ({len(catalog)} items); "
-            "the root cause is unknown. " + extracted.resolution
-        )
-        root_cause, confidence, score, category = (
-            "Unknown: no rule matched the evidence.",
-            UNKNOWN_CONFIDENCE,
-            "low",
-            "unknown",
-        )
+    summary, (root_cause, confidence, score, category) = _verdict(top, target, len(catalog), extracted)
     hypothesis = analysis.hypothesis if analysis else None
     if hypothesis is not None:
         summary += f" An LLM's hypothesis, not confirmed by any rule (low confidence): {hypothesis.text}"
