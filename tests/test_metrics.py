@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import httpx2
 import pytest
@@ -21,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import REGISTRY
 from test_llm_analysis import DB_REFUSED, DESCRIPTION, EXTRACTION, GROUNDED
 
+from graphs.models import LLMStatus, LLMUsage, Report
 from orchestrator import metrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,15 +155,23 @@ def test_llm_figures_of_a_report_are_added_up() -> None:
         "seconds": value("sre_llm_latency_seconds_total"),
         "used": value("sre_llm_investigations_total", status="used"),
     }
-    llm = {"calls": 2, "input_tokens": 1200, "output_tokens": 80, "latency_seconds": 1.5, "status": "used"}
-    metrics.count_llm_use({"llm": llm})
-    metrics.count_llm_use({"summary": "a report from before the LLM figures"})  # counts nothing
-    metrics.count_llm_use(None)
+    llm = LLMUsage(status="used", calls=2, input_tokens=1200, output_tokens=80, latency_seconds=1.5)
+    metrics.count_llm_use(Report(category="unknown", summary="s", next_steps=[], llm=llm))
+    metrics.count_llm_use(None)  # a failed investigation: nothing to count
     assert value("sre_llm_calls_total") == before["calls"] + 2
     assert value("sre_llm_tokens_total", direction="input") == before["input"] + 1200
     assert value("sre_llm_tokens_total", direction="output") == before["output"] + 80
     assert value("sre_llm_latency_seconds_total") == before["seconds"] + 1.5
     assert value("sre_llm_investigations_total", status="used") == before["used"] + 1
+
+
+@pytest.mark.parametrize("status", get_args(LLMStatus))
+def test_every_llm_status_a_report_can_hold_is_counted(status: str) -> None:
+    """`partly_used` (one of two calls failed) was never counted while /metrics listed three statuses."""
+    before = REGISTRY.get_sample_value("sre_llm_investigations_total", {"status": status})
+    assert before is not None, f"sre_llm_investigations_total has no {status!r} series"
+    metrics.count_llm_use(Report(category="unknown", summary="s", next_steps=[], llm=LLMUsage(status=status)))
+    assert REGISTRY.get_sample_value("sre_llm_investigations_total", {"status": status}) == before + 1
 
 
 def test_llm_use_of_an_investigation_through_serve(openai_server: OpenAIServer, tmp_path: Path) -> None:

@@ -220,8 +220,12 @@ async def test_investigate_without_wait_answers_at_once_and_get_incident_waits(t
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        pytest.param({"description": "x", "namespace": "Bad_NS"}, ["namespace 'Bad_NS'", "lowercase"], id="namespace"),
-        pytest.param({"description": "x", "pod": "Pod/1"}, ["pod 'Pod/1'", "lowercase"], id="pod"),
+        pytest.param(
+            {"description": "x", "namespace": "Bad_NS"},
+            ["'Bad_NS' is not a valid namespace", "lowercase"],
+            id="namespace",
+        ),
+        pytest.param({"description": "x", "pod": "Pod/1"}, ["'Pod/1' is not a valid pod", "lowercase"], id="pod"),
         pytest.param({"description": "   "}, ["description", "at least 1 character"], id="blank-description"),
         pytest.param({"namespace": "shop"}, ["description", "required"], id="no-description"),
         pytest.param({"description": "x", "wait_seconds": 500}, ["wait_seconds", "120"], id="wait-too-long"),
