@@ -41,6 +41,7 @@ _METHOD_NAMES: dict[ResourceName, tuple[type, str]] = {
     "statefulsets": (client.AppsV1Api, "stateful_set"),
     "daemonsets": (client.AppsV1Api, "daemon_set"),
     "jobs": (client.BatchV1Api, "job"),
+    "controllerrevisions": (client.AppsV1Api, "controller_revision"),
 }
 _PAGE_SIZE = 500
 # urllib3's default retries a GET three times after a read timeout, so a hung API server would
