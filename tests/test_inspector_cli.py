@@ -52,6 +52,7 @@ TOOLS = {
     "get_service",
     "get_node",
     "diagnose_pod",
+    "get_rollout_history",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

@@ -23,6 +23,7 @@ _WORKLOADS = {
     "replicasets": "ReplicaSet",
     "jobs": "Job",
 }
+_ROLLOUT_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
                 ToolCall("get_workload", {"kind": kind, "namespace": namespace, "name": obj["metadata"]["name"]})
                 for obj in backend.list(resource, namespace).items  # type: ignore[arg-type]
             ]
+            if kind in _ROLLOUT_KINDS:
+                calls += [
+                    ToolCall(
+                        "get_rollout_history", {"kind": kind, "namespace": namespace, "name": obj["metadata"]["name"]}
+                    )
+                    for obj in backend.list(resource, namespace).items  # type: ignore[arg-type]
+                ]
         calls += [
             ToolCall("get_service", {"namespace": namespace, "name": obj["metadata"]["name"]})
             for obj in backend.list("services", namespace).items
@@ -89,6 +97,7 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
         ToolCall("get_workload", {"kind": "Deployment", "namespace": some_namespace, "name": "no-such-deployment"}),
         ToolCall("get_pod", {"namespace": "Not_A_Namespace", "name": "x"}),
         ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
+        ToolCall("get_rollout_history", {"kind": "StatefulSet", "namespace": some_namespace, "name": "no-such-sts"}),
     ]
     return list({call.label: call for call in calls}.values())
 

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.history import get_rollout_history as rollout_history
+from mcp_servers.kubernetes.history_models import RolloutHistory, RolloutKind
 from mcp_servers.kubernetes.metrics import tool_call
 from mcp_servers.kubernetes.models import (
     EventList,
@@ -39,7 +41,8 @@ and Secret values never leave the server (secret-like strings in logs are redact
 Start with find_pods to turn an app or workload name into pods, then diagnose_pod for one call
 that returns the pod's status, events, current and previous logs, owner workload and node.
 Use get_pod_logs for more log lines, get_events for a namespace's warnings, get_service to see
-whether a dependency has ready endpoints, and get_workload / get_node for the wider picture."""
+whether a dependency has ready endpoints, and get_workload / get_node for the wider picture.
+get_rollout_history says what each revision of a Deployment, StatefulSet or DaemonSet changed."""
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -219,5 +222,19 @@ def build_server(reader: ClusterReader) -> MCPServer:
         of every container (bounded, redacted), its owner workload and that workload's warnings,
         and its node."""
         return reader.diagnose_pod(namespace, name)
+
+    @tool("Get rollout history")
+    @_as_tool_errors
+    def get_rollout_history(
+        kind: RolloutKind,
+        namespace: Namespace,  # type: ignore[valid-type]
+        name: ObjectName,  # type: ignore[valid-type]
+        limit: Annotated[int, Field(ge=1, le=50, description="Newest revisions to return.")] = 10,
+    ) -> Annotated[CallToolResult, RolloutHistory]:
+        """Revisions of a Deployment, StatefulSet or DaemonSet (number, time, change-cause, images,
+        pods) and what changed in the pod template between consecutive ones: images, commands, env
+        (secret values redacted, references shown), resources, probes, volumes, scheduling,
+        service account, init containers."""
+        return rollout_history(reader, kind, namespace, name, limit)
 
     return server
