@@ -53,6 +53,7 @@ TOOLS = {
     "get_node",
     "diagnose_pod",
     "get_rollout_history",
+    "find_problems",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

@@ -45,13 +45,15 @@ class ToolAnswer:
 
 def plan_for(snapshot_dir: Path) -> list[ToolCall]:
     backend = SnapshotBackend(snapshot_dir)
-    calls = [ToolCall("list_pods", {}), ToolCall("get_events", {"warnings_only": True})]
+    calls = [ToolCall("list_pods", {}), ToolCall("get_events", {"warnings_only": True}), ToolCall("find_problems", {})]
+    calls.append(ToolCall("find_problems", {"namespaces": backend.namespaces(), "limit": 3}))
     pods = backend.list("pods", limit=10_000).items
     for namespace in backend.namespaces():
         calls += [
             ToolCall("list_pods", {"namespace": namespace, "limit": 3}),
             ToolCall("list_pods", {"namespace": namespace, "field_selector": "status.phase=Running"}),
             ToolCall("get_events", {"namespace": namespace, "limit": 20}),
+            ToolCall("find_problems", {"namespace": namespace}),
         ]
         for resource, kind in _WORKLOADS.items():
             calls += [
@@ -98,6 +100,7 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
         ToolCall("get_pod", {"namespace": "Not_A_Namespace", "name": "x"}),
         ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
         ToolCall("get_rollout_history", {"kind": "StatefulSet", "namespace": some_namespace, "name": "no-such-sts"}),
+        ToolCall("find_problems", {"namespaces": [some_namespace, "Not_A_Namespace"]}),
     ]
     return list({call.label: call for call in calls}.values())
 

@@ -26,6 +26,7 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.problem_models import ProblemReport
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -257,3 +258,26 @@ def _(history: RolloutHistory) -> str:
             lines += _change_lines(change)
     lines += [f"note: {note}" for note in history.notes]
     return "\n".join(lines) + _truncated(history.truncated, "revisions")
+
+
+@render.register
+def _(report: ProblemReport) -> str:
+    where = ", ".join(report.namespaces) if report.namespaces is not None else "all namespaces"
+    found = ", ".join(f"{n} {severity}" for severity, n in report.counts.items() if n) or "none"
+    lines = [f"Problems in {where} (judged at {report.judged_at or '?'}): {found}"]
+    rows = [
+        [
+            p.severity.upper(),
+            p.namespace or "",
+            f"{p.kind}/{p.name}" + (f" (+{p.count - 1})" if p.kind == "Pod" and p.count > 1 else ""),
+            f"{p.owner.kind}/{p.owner.name}" if p.owner else "<none>",
+            p.reason,
+            p.why,
+        ]
+        for p in report.problems
+    ]
+    lines.append(
+        _table(["SEVERITY", "NAMESPACE", "OBJECT", "OWNER", "REASON", "WHY"], rows) if rows else "No problems found."
+    )
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines) + _truncated(report.truncated, "problems")
