@@ -10,6 +10,11 @@ serving the same snapshot). Prints the investigation's time (the incident's own 
 updated, from its first step), the process's wall time and its peak RSS. The baseline, measured in the same run,
 is the same investigation of the scenario's own small snapshot; the ratios say what the size
 of the cluster costs.
+
+It also runs `find_problems` over the whole cluster (bench/sweep.py, a process per run, through
+both backends) and prints the call's time (first and best of two), its CPU time, and the memory it adds to the process
+(peak RSS minus RSS before the call); the target at 5,000 pods is under 2 s and 60 MiB.
+`--sweep-only` skips the investigations.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -35,6 +41,28 @@ sys.path.insert(0, str(ROOT / "tests"))
 from kube_api_server import KubeApiServer
 from processes import CLI
 from scale_snapshot import DESCRIPTION, EXPECTED_CATEGORY, SCENARIO, generate
+
+SWEEP = ROOT / "bench" / "sweep.py"
+
+
+def sweep(cluster_args: list[str]) -> dict[str, Any]:
+    """One find_problems measurement in a process of its own (bench/sweep.py)."""
+    command = [sys.executable, str(SWEEP), *cluster_args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"sweep failed ({done.returncode}): {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def print_sweeps(sweeps: dict[tuple[str, str], dict[str, Any]]) -> None:
+    print(f"\nfind_problems, whole cluster:\n{'cluster':<8} {'backend':<9} {'pods':>6} {'first s':>8} {'best s':>7} "
+          f"{'CPU s':>6} {'RSS before MiB':>15} {'extra MiB':>10} {'problems':>9}")  # fmt: skip
+    for (size, backend), run in sweeps.items():
+        print(
+            f"{size:<8} {backend:<9} {run['pods_checked']:>6} {run['first_s']:>8.2f} {run['best_s']:>7.2f} "
+            f"{run['cpu_s']:>6.2f} "
+            f"{run['rss_before_mib']:>15.1f} {run['extra_mib']:>10.1f} {run['problems']:>9}"
+        )
 
 
 @dataclass(frozen=True)
@@ -82,6 +110,7 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=5000, help="healthy pods added to the scenario")
     parser.add_argument("--log-mb", type=float, default=50.0, help="megabytes of logs in all")
     parser.add_argument("--rounds", type=int, default=1, help="investigations per configuration (the fastest counts)")
+    parser.add_argument("--sweep-only", action="store_true", help="measure find_problems only, no investigations")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}")
 
@@ -100,6 +129,7 @@ def main() -> None:
             "large": (big.cluster, big.knowledge_graph),
         }
         results: dict[tuple[str, str], Run] = {}
+        sweeps: dict[tuple[str, str], dict[str, Any]] = {}
         for size, (cluster, knowledge_graph) in clusters.items():
             kubeconfig = api_server.kubeconfig_for(cluster, workdir / f"{size}.kubeconfig")
             backends = {
@@ -107,8 +137,14 @@ def main() -> None:
                 "live": ["--kubeconfig", str(kubeconfig.path), "--context", kubeconfig.context],
             }
             for backend, cluster_args in backends.items():
-                runs = [investigate(cluster_args, knowledge_graph, workdir) for _ in range(args.rounds)]
-                results[(size, backend)] = best(runs)
+                sweeps[(size, backend)] = sweep(cluster_args)
+                if not args.sweep_only:
+                    runs = [investigate(cluster_args, knowledge_graph, workdir) for _ in range(args.rounds)]
+                    results[(size, backend)] = best(runs)
+
+    print_sweeps(sweeps)
+    if args.sweep_only:
+        return
 
     print(
         f"\n{'cluster':<8} {'backend':<9} {'investigation s':>16} {'process wall s':>15} {'peak RSS MiB':>13}  category"

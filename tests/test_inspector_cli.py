@@ -52,6 +52,8 @@ TOOLS = {
     "get_service",
     "get_node",
     "diagnose_pod",
+    "get_rollout_history",
+    "find_problems",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

@@ -400,6 +400,7 @@ def test_discovery_describes_the_served_resources(api_client: k8s.ApiClient) -> 
         "replicasets": "ReplicaSet",
         "statefulsets": "StatefulSet",
         "daemonsets": "DaemonSet",
+        "controllerrevisions": "ControllerRevision",
     }
     batch = k8s.BatchV1Api(api_client).get_api_resources().resources
     assert [(r.name, r.kind, r.namespaced) for r in batch] == [("jobs", "Job", True)]

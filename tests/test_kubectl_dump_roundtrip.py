@@ -2,7 +2,7 @@
 tool exactly as the cluster it was dumped from.
 
 The served cluster is a scenario without our snapshot extensions (previous logs, Endpoints,
-StatefulSets, Jobs, PVCs), because a real dump does not contain them.
+StatefulSets, Jobs, PVCs, ControllerRevisions), because a real dump does not contain them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-EXTENSIONS = ("endpoints.json", "statefulsets.json", "jobs.json", "persistentvolumeclaims.json", "logs.previous.txt")
+EXTENSIONS = (
+    "endpoints.json",
+    "statefulsets.json",
+    "jobs.json",
+    "persistentvolumeclaims.json",
+    "controllerrevisions.json",
+    "logs.previous.txt",
+)
 
 
 def _without_extensions(cluster: Path, target: Path) -> Path:

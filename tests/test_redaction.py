@@ -158,6 +158,7 @@ TEXT_TOOL_CALLS = [
     ("diagnose_pod", {"namespace": "shop", "name": "leaky-7f9c"}),
     ("list_pods", {"namespace": "shop"}),
     ("find_pods", {"query": "leaky"}),
+    ("find_problems", {"namespace": "shop"}),
 ]
 
 

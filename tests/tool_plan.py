@@ -23,6 +23,7 @@ _WORKLOADS = {
     "replicasets": "ReplicaSet",
     "jobs": "Job",
 }
+_ROLLOUT_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 @dataclass(frozen=True)
@@ -44,19 +45,28 @@ class ToolAnswer:
 
 def plan_for(snapshot_dir: Path) -> list[ToolCall]:
     backend = SnapshotBackend(snapshot_dir)
-    calls = [ToolCall("list_pods", {}), ToolCall("get_events", {"warnings_only": True})]
+    calls = [ToolCall("list_pods", {}), ToolCall("get_events", {"warnings_only": True}), ToolCall("find_problems", {})]
+    calls.append(ToolCall("find_problems", {"namespaces": backend.namespaces(), "limit": 3}))
     pods = backend.list("pods", limit=10_000).items
     for namespace in backend.namespaces():
         calls += [
             ToolCall("list_pods", {"namespace": namespace, "limit": 3}),
             ToolCall("list_pods", {"namespace": namespace, "field_selector": "status.phase=Running"}),
             ToolCall("get_events", {"namespace": namespace, "limit": 20}),
+            ToolCall("find_problems", {"namespace": namespace}),
         ]
         for resource, kind in _WORKLOADS.items():
             calls += [
                 ToolCall("get_workload", {"kind": kind, "namespace": namespace, "name": obj["metadata"]["name"]})
                 for obj in backend.list(resource, namespace).items  # type: ignore[arg-type]
             ]
+            if kind in _ROLLOUT_KINDS:
+                calls += [
+                    ToolCall(
+                        "get_rollout_history", {"kind": kind, "namespace": namespace, "name": obj["metadata"]["name"]}
+                    )
+                    for obj in backend.list(resource, namespace).items  # type: ignore[arg-type]
+                ]
         calls += [
             ToolCall("get_service", {"namespace": namespace, "name": obj["metadata"]["name"]})
             for obj in backend.list("services", namespace).items
@@ -89,6 +99,8 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
         ToolCall("get_workload", {"kind": "Deployment", "namespace": some_namespace, "name": "no-such-deployment"}),
         ToolCall("get_pod", {"namespace": "Not_A_Namespace", "name": "x"}),
         ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
+        ToolCall("get_rollout_history", {"kind": "StatefulSet", "namespace": some_namespace, "name": "no-such-sts"}),
+        ToolCall("find_problems", {"namespaces": [some_namespace, "Not_A_Namespace"]}),
     ]
     return list({call.label: call for call in calls}.values())
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from common.redaction import redact_text
-from mcp_servers.kubernetes import summaries
+from mcp_servers.kubernetes import history, summaries
 from mcp_servers.kubernetes.backends.base import (
     Backend,
     BackendError,
@@ -89,6 +89,10 @@ class ClusterReader:
             raise NamespaceNotAllowedError(
                 f"namespace {namespace!r} is not in this server's allowed namespaces ({allowed})"
             )
+
+    def check_namespace(self, namespace: str) -> None:
+        """For the tool modules beside this class (history.py, problems.py)."""
+        self._check_namespace(namespace)
 
     def _namespaces(self, namespace: str | None) -> list[str | None]:
         """The namespaces a list call covers: the one asked, all, or every allowed one."""
@@ -291,8 +295,14 @@ class ClusterReader:
         logs = self._diagnosis_logs(namespace, detail, notes)
         owner: WorkloadDetail | None = None
         owner_events: list[EventInfo] = []
+        latest_change = None
         if top is not None:
             owner = summaries.workload_detail(top[1], top[0].kind, [])
+            latest_change = _partial(
+                notes,
+                f"the rollout history of {top[0].kind} {top[0].name}",
+                lambda: history.latest_change(self, top[0].kind, top[1]),
+            )
             # Controllers report what stops pods from existing at all (quota, admission).
             for ref in chain:
                 if ref.kind in RESOURCE_BY_KIND:
@@ -317,6 +327,7 @@ class ClusterReader:
             logs=logs,
             owner=owner,
             owner_events=owner_events[: self.limits.diagnose_events],
+            owner_latest_change=latest_change,
             node=node,
             notes=notes,
             truncated=truncated,

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from mcp_servers.kubernetes.history_models import RevisionChange
+
 # The STATUS values kubectl shows for a pod that is doing its job (a finished Job's pod: Completed).
 HEALTHY_POD_STATUSES = frozenset({"Running", "Completed", "Succeeded"})
 
@@ -228,6 +230,9 @@ class PodDiagnosis(BaseModel):
     logs: list[LogExcerpt] = Field(description="Current and previous logs of every container.")
     owner: WorkloadDetail | None = Field(None, description="The top controller (Deployment, StatefulSet, ...).")
     owner_events: list[EventInfo] = Field(default_factory=list)
+    owner_latest_change: RevisionChange | None = Field(
+        None, description="What the owner workload's newest revision changed in the pod template."
+    )
     node: NodeDetail | None = None
     notes: list[str] = Field(default_factory=list, description="What could not be collected and why.")
     truncated: bool

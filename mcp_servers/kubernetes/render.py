@@ -10,6 +10,7 @@ from functools import singledispatch
 
 from pydantic import BaseModel
 
+from mcp_servers.kubernetes.history_models import RevisionChange, RolloutHistory
 from mcp_servers.kubernetes.models import (
     ContainerInfo,
     ContainerState,
@@ -25,6 +26,7 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.problem_models import ProblemReport
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -212,8 +214,70 @@ def _(diagnosis: PodDiagnosis) -> str:
     events = diagnosis.events + diagnosis.owner_events
     sections.append("Events:\n" + ("\n".join(_event_line(e) for e in events) if events else "<none>"))
     sections += [render(log) for log in diagnosis.logs]
+    if diagnosis.owner_latest_change:
+        sections.append("Latest change of the owner:\n" + "\n".join(_change_lines(diagnosis.owner_latest_change)))
     if diagnosis.node:
         sections.append(render(diagnosis.node))
     if diagnosis.notes:
         sections.append("Notes:\n" + "\n".join(f"  {n}" for n in diagnosis.notes))
     return "\n\n".join(sections)
+
+
+def _change_lines(change: RevisionChange) -> list[str]:
+    cause = f" ({change.change_cause})" if change.change_cause else ""
+    lines = [f"  revision {change.from_revision} -> {change.to_revision} at {change.at or '?'}{cause}"]
+    for field in change.changes:
+        lines.append(f"    {field.field}: {field.before if field.before is not None else '<none>'}"
+                     f" -> {field.after if field.after is not None else '<none>'}")  # fmt: skip
+    if not change.changes:
+        lines.append("    (pod template unchanged)")
+    return lines + ([f"    (more fields changed than the {len(change.changes)} shown)"] if change.truncated else [])
+
+
+@render.register
+def _(history: RolloutHistory) -> str:
+    current = history.current_revision if history.current_revision is not None else "<unknown>"
+    lines = [f"{history.kind} {history.namespace}/{history.name}: current revision {current}"]
+    rows = [
+        [
+            str(r.revision) + (" *" if r.current else ""),
+            r.name,
+            r.created_at or "<unknown>",
+            "" if r.desired_replicas is None else str(r.desired_replicas),
+            f"{r.ready_replicas}/{r.replicas}",
+            ", ".join(r.images),
+            r.change_cause or "<none>",
+        ]
+        for r in history.revisions
+    ]
+    header = ["REVISION", "NAME", "CREATED", "DESIRED", "READY", "IMAGES", "CHANGE-CAUSE"]
+    lines.append(_table(header, rows) if rows else "No revisions found.")
+    if history.changes:
+        lines.append("Changes:")
+        for change in history.changes:
+            lines += _change_lines(change)
+    lines += [f"note: {note}" for note in history.notes]
+    return "\n".join(lines) + _truncated(history.truncated, "revisions")
+
+
+@render.register
+def _(report: ProblemReport) -> str:
+    where = ", ".join(report.namespaces) if report.namespaces is not None else "all namespaces"
+    found = ", ".join(f"{n} {severity}" for severity, n in report.counts.items() if n) or "none"
+    lines = [f"Problems in {where} (judged at {report.judged_at or '?'}): {found}"]
+    rows = [
+        [
+            p.severity.upper(),
+            p.namespace or "",
+            f"{p.kind}/{p.name}" + (f" (+{p.count - 1})" if p.kind == "Pod" and p.count > 1 else ""),
+            f"{p.owner.kind}/{p.owner.name}" if p.owner else "<none>",
+            p.reason,
+            p.why,
+        ]
+        for p in report.problems
+    ]
+    lines.append(
+        _table(["SEVERITY", "NAMESPACE", "OBJECT", "OWNER", "REASON", "WHY"], rows) if rows else "No problems found."
+    )
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines) + _truncated(report.truncated, "problems")

@@ -22,6 +22,7 @@ ResourceName = Literal[
     "jobs",
     "nodes",
     "persistentvolumeclaims",
+    "controllerrevisions",
 ]
 
 
@@ -52,6 +53,8 @@ RESOURCES: dict[str, Resource] = {
         Resource("statefulsets", "StatefulSet", "apps/v1", True, "statefulsets.json"),
         Resource("daemonsets", "DaemonSet", "apps/v1", True, "daemonsets.json"),
         Resource("jobs", "Job", "batch/v1", True, "jobs.json"),
+        # Not in `kubectl cluster-info dump`: an optional extension file of a snapshot.
+        Resource("controllerrevisions", "ControllerRevision", "apps/v1", True, "controllerrevisions.json"),
     )
 }
 

@@ -19,6 +19,8 @@ from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.history import get_rollout_history as rollout_history
+from mcp_servers.kubernetes.history_models import RolloutHistory, RolloutKind
 from mcp_servers.kubernetes.metrics import tool_call
 from mcp_servers.kubernetes.models import (
     EventList,
@@ -31,6 +33,8 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.problem_models import ProblemReport
+from mcp_servers.kubernetes.problems import find_problems as sweep
 from mcp_servers.kubernetes.render import render
 from mcp_servers.kubernetes.resources import WorkloadKind
 from mcp_servers.kubernetes.selectors import SelectorError
@@ -38,10 +42,12 @@ from mcp_servers.kubernetes.selectors import SelectorError
 SERVER_NAME = "sre-kubernetes"
 INSTRUCTIONS = """Read-only Kubernetes tools for incident triage. Nothing here can change the cluster,
 and Secret values never leave the server (secret-like strings in logs are redacted).
+Ask find_problems first for what is broken in a namespace (or the whole cluster), ranked by severity.
 Start with find_pods to turn an app or workload name into pods, then diagnose_pod for one call
 that returns the pod's status, events, current and previous logs, owner workload and node.
 Use get_pod_logs for more log lines, get_events for a namespace's warnings, get_service to see
-whether a dependency has ready endpoints, and get_workload / get_node for the wider picture."""
+whether a dependency has ready endpoints, and get_workload / get_node for the wider picture.
+get_rollout_history says what each revision of a Deployment, StatefulSet or DaemonSet changed."""
 
 Namespace = kubernetes_name("namespace", DNS_LABEL, 63, "Kubernetes namespace, e.g. 'shop'.")
 OptionalNamespace = Annotated[
@@ -192,5 +198,36 @@ def build_server(reader: ClusterReader) -> MCPServer:
         of every container (bounded, redacted), its owner workload and that workload's warnings,
         and its node."""
         return reader.diagnose_pod(namespace, name)
+
+    @tool("Get rollout history")
+    @_as_tool_errors
+    def get_rollout_history(
+        kind: RolloutKind,
+        namespace: Namespace,  # type: ignore[valid-type]
+        name: ObjectName,  # type: ignore[valid-type]
+        limit: Annotated[int, Field(ge=1, le=50, description="Newest revisions to return.")] = 10,
+    ) -> Annotated[CallToolResult, RolloutHistory]:
+        """Revisions of a Deployment, StatefulSet or DaemonSet (number, time, change-cause, images,
+        pods) and what changed in the pod template between consecutive ones: images, commands, env
+        (secret values redacted, references shown), resources, probes, volumes, scheduling,
+        service account, init containers."""
+        return rollout_history(reader, kind, namespace, name, limit)
+
+    @tool("Find problems")
+    @_as_tool_errors
+    def find_problems(
+        namespace: OptionalNamespace = None,
+        namespaces: Annotated[
+            list[Namespace] | None,  # type: ignore[valid-type]
+            Field(max_length=100, description="Several namespaces; omit both for every namespace this server reads."),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=limits.max_list, description="Most problems to return.")] = 50,
+    ) -> Annotated[CallToolResult, ProblemReport]:
+        """Everything unhealthy, most severe first: failing or not-ready pods (reason, last
+        termination, exit code, scheduling message), unavailable or stalled workloads, failing Jobs,
+        Services without ready endpoints, Pending claims, NotReady or pressured nodes, and warning
+        events grouped by reason and object. Each problem names its object, owner and why."""
+        scope = [*([namespace] if namespace else []), *(namespaces or [])]
+        return sweep(reader, scope or None, limit)
 
     return server

@@ -37,6 +37,7 @@ NAMESPACE_FILES: tuple[tuple[str, str, str], ...] = (
     ("jobs.json", "JobList", "batch/v1"),
     ("endpoints.json", "EndpointsList", "v1"),
     ("persistentvolumeclaims.json", "PersistentVolumeClaimList", "v1"),
+    ("controllerrevisions.json", "ControllerRevisionList", "apps/v1"),
 )
 
 
@@ -425,6 +426,16 @@ class Namespace:
                 ],
             ),
             "persistentvolumeclaims.json": listed("PersistentVolumeClaim", [(c.name, c.render) for c in self.claims]),
+            "controllerrevisions.json": sorted(
+                (
+                    revision
+                    for workload in (*self.statefulsets, *self.daemonsets)
+                    for revision in workload.render_revisions(
+                        lambda name: resource_version("ControllerRevision", self.name, name)
+                    )
+                ),
+                key=lambda o: o["metadata"]["name"],
+            ),
         }
         return items
 

@@ -14,6 +14,7 @@ from .clock import NOW, recent, rfc3339, seconds
 from .events import Event, ObjectRef
 from .nodes import Node
 from .pods import Owner, Pod
+from .revisions import CHANGE_CAUSE, TemplateRevision, render_revision, revision_name
 from .spec import Container, EnvValue, Json, PodTemplate
 
 Placer = Callable[[int, str], list[Node]]  # (how many pods, seed) -> nodes, round-robin
@@ -89,6 +90,7 @@ class ReplicaSet:
     pods: list[Pod] = field(default_factory=list)
     failed_create: tuple[str, datetime] | None = None  # (forbidden reason, since): pods rejected by admission
     generation: int = 1
+    change_cause: str | None = None  # the Deployment's kubernetes.io/change-cause when this revision was made
 
     @property
     def hash(self) -> str:
@@ -142,6 +144,8 @@ class ReplicaSet:
             "deployment.kubernetes.io/max-replicas": str(self.deployment.replicas + self.deployment.max_surge),
             "deployment.kubernetes.io/revision": str(self.revision),
         }
+        if self.change_cause:
+            annotations[CHANGE_CAUSE] = self.change_cause
         active = _active(self.pods)
         ready = [p for p in active if p.ready]
         status: Json = {"replicas": len(active)}
@@ -289,13 +293,16 @@ class Deployment:
         old_pods_left: int = 0,
         change: Callable[[PodTemplate], PodTemplate] | None = None,
         desired: int | None = None,
+        change_cause: str | None = None,
     ) -> ReplicaSet:
         """A new revision at `at`: `new_pods` pods of the new template are created, the
         previous ReplicaSet keeps `old_pods_left` (a stuck rollout keeps them all). `desired`
-        is what the new ReplicaSet asks for when that differs (pods rejected by admission)."""
+        is what the new ReplicaSet asks for when that differs (pods rejected by admission);
+        `change_cause` is the kubernetes.io/change-cause annotation it records."""
         previous = self.current
         new_template = template or (change(previous.template) if change else previous.template)
         rs = self.start(new_template, at, new_pods, desired)
+        rs.change_cause = change_cause
         self.generation += 1
         before = len(_active(previous.pods))
         previous.pods = previous.pods[:old_pods_left]
@@ -314,6 +321,7 @@ class Deployment:
         old_pods_left: int = 0,
         env: dict[str, EnvValue] | None = None,
         desired: int | None = None,
+        change_cause: str | None = None,
         **changes: Any,
     ) -> ReplicaSet:
         """The usual "someone deployed": a new revision that changes one container (image,
@@ -328,6 +336,7 @@ class Deployment:
             new_pods=new_pods,
             old_pods_left=old_pods_left,
             desired=desired,
+            change_cause=change_cause,
         )
 
     def scale(self, to: int, at: datetime) -> list[Pod]:
@@ -359,6 +368,8 @@ class Deployment:
             status["unavailableReplicas"] = total_desired - len(available)
         status["conditions"] = self._conditions(len(available), len(updated))
         annotations = {"deployment.kubernetes.io/revision": str(current.revision)}
+        if current.change_cause:
+            annotations[CHANGE_CAUSE] = current.change_cause
         return {
             "metadata": _metadata(
                 "Deployment",
@@ -496,6 +507,10 @@ class StatefulSet:
     deletions: list[tuple[str, datetime]] = field(default_factory=list)
     generation: int = 1
     reused_claims: set[str] = field(default_factory=set)  # pods recreated onto claims that already existed
+    history: list[TemplateRevision] = field(default_factory=list)  # earlier revisions, oldest first
+    since: datetime | None = None  # when the current template became a revision (default: created)
+    change_cause: str | None = None  # of the current revision
+    rolling_from: str | None = None  # the previous revision's name while pods still run it
 
     @property
     def uid(self) -> str:
@@ -521,6 +536,36 @@ class StatefulSet:
 
     def ref(self) -> ObjectRef:
         return ObjectRef("StatefulSet", self.namespace, self.name, self.uid, "apps/v1")
+
+    def rollout(
+        self, at: datetime, change: Callable[[PodTemplate], PodTemplate], *, updated: int | None = None,
+        change_cause: str | None = None,
+    ) -> None:  # fmt: skip
+        """A new revision at `at`. The controller replaces pods from the highest ordinal down;
+        `updated` of them (default: all) run the new template, the rest still the old one."""
+        self.history.append(self.revisions()[-1])
+        self.rolling_from = self.revision
+        self.template, self.since, self.change_cause = change(self.template), at, change_cause
+        self.generation += 1
+        count = len(self.pods) if updated is None else updated
+        for k, pod in enumerate(reversed(self.pods[len(self.pods) - count :])):
+            self.deletions.append((pod.name, at + seconds(30 * k)))
+            pod.template, pod.created = self.template, at + seconds(30 * k + 1)
+            pod.extra_labels["controller-revision-hash"] = self.revision
+            self.reused_claims.add(pod.name)
+
+    def revisions(self) -> list[TemplateRevision]:
+        current = TemplateRevision(
+            len(self.history) + 1, self.since or self.created, _template_json(self.template), self.change_cause
+        )
+        return [*self.history, current]
+
+    def render_revisions(self, rv: Callable[[str], str]) -> list[Json]:
+        owner = Owner("StatefulSet", self.name, self.uid, "apps/v1")
+        return [
+            render_revision(owner, self.namespace, self.selector, r, rv(revision_name(self.name, r.template)))
+            for r in self.revisions()
+        ]
 
     @property
     def revision(self) -> str:
@@ -587,17 +632,27 @@ class StatefulSet:
         status: Json = {"observedGeneration": self.generation, "replicas": len(active)}
         if ready:
             status["readyReplicas"] = len(ready)
+        updated = [p for p in active if p.extra_labels.get("controller-revision-hash") == self.revision]
+        done = len(updated) == len(active) or self.rolling_from is None
         status |= {
-            "currentReplicas": len(active),
-            "updatedReplicas": len(active),
-            "currentRevision": self.revision,
+            "currentReplicas": len(active) if done else len(active) - len(updated),
+            "updatedReplicas": len(updated) if self.rolling_from else len(active),
+            "currentRevision": self.revision if done else self.rolling_from,
             "updateRevision": self.revision,
             "collisionCount": 0,
             "availableReplicas": len(ready),
         }
+        annotations = {CHANGE_CAUSE: self.change_cause} if self.change_cause else None
         return {
             "metadata": _metadata(
-                "StatefulSet", self.namespace, self.name, self.created, rv, self.labels, generation=self.generation
+                "StatefulSet",
+                self.namespace,
+                self.name,
+                self.created,
+                rv,
+                self.labels,
+                annotations,
+                generation=self.generation,
             ),
             "spec": spec,
             "status": status,
@@ -662,6 +717,12 @@ class DaemonSet:
     @property
     def revision_hash(self) -> str:
         return ids.template_hash(_template_json(self.template))[:10]
+
+    def render_revisions(self, rv: Callable[[str], str]) -> list[Json]:
+        owner = Owner("DaemonSet", self.name, self.uid, "apps/v1")
+        revision = TemplateRevision(1, self.created, _template_json(self.template))
+        name = revision_name(self.name, revision.template, short=True)
+        return [render_revision(owner, self.namespace, self.selector, revision, rv(name), short=True)]
 
     def spawn(self, nodes: list[Node]) -> None:
         for node in nodes:

@@ -182,7 +182,7 @@ pods/log (mcp_servers/kubernetes/resources.py; tests/test_chart.py keeps the two
   resources: [pods/log]
   verbs: [get]
 - apiGroups: [apps]
-  resources: [deployments, replicasets, statefulsets, daemonsets]
+  resources: [deployments, replicasets, statefulsets, daemonsets, controllerrevisions]
   verbs: [get, list]
 - apiGroups: [batch]
   resources: [jobs]

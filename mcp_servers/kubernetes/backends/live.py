@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import urllib3
@@ -41,6 +42,7 @@ _METHOD_NAMES: dict[ResourceName, tuple[type, str]] = {
     "statefulsets": (client.AppsV1Api, "stateful_set"),
     "daemonsets": (client.AppsV1Api, "daemon_set"),
     "jobs": (client.BatchV1Api, "job"),
+    "controllerrevisions": (client.AppsV1Api, "controller_revision"),
 }
 _PAGE_SIZE = 500
 # urllib3's default retries a GET three times after a read timeout, so a hung API server would
@@ -107,6 +109,25 @@ class LiveBackend:
         field_selector: str | None = None,
         limit: int = 500,
     ) -> ListPage:
+        page = ListPage()
+        for chunk in self.pages(
+            resource, namespace, label_selector=label_selector, field_selector=field_selector, limit=limit
+        ):
+            page.items += chunk.items
+            page.truncated = chunk.truncated
+        return page
+
+    def pages(
+        self,
+        resource: ResourceName,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+    ) -> Iterator[ListPage]:
+        """`list` as the API server's pages, so a caller can digest each before the next is read;
+        the last page says whether the list was cut at `limit`."""
         api_class, suffix = _METHOD_NAMES[resource]
         api = self._api(api_class)
         namespaced = RESOURCES[resource].namespaced
@@ -117,9 +138,9 @@ class LiveBackend:
         else:
             method, args = getattr(api, f"list_{suffix}_for_all_namespaces"), ()
         what = f"{resource} in namespace {namespace}" if namespace else resource
-        page, token = ListPage(), None
-        while len(page.items) < limit:
-            kwargs: dict[str, Any] = {"limit": min(_PAGE_SIZE, limit - len(page.items))}
+        seen, token = 0, None
+        while seen < limit:
+            kwargs: dict[str, Any] = {"limit": min(_PAGE_SIZE, limit - seen)}
             if label_selector:
                 kwargs["label_selector"] = label_selector
             if field_selector:
@@ -130,12 +151,12 @@ class LiveBackend:
                 body = json.loads(self._call(method, *args, what=what, **kwargs))
             except ApiException as exc:
                 raise BackendError(f"listing {what} failed: {_status_message(exc)}") from exc
-            page.items += body.get("items") or []
+            items = body.get("items") or []
+            seen += len(items)
             token = (body.get("metadata") or {}).get("continue")
+            yield ListPage(items, truncated=bool(token) and seen >= limit)
             if not token:
-                return page
-        page.truncated = True
-        return page
+                return
 
     def get(self, resource: ResourceName, namespace: str | None, name: str) -> KubeObject:
         api_class, suffix = _METHOD_NAMES[resource]

@@ -54,6 +54,12 @@ class SnapshotBackend:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
+        objects = self._load(resource, namespace)
+        with self._lock:
+            self._cache[key] = objects
+        return objects
+
+    def _load(self, resource: ResourceName, namespace: str | None) -> list[KubeObject]:
         spec = RESOURCES[resource]
         folder = self.directory / namespace if spec.namespaced and namespace else self.directory
         objects = self._read_list(folder / spec.snapshot_file)
@@ -61,8 +67,6 @@ class SnapshotBackend:
             for obj in objects:
                 obj.setdefault("metadata", {}).setdefault("namespace", namespace)
         objects.sort(key=lambda o: o.get("metadata", {}).get("name", ""))
-        with self._lock:
-            self._cache[key] = objects
         return objects
 
     @staticmethod
@@ -103,6 +107,32 @@ class SnapshotBackend:
                     return page
                 page.items.append(obj)
         return page
+
+    def pages(
+        self,
+        resource: ResourceName,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+    ) -> Iterator[ListPage]:
+        """`list` one namespace at a time; a file not read before is parsed for this page and not
+        kept, so a sweep of a big snapshot holds one namespace's objects at a time."""
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector)
+        namespaces = [None] if not RESOURCES[resource].namespaced else [namespace] if namespace else self.namespaces()
+        seen = 0
+        for ns in namespaces:
+            with self._lock:
+                cached = self._cache.get((resource, ns))
+            objects = cached if cached is not None else self._load(resource, ns)
+            items = [obj for obj in objects if matches(obj, labels, fields)]
+            if seen + len(items) > limit:
+                yield ListPage(items[: limit - seen], truncated=True)
+                return
+            seen += len(items)
+            yield ListPage(items)
 
     def get(self, resource: ResourceName, namespace: str | None, name: str) -> KubeObject:
         spec = RESOURCES[resource]
