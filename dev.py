@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-INSPECTOR = ROOT / "tests" / "inspector"
+INSPECTOR = ROOT / "tests" / "support" / "inspector"
 DEMO = ROOT / "knowledge" / "demo"
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx2
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from processes import cli_server
 

@@ -23,7 +23,7 @@ import anyio
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from scenario_expectations import equivalent_pod
 

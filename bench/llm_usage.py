@@ -3,7 +3,7 @@
     .venv/bin/python bench/llm_usage.py
 
 Every scenario is investigated in-process with the LLM configured: the real langchain-openai
-client over HTTPS to the local OpenAI-compatible test server (tests/openai_server). That server
+client over HTTPS to the local OpenAI-compatible test server (tests/support/openai_server). That server
 plays a well-behaved model: for the extraction it names the scenario's expected pod (or
 workload), for the analysis it writes a ~70-word narrative citing the first evidence items it
 was given. So the prompts are exactly what a real model would get, and the answers are of a
@@ -32,7 +32,7 @@ import anyio
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer
 

@@ -27,7 +27,7 @@ import psutil
 from kubernetes import client as k8s
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from kube_api_server import KubeApiServer
 from mcp import Client

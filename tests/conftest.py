@@ -6,19 +6,24 @@ own URL prefix; `kubeconfig_for(snapshot_dir)` serves a snapshot and writes a ku
 kubectl and the `kubernetes` client both load.
 
 `openai_server` is an OpenAI-compatible HTTPS server (one per test process) with an empty
-script and no recorded requests at the start of each test (see tests/openai_server).
+script and no recorded requests at the start of each test (see tests/support/openai_server).
 
 `postgres` is a PostgreSQL server (one per test process) and `postgres_url` a fresh database in
-it for one test (see tests/postgres.py).
+it for one test (see tests/support/postgres.py).
 """
 
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+# Tests and helpers import the shared servers and builders as top-level modules from tests/support.
+sys.path.insert(0, str(Path(__file__).parent / "support"))
+
 from kube_api_server import KubeApiServer, Kubeconfig
 from openai_server import OpenAIServer
 from postgres import PostgresServer, postgres_server

@@ -7,13 +7,13 @@
 
 Each scenario is one function below, registered with @scenario under its directory name. To
 add one, copy a function that looks like yours, change the story, run this script and commit
-the output. The cluster is built with tests/scenario_builder: healthy noise comes from the
+the output. The cluster is built with tests/support/scenario_builder: healthy noise comes from the
 backdrop helpers, the incident from the few `.set(...)` / `.unschedule(...)` lines that break a
 pod. Everything is deterministic (fixed clock, hashed ids): two runs give identical bytes.
 """
 
 # Log lines and messages are reproduced verbatim, whatever their length; the builder is imported
-# after putting tests/ on sys.path so that the script runs from anywhere.
+# after putting tests/support/ on sys.path so that the script runs from anywhere.
 # ruff: noqa: E501, E402
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "support"))
 
 from scenario_builder import (
     Cluster,

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import SCENARIOS
 
 from orchestrator.incidents.investigator import open_investigator
 from orchestrator.models import IncidentRequest
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import prepare_database
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-python"
+SCENARIO = SCENARIOS / "oom-killed-python"
 
 pytestmark = pytest.mark.anyio
 

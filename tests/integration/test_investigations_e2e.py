@@ -15,10 +15,11 @@ from typing import Any
 import httpx2
 import pytest
 import yaml
+from paths import SCENARIOS
 from processes import CLI, cli_server
 from scenario_expectations import equivalent_pod
 
-SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
+SCENARIOS = sorted(p for p in (SCENARIOS).iterdir() if (p / "scenario.yaml").is_file())
 
 
 def wait_until_finished(client: httpx2.Client, location: str, timeout: float = 60.0) -> dict[str, Any]:

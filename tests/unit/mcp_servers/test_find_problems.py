@@ -16,6 +16,7 @@ import anyio
 import pytest
 import yaml
 from mcp import Client
+from paths import SCENARIOS
 from scenario_builder import Cluster, Container, python_service
 
 from mcp_servers.kubernetes.backends.base import KubeObject, ListPage
@@ -23,7 +24,7 @@ from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = SCENARIOS
 
 
 def call(reader: ClusterReader, arguments: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:

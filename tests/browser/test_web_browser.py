@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from api_server import serve_in_thread
 from kube_api_server import KubeApiServer
+from paths import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
@@ -34,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 INCIDENT_PATH = re.compile(r"/ui/incidents/([0-9a-f-]{36})$")
 SLOW_LOG_SECONDS = 4.0
 

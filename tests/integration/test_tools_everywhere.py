@@ -21,6 +21,7 @@ import pytest
 from kube_api_server import Kubeconfig
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from paths import SCENARIOS
 from processes import CLI, mcp_http_server
 from tool_plan import ToolAnswer, ToolCall, plan_for, run_plan
 
@@ -29,7 +30,7 @@ from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
-SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
+SCENARIOS = sorted(p for p in (SCENARIOS).iterdir() if (p / "scenario.yaml").is_file())
 TOKEN = "everywhere-test-token"
 
 

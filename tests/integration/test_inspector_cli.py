@@ -1,6 +1,6 @@
 """The MCP Inspector CLI, the reference MCP client, drives the Kubernetes tool server.
 
-The Inspector (npm `@modelcontextprotocol/inspector`, pinned in tests/inspector/package-lock.json)
+The Inspector (npm `@modelcontextprotocol/inspector`, pinned in tests/support/inspector/package-lock.json)
 is what a person points at an MCP server to try it. Each test runs its CLI mode once,
 `mcp-inspector --cli --format json --method tools/list|tools/call ...`, against the server serving
 the oom-killed-java scenario's snapshot:

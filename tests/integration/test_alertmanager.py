@@ -17,10 +17,11 @@ from typing import Any
 
 import httpx2
 import pytest
+from paths import SCENARIOS
 from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-python"
+SCENARIO = SCENARIOS / "oom-killed-python"
 TOKEN = "alertmanager-test-token"
 WEBHOOK = "/api/v1/alerts/alertmanager"
 INCIDENTS = "/api/v1/incidents"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from openai_server import OpenAIServer, Reply, answer, error, raw
+from paths import SCENARIOS
 
 from graphs.llm.client import aclose_chat_model, chat_model
 from orchestrator.incidents.one_shot import investigate_once
@@ -21,7 +22,7 @@ from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
 
-SCENARIO = Path(__file__).parent / "scenarios" / "db-connection-refused-python"
+SCENARIO = SCENARIOS / "db-connection-refused-python"
 AUTH_POD = "auth-service-6bdc57bc68-bnkw9"
 # Names nothing the cluster knows: only a reader that understands "logins" finds auth-service.
 VAGUE = "logins are broken since the deploy"

@@ -1,6 +1,6 @@
 """Running the MCP Inspector CLI (the reference MCP client) from tests.
 
-The Inspector (npm `@modelcontextprotocol/inspector`, pinned in tests/inspector/package-lock.json)
+The Inspector (npm `@modelcontextprotocol/inspector`, pinned in tests/support/inspector/package-lock.json)
 runs in CLI mode, `mcp-inspector --cli --format json --method ... [server]`, once per call. It
 exits 0 on success, 3 when the server wants auth it does not have, and 5 when a tool answers
 `isError: true` (the result is still printed). It keeps a catalog, client config and OAuth state
@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-INSPECTOR_DIR = ROOT / "tests" / "inspector"
+ROOT = ROOT
+INSPECTOR_DIR = ROOT / "tests" / "support" / "inspector"
 INSPECTOR_BIN = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
 INSPECTOR_TIMEOUT = 60  # seconds; a call takes ~2-4 s over stdio (server start-up) and ~0.5 s over HTTP
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import httpx2
 from kube_api_server import KubeApiServer, Kubeconfig
+from paths import SCENARIOS
 from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
+SCENARIO = SCENARIOS / "oom-killed-java"
 
 
 def _wait_for_step(client: httpx2.Client, location: str, step: str, timeout: float = 30.0) -> None:

@@ -11,18 +11,18 @@ when the module is collected: the server only starts for the tests that call it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx2
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from paths import ROOT
 from processes import ServerProcess, cli_server
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from orchestrator.api.openapi import openapi_document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 DEMO = ROOT / "knowledge" / "demo"
 TOKEN = "fuzz-token"
 DOCUMENT = openapi_document()

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 PACKAGES = ("common", "knowledge", "mcp_servers", "graphs", "orchestrator")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 60

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
+from paths import SCENARIOS
+
+SCENARIO = SCENARIOS / "oom-killed-java"
 DESCRIPTION = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
 TARGET_NAMESPACE, TARGET_POD, TARGET_CONTAINER = "warehouse", "inventory-service-7c7769bc7f-dg68d", "app"
 EXPECTED_CATEGORY = "insufficient_memory"

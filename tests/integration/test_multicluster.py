@@ -20,13 +20,14 @@ import pytest
 import yaml
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from paths import SCENARIOS
 from processes import cli_server, free_port, mcp_http_server
 from test_investigations_e2e import wait_until_finished
 
 from orchestrator.models import IncidentRequest
 from orchestrator.store.sqlite import SqliteIncidentStore
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = SCENARIOS
 TOKEN = "multicluster-api-token"
 MCP_TOKEN = "pricing-mcp-token"
 INCIDENTS = "/api/v1/incidents"

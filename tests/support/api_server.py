@@ -8,7 +8,7 @@ RuntimeError("no space"); `second=hang` never finishes; `second=hang-once` hangs
 and finishes at once when resumed. Every node start is appended to a journal file as
 "<incident_id> <node>", so tests see which nodes ran, even in another process.
 
-Run as a script (`python tests/api_server.py`), it is `sre-orchestrator serve` with this double,
+Run as a script (`python tests/support/api_server.py`), it is `sre-orchestrator serve` with this double,
 configured by SRE_* variables and SRE_TEST_JOURNAL.
 """
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from paths import ROOT
 from processes import cli_server
 
 from orchestrator import logs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 DEMO = ROOT / "knowledge" / "demo"
 INCIDENTS = "/api/v1/incidents"
 SECRET = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"

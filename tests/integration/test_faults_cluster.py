@@ -17,11 +17,12 @@ from typing import Any
 import httpx2
 import pytest
 from kube_api_server import KubeApiServer, Kubeconfig
+from paths import SCENARIOS
 from processes import ServerProcess, cli_server, free_port
 from test_crash_recovery import _wait_for_step as wait_for_step
 from test_investigations_e2e import wait_until_finished
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
+SCENARIO = SCENARIOS / "oom-killed-java"
 DESCRIPTION = "inventory-service-7c7769bc7f-dg68d in warehouse is in CrashLoopBackOff"
 API_TIMEOUT_SECONDS = 2
 

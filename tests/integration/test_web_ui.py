@@ -19,6 +19,7 @@ import httpx2
 import pytest
 import yaml
 from api_server import scripted_result, serve_in_thread
+from paths import ROOT, SCENARIOS
 from web_fixtures import DESCRIPTION, HOSTILE, KNOWLEDGE_GRAPH, TOKEN, UI, hostile_cluster
 
 from orchestrator.app import create_app
@@ -29,8 +30,8 @@ from orchestrator.settings import OrchestratorSettings
 from orchestrator.web import WebUi
 from orchestrator.web.views import incident_view
 
-CSS = Path(__file__).parents[1] / "orchestrator" / "web" / "static" / "ui.css"
-SCENARIOS = Path(__file__).parent / "scenarios"
+CSS = ROOT / "orchestrator" / "web" / "static" / "ui.css"
+SCENARIOS = SCENARIOS
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

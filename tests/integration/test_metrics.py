@@ -17,6 +17,7 @@ from typing import get_args
 import httpx2
 import pytest
 from openai_server import OpenAIServer, answer
+from paths import ROOT
 from processes import CLI, ServerProcess, cli_server, mcp_http_server
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import REGISTRY
@@ -25,7 +26,7 @@ from test_llm_analysis import DB_REFUSED, DESCRIPTION, EXTRACTION, GROUNDED
 from graphs.models import LLMStatus, LLMUsage, Report
 from orchestrator import metrics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 DEMO = ROOT / "knowledge" / "demo"
 API_TOKEN = "metrics-api-token"
 MCP_TOKEN = "metrics-mcp-token"

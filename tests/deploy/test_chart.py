@@ -31,10 +31,11 @@ import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
+from paths import ROOT
 
 from mcp_servers.kubernetes.resources import RESOURCES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT
 CHART = ROOT / "charts" / "sre-orchestrator"
 NAMESPACE = "sre"
 RELEASE = "sre"

@@ -15,13 +15,14 @@ import anyio
 import pytest
 from kube_api_server import Kubeconfig, run_kubectl
 from mcp import Client
+from paths import SCENARIOS
 from tool_plan import plan_for, run_plan
 
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = SCENARIOS
 EXTENSIONS = (
     "endpoints.json",
     "statefulsets.json",

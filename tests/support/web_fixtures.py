@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 
 import yaml
+from paths import SCENARIOS
 
-SCENARIO = Path(__file__).parent / "scenarios" / "db-connection-refused-java"
+SCENARIO = SCENARIOS / "db-connection-refused-java"
 KNOWLEDGE_GRAPH = SCENARIO / "knowledge_graph.yaml"
 DESCRIPTION: str = yaml.safe_load((SCENARIO / "scenario.yaml").read_text(encoding="utf-8"))["description"]
 POD_LOGS = Path("orders") / "orders-service-57f8594bd6-x4pft" / "logs.txt"

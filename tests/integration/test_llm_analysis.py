@@ -17,6 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 from openai_server import OpenAIServer, RecordedRequest, Reply, answer, error, rough_tokens
+from paths import SCENARIOS
 from processes import cli_server
 from test_investigations_e2e import wait_until_finished
 
@@ -28,7 +29,7 @@ from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = SCENARIOS
 DB_REFUSED = SCENARIOS / "db-connection-refused-python"
 UNKNOWN = SCENARIOS / "unknown-cause"
 AUTH_POD = "auth-service-6bdc57bc68-bnkw9"

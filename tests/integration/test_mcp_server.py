@@ -13,13 +13,14 @@ import httpx2
 import pytest
 from kube_api_server import Kubeconfig
 from mcp import Client
+from paths import SCENARIOS
 from processes import CLI, mcp_http_server
 
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server
 
-SCENARIO = Path(__file__).parent / "scenarios" / "oom-killed-java"
+SCENARIO = SCENARIOS / "oom-killed-java"
 CLUSTER = SCENARIO / "cluster"
 POD = "inventory-service-7c7769bc7f-dg68d"
 

@@ -18,6 +18,7 @@ import httpx2
 import pytest
 from api_server import ScriptedFactory, journal_entries, serve_in_thread
 from openapi_spec_validator import validate
+from paths import SUPPORT
 from processes import free_port, wait_for_health
 
 from orchestrator import serve
@@ -391,7 +392,7 @@ def test_a_restart_resumes_the_investigation_from_its_checkpoint(tmp_path: Path)
 
 @contextlib.contextmanager
 def _server_process(tmp_path: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`serve` with the double, as its own process: `python tests/api_server.py`."""
+    """`serve` with the double, as its own process: `python tests/support/api_server.py`."""
     env = {
         **os.environ,
         "SRE_DATABASE_URL": f"sqlite:///{tmp_path / 'incidents.db'}",
@@ -404,7 +405,7 @@ def _server_process(tmp_path: Path, port: int) -> Iterator[subprocess.Popen[byte
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).parent / "api_server.py")],
+            [sys.executable, str(SUPPORT / "api_server.py")],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
