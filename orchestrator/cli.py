@@ -9,22 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-from mcp import Client
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
+# Only argparse at import time: `--help` and a mistyped flag answer at once, and each command
+# imports what it uses (the MCP SDK, LangGraph and the Kubernetes client take ~1.5 s together).
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
 
-from common.errors import innermost
-from mcp_servers.kubernetes.backends.base import BackendError
-from mcp_servers.kubernetes.settings import KubernetesServerSettings
-from orchestrator import logs
-from orchestrator.settings import LogSettings, OrchestratorSettings
+    from mcp_servers.kubernetes.settings import KubernetesServerSettings
 
-S = TypeVar("S", bound=BaseSettings)
+S = TypeVar("S", bound="BaseSettings")
 
 
 def _add_cluster_flags(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +107,10 @@ def _tool_arguments(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSettings) -> int:
+    from mcp import Client
+
+    from common.errors import innermost
+
     if args.url:
         import httpx2
         from mcp.client.streamable_http import streamable_http_client
@@ -130,7 +131,9 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
     except Exception as exc:  # transport failures arrive wrapped in task-group exception groups
         if not args.url:
             raise
-        print(f"sre-orchestrator: cannot use the MCP server at {args.url}: {_root_cause(exc)}", file=sys.stderr)
+        print(
+            f"sre-orchestrator: cannot use the MCP server at {args.url}: {_root_cause(innermost(exc))}", file=sys.stderr
+        )
         print("  check the URL, that the server runs, and the --token", file=sys.stderr)
         return 2
     if args.output == "json" and not result.is_error:
@@ -141,7 +144,6 @@ async def _call_tool(args: argparse.Namespace, settings: KubernetesServerSetting
 
 
 def _root_cause(exc: BaseException) -> str:
-    exc = innermost(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -149,12 +151,24 @@ def _root_cause(exc: BaseException) -> str:
 # it, so that `sre-orchestrator mcp` starts quickly for MCP clients that spawn it.
 
 
+def _orchestrator_settings(args: argparse.Namespace) -> Any:
+    from orchestrator.settings import OrchestratorSettings
+
+    return _settings(args, OrchestratorSettings)
+
+
+def _kubernetes_settings(args: argparse.Namespace) -> KubernetesServerSettings:
+    from mcp_servers.kubernetes.settings import KubernetesServerSettings
+
+    return _settings(args, KubernetesServerSettings)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from graphs.llm.client import check_llm_settings
     from orchestrator import serve as api_serve
     from orchestrator.incidents import investigator as investigation
 
-    settings = _settings(args, OrchestratorSettings)
+    settings = _orchestrator_settings(args)
     investigation.load_knowledge(settings)  # a broken rule or graph file stops here, named
     check_llm_settings(settings)  # so does a refused LLM setting, before the server listens
     return api_serve.run(settings, investigation.open_server_investigator)
@@ -164,17 +178,24 @@ def _mcp_workflow(args: argparse.Namespace) -> int:
     from graphs.llm.client import check_llm_settings
     from orchestrator.mcp import stdio as workflow_mcp
 
-    settings = _settings(args, OrchestratorSettings)
+    settings = _orchestrator_settings(args)
     check_llm_settings(settings)  # a refused LLM setting stops here, before the client waits on us
     return workflow_mcp.run_stdio(settings)
 
 
 def _investigate(args: argparse.Namespace) -> int:
-    from orchestrator.incidents.one_shot import investigate_once
+    started = time.perf_counter()
+    import anyio
+
+    from orchestrator.incidents.one_shot import Phases, investigate_once
     from orchestrator.incidents.render import render_incident
 
-    settings = _settings(args, OrchestratorSettings)
-    incident = anyio.run(investigate_once, settings, args.description, args.namespace, args.pod)
+    settings = _orchestrator_settings(args)
+    imported = time.perf_counter() - started
+    phases = Phases()
+    incident = anyio.run(investigate_once, settings, args.description, args.namespace, args.pod, phases)
+    timing = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in (("imports", imported), *phases.items()))
+    print(f"  {timing}", file=sys.stderr, flush=True)
     if args.output == "json":
         print(incident.model_dump_json(indent=2))
     else:
@@ -182,24 +203,42 @@ def _investigate(args: argparse.Namespace) -> int:
     return 0 if incident.status == "completed" else 1
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    from mcp_servers.kubernetes import serve as kubernetes_serve
+
+    return kubernetes_serve.run(_kubernetes_settings(args))
+
+
+def _tool(args: argparse.Namespace) -> int:
+    import anyio
+
+    return anyio.run(_call_tool, args, _kubernetes_settings(args))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": _serve,
+    "investigate": _investigate,
+    "mcp-workflow": _mcp_workflow,
+    "mcp": _mcp,
+    "tool": _tool,
+}
+SERVERS = ("serve", "mcp", "mcp-workflow")  # they log; the other commands print
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from mcp_servers.kubernetes.backends.base import BackendError
+
     try:
-        if args.command in ("serve", "mcp", "mcp-workflow"):  # the servers; the other commands print
+        if args.command in SERVERS:
+            from orchestrator import logs
+            from orchestrator.settings import LogSettings
+
             log_settings = LogSettings()
             logs.configure(log_settings.log_format, log_settings.log_level)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "investigate":
-            return _investigate(args)
-        if args.command == "mcp-workflow":
-            return _mcp_workflow(args)
-        settings = _settings(args, KubernetesServerSettings)
-        if args.command == "mcp":
-            from mcp_servers.kubernetes import serve as kubernetes_serve
-
-            return kubernetes_serve.run(settings)
-        return anyio.run(_call_tool, args, settings)
+        return COMMANDS[args.command](args)
     except ValidationError as exc:
         print(f"sre-orchestrator: invalid setting: {exc}", file=sys.stderr)
     except (BackendError, ValueError) as exc:  # includes broken knowledge graph and rule files
