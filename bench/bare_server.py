@@ -2,9 +2,10 @@
 
 python bench/bare_server.py DOCUMENT.json PORT
 
-Served exactly as `sre-orchestrator serve` serves the API: the same uvicorn configuration
-(orchestrator/serve.py) and the same logging (SRE_LOG_FORMAT, SRE_ACCESS_LOG), so that the
-difference measured is the API's own work.
+Served as `sre-orchestrator serve` serves the API: the same uvicorn configuration
+(orchestrator/serve.py); with SRE_ACCESS_LOG=true (the default) also the same access log
+(orchestrator/access_log.py, SRE_LOG_FORMAT), so that bench/api_latency.py can compare the API
+with a ceiling that logs nothing and with one that logs as the API does.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from orchestrator import logs
+from orchestrator.access_log import AccessLog
 from orchestrator.serve import uvicorn_config
 from orchestrator.settings import LogSettings, OrchestratorSettings
 
@@ -38,5 +41,8 @@ app = Starlette(routes=[Route("/doc", document), Route("/health", health)])
 if __name__ == "__main__":
     log_settings = LogSettings()
     logs.configure(log_settings.log_format, log_settings.log_level)
-    access_log = OrchestratorSettings().access_log
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", int(sys.argv[2]), access_log=access_log)).run()
+    served: ASGIApp = app
+    if OrchestratorSettings().access_log:
+        writer, log_format = logs.line_writer()
+        served = AccessLog(app, writer, log_format)
+    uvicorn.Server(uvicorn_config(served, "127.0.0.1", int(sys.argv[2]))).run()

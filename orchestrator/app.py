@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orchestrator import metrics
+from orchestrator import logs, metrics
+from orchestrator.access_log import AccessLog
 from orchestrator.api.incidents import IncidentApi
 from orchestrator.incidents.service import IncidentService, InvestigatorFactory
 from orchestrator.mcp.http import WorkflowHttp
@@ -85,9 +86,14 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
     ]
     open_paths = (*OPEN_PATHS, METRICS_PATH) if settings.metrics_public else OPEN_PATHS
     auth = Middleware(ApiAndUiAuth, tokens=settings.tokens(), open_paths=open_paths, sessions=ui.sessions)
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[auth],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=server.lifespan,
     )
+    if not settings.access_log:
+        return app
+    # Outermost, so that the line has the status even of a request that failed with a 500.
+    writer, log_format = logs.line_writer()
+    return AccessLog(app, writer, log_format)  # type: ignore[return-value]

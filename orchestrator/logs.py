@@ -1,10 +1,11 @@
 """Log lines as JSON objects (for a log pipeline) or as text (for a terminal), each carrying its incident.
 
 The incident an investigation works on is a context variable, set in the context its task runs
-in (runner.py) and in the request that reads or reports it (api.py): every line logged under
-it, the LangGraph steps', the MCP client's and uvicorn's access line, names the incident
-without any call site passing it along. Messages go through the same redaction as the tools'
-results, so a secret that reaches an exception message still does not reach the log.
+in (incidents/runner.py) and in the request that reads or reports it (api/incidents.py): every
+line logged under it, the LangGraph steps', the MCP client's and the access line
+(access_log.py), names the incident without any call site passing it along. Messages go through
+the same redaction as the tools' results, so a secret that reaches an exception message still
+does not reach the log. Lines are written to stderr by one background thread (log_writer.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import Literal, TypeAlias
 
 from common.redaction import redact_text
+from orchestrator.log_writer import LineWriter
 
 LogFormat = Literal["json", "text"]
 _ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
@@ -77,9 +79,33 @@ class JsonFormatter(TextFormatter):
         return json.dumps(line, default=str)
 
 
+class LineHandler(logging.Handler):
+    """Formats a record where it is logged (the incident is a context variable there) and hands the
+    line to the background writer: the caller never waits on stderr."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        super().__init__()
+        self.writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.writer.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+_configured: tuple[LineWriter, LogFormat] | None = None
+
+
 def configure(log_format: LogFormat, level: str = "INFO") -> None:
-    """Send every logger's records (uvicorn's too, which must be run with log_config=None) to stderr."""
-    handler = logging.StreamHandler(sys.stderr)
+    """Send every logger's records (uvicorn's too, which must be run with log_config=None) to stderr,
+    through one background writer that the access log (access_log.py) shares."""
+    global _configured
+    if _configured is not None:
+        _configured[0].close()
+    writer = LineWriter(sys.stderr)
+    _configured = (writer, log_format)
+    handler = LineHandler(writer)
     handler.addFilter(IncidentFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
@@ -89,3 +115,17 @@ def configure(log_format: LogFormat, level: str = "INFO") -> None:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+
+
+def flush() -> None:
+    """Write every line logged so far (the writer otherwise does within a few milliseconds)."""
+    if _configured is not None:
+        _configured[0].flush()
+
+
+def line_writer() -> tuple[LineWriter, LogFormat]:
+    """The writer and format `configure` set up; text to stderr when nothing configured logging."""
+    if _configured is None:
+        configure("text", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
+    assert _configured is not None
+    return _configured

@@ -32,13 +32,13 @@ def check_listen_safety(settings: OrchestratorSettings) -> None:
         raise ValueError(refused)
 
 
-def uvicorn_config(app: ASGIApplication, host: str, port: int, *, access_log: bool) -> uvicorn.Config:
+def uvicorn_config(app: ASGIApplication, host: str, port: int) -> uvicorn.Config:
     """The server's uvicorn settings (bench/bare_server.py measures its ceiling with the same ones).
 
-    Logging stays as the command configured it (orchestrator/logs.py): uvicorn's lines, the access
-    log included, go through the same handler as ours.
+    Logging stays as the command configured it (orchestrator/logs.py). uvicorn's own access log
+    is off: the app writes its access lines itself (orchestrator/access_log.py), off the hot path.
     """
-    return uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None, access_log=access_log)
+    return uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None, access_log=False)
 
 
 def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> int:
@@ -54,7 +54,7 @@ def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactor
     except (StoreError, ValueError) as exc:
         print(f"sre-orchestrator serve: cannot start: {exc}", file=sys.stderr)
         return 2
-    server = uvicorn.Server(uvicorn_config(app, settings.host, settings.port, access_log=settings.access_log))
+    server = uvicorn.Server(uvicorn_config(app, settings.host, settings.port))
     log.info("incidents and investigation checkpoints in %s", settings.database_name())
     server.run()
     # Not started: the lifespan failed (the investigator could not open), and uvicorn logged why.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,10 @@ import httpx2
 import pytest
 from paths import ROOT
 from processes import cli_server
+from prometheus_client import REGISTRY
 
 from orchestrator import logs
+from orchestrator.log_writer import LineWriter
 
 ROOT = ROOT
 DEMO = ROOT / "knowledge" / "demo"
@@ -96,6 +99,7 @@ def test_secrets_are_redacted_from_messages_and_tracebacks(
     stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, log_format: logs.LogFormat
 ) -> None:
     monkeypatch.setattr("sys.stderr", stream)
+    monkeypatch.setattr(logs, "_configured", None)  # this test's writer is gone after it
     logs.configure(log_format)
     log = logging.getLogger("sre.test")
     context = logs.incident_context("incident-1")
@@ -104,6 +108,7 @@ def test_secrets_are_redacted_from_messages_and_tracebacks(
         raise RuntimeError(f"connect failed: Authorization: Bearer {SECRET}")
     except RuntimeError:
         log.exception("cannot reach the model")
+    logs.flush()
     written = stream.getvalue()
     assert SECRET not in written
     assert written.count("[REDACTED]") == 2
@@ -114,3 +119,32 @@ def test_secrets_are_redacted_from_messages_and_tracebacks(
         assert "RuntimeError: connect failed" in second["exception"]
     else:
         assert "sre.test [incident-1]: the LLM refused api_key=[REDACTED]" in written
+
+
+class _StuckStream(io.StringIO):
+    """stderr whose first write blocks until released: a log pipe nobody reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.release.wait(timeout=10)
+        return super().write(text)
+
+
+def test_a_stuck_stderr_drops_and_counts_lines_instead_of_blocking() -> None:
+    stream = _StuckStream()
+    writer = LineWriter(stream, max_lines=10)
+    dropped_before = REGISTRY.get_sample_value("sre_log_lines_dropped_total") or 0.0
+    started = time.perf_counter()
+    for number in range(200):
+        writer.write(f"line {number}\n")
+    assert time.perf_counter() - started < 1.0  # the caller never waited on the stream
+    dropped = (REGISTRY.get_sample_value("sre_log_lines_dropped_total") or 0.0) - dropped_before
+    stream.release.set()
+    writer.close()
+    written = stream.getvalue().splitlines()
+    assert dropped + len(written) == 200
+    assert 180 <= dropped < 200
+    assert written == sorted(written, key=lambda line: int(line.split()[1]))  # in order, none torn

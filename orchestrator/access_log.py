@@ -1,0 +1,72 @@
+"""One access line per HTTP request, made cheaply on the event loop and written in the background.
+
+uvicorn's own access log goes through `logging` with a lock and a write per request, which
+cost as much as serving a finished incident. This middleware formats the line once (JSON or
+text, the same fields as before: client, method, path, http_version, status, and the incident
+the request is about), redacts only the part a secret can be in (the path and query), and hands
+it to the LineWriter.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from common.redaction import redact_text
+from orchestrator import logs
+from orchestrator.log_writer import LineWriter
+
+LOGGER = "uvicorn.access"  # the logger name log pipelines already know these lines by
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp, writer: LineWriter, log_format: logs.LogFormat) -> None:
+        self.app = app
+        self.writer = writer
+        self.json = log_format == "json"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # what the client sees when the app fails before it answers
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            self.writer.write(self._line(scope, status))
+
+    def _line(self, scope: Scope, status: int) -> str:
+        client = scope.get("client")
+        address = f"{client[0]}:{client[1]}" if client else "-"
+        path = scope.get("path", "")
+        if query := scope.get("query_string", b""):
+            path = f"{path}?{query.decode('latin-1')}"
+        path = redact_text(path)[0]
+        method, version = scope["method"], scope.get("http_version", "1.1")
+        message = f'{address} - "{method} {path} HTTP/{version}" {status}'
+        incident_id = logs.INCIDENT_ID.get()
+        now = time.time()
+        if not self.json:
+            stamp = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
+            incident = f" [{incident_id}]" if incident_id else ""
+            return f"{stamp} INFO {LOGGER}{incident}: {message}\n"
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+            "level": "INFO",
+            "logger": LOGGER,
+            "message": message,
+        }
+        if incident_id:
+            line["incident_id"] = incident_id
+        line |= {"client": address, "method": method, "path": path, "http_version": version, "status": status}
+        return json.dumps(line) + "\n"
