@@ -34,6 +34,12 @@ INVESTIGATION_SECONDS = Histogram(
     # From an in-process snapshot investigation (tens of ms) to a slow LLM near the deadline.
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+STEP_SECONDS = Histogram(
+    "sre_investigation_step_duration_seconds",
+    "Wall time of each investigation step in this process, checkpoint write included.",
+    ["step"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 LLM_CALLS = Counter("sre_llm_calls", "LLM calls made by completed investigations.")
 LLM_TOKENS = Counter("sre_llm_tokens", "LLM tokens used by completed investigations.", ["direction"])
 LLM_SECONDS = Counter("sre_llm_latency_seconds", "Time completed investigations spent waiting on the LLM.")
@@ -69,6 +75,25 @@ def investigation_timer() -> Iterator[OutcomeLabel]:
         yield outcome
     finally:
         INVESTIGATION_SECONDS.labels(outcome.value).observe(outcome.seconds)
+
+
+class StepTimer:
+    """Told each step as it starts; records how long the one before took (and the last at `done`)."""
+
+    def __init__(self) -> None:
+        self._step: str | None = None
+        self._since = 0.0
+
+    def started(self, step: str) -> None:
+        now = time.perf_counter()
+        if self._step is not None:
+            STEP_SECONDS.labels(self._step).observe(now - self._since)
+        self._step, self._since = step, now
+
+    def done(self) -> None:
+        if self._step is not None:
+            STEP_SECONDS.labels(self._step).observe(time.perf_counter() - self._since)
+            self._step = None
 
 
 def count_llm_use(report: Report | None) -> None:

@@ -225,16 +225,19 @@ class InvestigationRunner:
     ) -> IncidentResult | str:
         """The investigation's result, or why it failed; a database failure propagates."""
         step: str | None = None
+        timer = metrics.StepTimer()
 
         async def on_step(name: str) -> None:
             nonlocal step
             step = name
+            timer.started(name)
             await self._store.set_step(incident_id, name)
 
         deadline = asyncio.timeout(self._timeout)
         try:
             async with deadline:
                 raw = await self._investigator.run(incident_id, request, on_step)
+            timer.done()
             result = IncidentResult.model_validate(raw)
         except Exception as exc:
             if self._store.unavailable(exc):
