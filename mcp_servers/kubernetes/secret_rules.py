@@ -1,0 +1,213 @@
+"""Secret-detection rules: what a rule is, and the maintained gitleaks rule set loaded as one.
+
+A `Rule` finds secrets in one line of text (or, when `multiline`, in a whole text): its regex
+matches, the secret is one capture group of the match, and the match counts only when the
+secret passes the rule's entropy floor and allow-lists. Each rule names lowercase `keywords`,
+one of which must occur in the text for the rule to run at all: that pre-filter is what keeps a
+clean log line cheap, whatever the number of rules.
+
+`gitleaks_rules()` compiles the rules of the vendored gitleaks configuration
+(`secret_rules_data/gitleaks.toml`, MIT, provenance in the README beside it) once. Gitleaks
+writes Go (RE2) expressions; `go_regex_to_python` rewrites the few constructs Python's `re`
+spells differently. Rules that apply only to some file paths, and the rules `_SUPERSEDED` names,
+are left out; everything else is used as gitleaks means it: the secret group, the entropy floor,
+and the allow-lists that test the secret, the match or the line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+GITLEAKS_TOML = Path(__file__).parent / "secret_rules_data" / "gitleaks.toml"
+
+# The catch-all `key = value` rule of gitleaks wants an entropy of 3.5, which real passwords in
+# logs ("hunter2xyz": 3.3) fall below, and its lazy 50-character prefix makes it the costliest
+# rule on lines that name a key; the hand-written assignment rule in redaction.py replaces it.
+_SUPERSEDED = frozenset({"generic-api-key"})
+
+
+@dataclass(frozen=True)
+class Allow:
+    """A gitleaks allow-list: a finding it matches is not a secret."""
+
+    regexes: tuple[re.Pattern[str], ...] = ()
+    target: str = "secret"  # what the regexes test: "secret", "match" or "line"
+    stopwords: tuple[str, ...] = ()  # lowercase substrings of the secret
+
+    def allows(self, secret: str, match: str, line: str) -> bool:
+        subject = {"secret": secret, "match": match, "line": line}[self.target]
+        if any(regex.search(subject) for regex in self.regexes):
+            return True
+        lowered = secret.lower()
+        return any(word in lowered for word in self.stopwords)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    regex: re.Pattern[str]
+    keywords: tuple[str, ...]
+    # The capture group holding the secret; 0 means gitleaks' choice: the first group that
+    # matched, else the whole match.
+    group: int = 0
+    entropy: float = 0.0
+    allow: tuple[Allow, ...] = ()
+    multiline: bool = False
+    # A further test of the secret, for hand-written rules whose shape alone is too loose.
+    accept: Callable[[str], bool] | None = field(default=None, compare=False)
+
+    def spans(self, text: str, offset: int = 0) -> list[tuple[int, int]]:
+        """Where, in the text this line starts at `offset` of, the secrets this rule finds are."""
+        found = []
+        for match in self.regex.finditer(text):
+            start, end = _secret_span(match, self.group)
+            if start == end:
+                continue
+            secret = text[start:end]
+            if self.entropy and shannon_entropy(secret) < self.entropy:
+                continue
+            if self.accept is not None and not self.accept(secret):
+                continue
+            if any(allow.allows(secret, match.group(0), text) for allow in self.allow):
+                continue
+            found.append((start + offset, end + offset))
+        return found
+
+
+def _secret_span(match: re.Match[str], group: int) -> tuple[int, int]:
+    if group:
+        return match.span(group) if match.group(group) is not None else (0, 0)
+    for index in range(1, (match.re.groups or 0) + 1):
+        if match.group(index):
+            return match.span(index)
+    return match.span()
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character, as gitleaks measures a secret's randomness."""
+    if not text:
+        return 0.0
+    length = len(text)
+    return -sum(n / length * math.log2(n / length) for n in Counter(text).values())
+
+
+_POSIX_CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "digit": "0-9", "xdigit": "0-9a-fA-F"}
+
+
+def go_regex_to_python(pattern: str) -> str:
+    """An RE2 expression as Python's `re` reads it.
+
+    Three differences matter for the gitleaks rules: a flag group such as `(?i)` in the middle
+    of an expression (RE2 applies it to the rest of the enclosing group; Python wants it first,
+    so it becomes a scoped `(?i:...)` closed where that group ends), `\\z` (Python's `\\Z`), and
+    POSIX classes like `[[:alnum:]]`. A `[` inside a class is escaped, which Python would
+    otherwise warn about.
+    """
+    out: list[str] = []
+    closes: list[int] = [0]  # per open group: how many scoped flag groups to close with it
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            pair = pattern[i : i + 2]
+            out.append("\\Z" if pair == "\\z" else pair)
+            i += 2
+            continue
+        if in_class:
+            posix = re.match(r"\[:(\w+):\]", pattern[i:])
+            if posix and posix.group(1) in _POSIX_CLASSES:
+                out.append(_POSIX_CLASSES[posix.group(1)])
+                i += posix.end()
+                continue
+            if char == "]":
+                in_class = False
+            out.append("\\[" if char == "[" else char)
+            i += 1
+            continue
+        if char == "[":
+            in_class = True
+            out.append(char)
+            i += 1
+            # A ']' first in a class (after an optional '^') is a literal.
+            for literal in ("^", "]"):
+                if pattern[i : i + 1] == literal:
+                    out.append(literal)
+                    i += 1
+            continue
+        flags = re.match(r"\(\?([imsU]+)\)", pattern[i:])
+        if flags and out:
+            out.append(f"(?{flags.group(1)}:")
+            closes[-1] += 1
+            i += flags.end()
+            continue
+        if char == "(":
+            closes.append(0)
+        elif char == ")":
+            out.append(")" * closes.pop())
+        out.append(char)
+        i += 1
+    out.append(")" * closes.pop())
+    return "".join(out)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(go_regex_to_python(pattern))
+
+
+def _allow(raw: dict[str, Any]) -> Allow | None:
+    if raw.get("paths") and raw.get("condition", "OR").upper() == "AND":
+        return None  # needs a file path to match, and text from a cluster has none
+    regexes = tuple(_compile(r) for r in raw.get("regexes") or ())
+    stopwords = tuple(w.lower() for w in raw.get("stopwords") or ())
+    if not regexes and not stopwords:
+        return None
+    return Allow(regexes, raw.get("regexTarget", "secret"), stopwords)
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    rules: tuple[Rule, ...]
+    skipped: dict[str, str]  # rule id -> why it is not used
+
+
+@cache
+def gitleaks_rules(path: Path = GITLEAKS_TOML) -> LoadedRules:
+    """The vendored gitleaks rules, compiled once, with the global allow-list folded into each."""
+    config = tomllib.loads(path.read_text(encoding="utf-8"))
+    global_allow = _allow(config.get("allowlist") or {})
+    rules, skipped = [], {}
+    for raw in config.get("rules", []):
+        rule_id = raw["id"]
+        if rule_id in _SUPERSEDED:
+            skipped[rule_id] = "superseded by a hand-written rule"
+            continue
+        if raw.get("path") or not raw.get("regex"):
+            skipped[rule_id] = "applies to file paths only"
+            continue
+        try:
+            regex = _compile(raw["regex"])
+            allows = [a for a in map(_allow, raw.get("allowlists") or ()) if a is not None]
+        except re.error as error:
+            skipped[rule_id] = f"does not compile in Python: {error}"
+            continue
+        if global_allow is not None:
+            allows.append(global_allow)
+        rules.append(
+            Rule(
+                id=f"gitleaks:{rule_id}",
+                regex=regex,
+                keywords=tuple(k.lower() for k in raw.get("keywords") or ()),
+                group=int(raw.get("secretGroup", 0)),
+                entropy=float(raw.get("entropy", 0.0)),
+                allow=tuple(allows),
+            )
+        )
+    return LoadedRules(tuple(rules), skipped)
