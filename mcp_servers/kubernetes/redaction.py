@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from mcp_servers.kubernetes.secret_rules import Rule, gitleaks_rules, shannon_entropy
+from mcp_servers.kubernetes.secret_rules import ASCII_LOWER, Rule, gitleaks_rules, keyword_pattern, shannon_entropy
 
 REDACTED = "[REDACTED]"
 
@@ -69,6 +69,25 @@ def _space_separated_token(secret: str) -> bool:
     )
 
 
+def _assignment_key(match: re.Match[str]) -> bool:
+    """Whether the key around a label found by the assignment rule is a key assigned a value."""
+    text, start = match.string, match.start()
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    before = text[start - 1] if start else ""
+    if before == "*" or text.endswith("://", 0, start):
+        # "*v1.Secret: secrets is forbidden" names a Go type; "https://x-access-token:...@host"
+        # is a URL's user, which the URL rule redacts up to its host.
+        return False
+    if match.group("bare") is not None and before and before in "\"'":
+        # A quoted key with an unquoted value is a program's structure, not a secret:
+        # 'volume "db-secret" : secret "db-secret" not found', {'token_ttl': 900}.
+        return False
+    if match.group("token") is not None:
+        return _space_separated_token(match.group("token"))
+    return True
+
+
 def _aws_secret_key(secret: str) -> bool:
     return any(c.isupper() for c in secret) and any(c.islower() for c in secret) and shannon_entropy(secret) >= 3.5
 
@@ -76,25 +95,35 @@ def _aws_secret_key(secret: str) -> bool:
 # --- hand-written rules -------------------------------------------------------------------------
 
 # A label whose value is a secret wherever it occurs in the key (DB_PASSWORD, api-key, jwtSecret).
-_STRONG_LABEL = (
-    r"password|passwd|passphrase|pwd|secret|token|credential|apikey|signature|"
-    r"(?:api|access|private|secret|encryption|signing|session|jwt|master|account|shared[_.-]?access|client|"
-    r"license|auth|hmac|app|ssh|gpg|pgp|encrypt|decrypt|crypto|cipher)[_.-]?key"
-)
+_KEY_PREFIXES = (
+    "api", "access", "private", "secret", "encryption", "signing", "session", "jwt", "master", "account",
+    "shared_access", "shared-access", "sharedaccess", "client", "license", "auth", "hmac", "app", "ssh", "gpg",
+    "pgp", "encrypt", "decrypt", "crypto", "cipher",
+)  # fmt: skip
+_STRONG_WORDS = (
+    "password", "passwd", "passphrase", "pwd", "secret", "token", "credential", "apikey", "signature",
+    *(prefix + sep + "key" for prefix in _KEY_PREFIXES for sep in ("", "_", "-", ".")),
+)  # fmt: skip
+_STRONG_LABEL = keyword_pattern(_STRONG_WORDS)
 # A label that names a secret only as the key's last word (DB_PASS, REDIS_AUTH, sig); "author" and
 # "passive" are not.
-_WEAK_LABEL = r"pass|auth|sig|pw|psk"
+_WEAK_WORDS = ("pass", "auth", "sig", "pw", "psk")
+_WEAK_LABEL = "|".join(_WEAK_WORDS)
+_LABEL_ANCHOR = re.compile(keyword_pattern((*_STRONG_WORDS, *_WEAK_WORDS)))
 # Keys that name a secret but hold something else: its name, a reference, a count, a setting.
 _NOT_A_VALUE = "".join(
-    f"(?<!{suffix})"
+    f"(?<!{re.escape(suffix)})"
     for suffix in (
         "name", "names", "ref", "file", "path", "dir", "_id", "-id", ".id", "count", "total", "size", "length",
         "len", "type", "ttl", "expiry", "expires", "expired", "timeout", "interval", "version", "provider",
         "store", "mode", "enabled", "required", "url", "uri", "endpoint", "tokens", "policy", "format",
         "source", "key_id", "limit", "secs", "seconds", "ms", "at", "duration", "refresh", "rotation", "hash",
+        "expires_in", ".go", ".py", ".java", ".js", ".ts", ".rb", ".rs", ".kt", ".cs", ".c", ".h", ".cc", ".cpp",
     )
 )  # fmt: skip
-_KEY = rf"(?<![\w.-])(?:[\w.-]*?(?:{_STRONG_LABEL})[\w.-]*|(?:[\w.-]*[_.-])?(?:{_WEAK_LABEL})(?![\w.-])){_NOT_A_VALUE}"
+# The key is found from its label, not from its first character: a lazy `[\w.-]*?` prefix would be
+# tried at every word of every line. What precedes the label in the key is checked afterwards.
+_KEY = rf"(?:(?:{_STRONG_LABEL})[\w.-]*|(?<![A-Za-z0-9])(?:{_WEAK_LABEL})(?![\w.-])){_NOT_A_VALUE}"
 _SEPARATOR = r"\s*(?:=>|:=|::|[:=])\s*"
 
 _LABEL_KEYWORDS = (
@@ -110,6 +139,8 @@ def _r(
     group: int | str = 0,
     flags: int = 0,
     accept: object = None,
+    accept_match: object = None,
+    anchor: re.Pattern[str] | None = None,
     entropy: float = 0.0,
 ) -> Rule:
     regex = re.compile(pattern, flags)
@@ -121,6 +152,8 @@ def _r(
         group=index,
         entropy=entropy,
         accept=accept,  # type: ignore[arg-type]
+        accept_match=accept_match,  # type: ignore[arg-type]
+        anchor=anchor,
     )
 
 
@@ -129,48 +162,28 @@ _AWS_KEY_ID_PREFIXES = ("a3t", "akia", "asia", "abia", "acca", "agpa", "aida", "
 _URL_KEYWORDS = ("://",)
 
 _LINE_RULES: tuple[Rule, ...] = (
-    # key = value in the syntaxes applications log: env, properties, YAML, JSON, Ruby, Go, logfmt.
-    _r(
-        "assignment, quoted value",
-        rf"""{_KEY}["']?{_SEPARATOR}(?:"(?P<dq>(?:[^"\\]|\\.)+)"|'(?P<sq>[^']+)')""",
-        _LABEL_KEYWORDS,
-        flags=_I,
-        accept=_labelled_value,
-    ),
-    # The same inside a JSON string that was itself put in a string: {\"password\":\"...\"}.
-    _r(
-        "assignment, escaped JSON",
-        rf"""{_KEY}\\"{_SEPARATOR}\\"(?P<v>(?:[^"\\]|\\[^"])+)\\\"""",
-        _LABEL_KEYWORDS,
-        group="v",
-        flags=_I,
-        accept=_labelled_value,
-    ),
+    # key = value in the syntaxes applications log: env, properties, YAML, JSON, Ruby, Go, logfmt,
+    # JSON inside a JSON string ({\"password\":\"...\"}), and a label, a space and a token
+    # ("secret-key-base 9f0c...").
     _r(
         "assignment",
-        rf"""{_KEY}(?<!")(?:["']{_SEPARATOR}|{_SEPARATOR})(?P<v>[^\s"'`,;&}}<>)\]\\]{{3,}})""",
+        rf"""{_KEY}(?:\\"{_SEPARATOR}\\"(?P<escaped>(?:[^"\\]|\\[^"])+)\\"|["']?{_SEPARATOR}"""
+        rf"""(?:"(?P<dq>(?:[^"\\]|\\.)+)"|'(?P<sq>[^']+)'|(?P<bare>[^\s"'`,;&}}<>)\]\\]{{3,}}))"""
+        rf"""|\s+(?P<token>[A-Za-z0-9+/=_.-]{{16,}}))""",
         _LABEL_KEYWORDS,
-        group="v",
         flags=_I,
         accept=_labelled_value,
+        accept_match=_assignment_key,
+        anchor=_LABEL_ANCHOR,
     ),
     # --password value, --token=value.
     _r(
         "command-line flag",
-        rf"""(?<![\w-])--?(?:{_KEY})(?:=|\s+)["']?(?P<v>[^\s"']{{3,}})""",
-        _LABEL_KEYWORDS,
+        rf"""(?<![\w-])--[\w.-]*?(?:{_KEY})(?:=|\s+)["']?(?P<v>[^\s"']{{3,}})""",
+        ("--",),
         group="v",
         flags=_I,
         accept=_labelled_value,
-    ),
-    # secret-key-base 9f0c... : a label, a space and a value that cannot be a word.
-    _r(
-        "label and token",
-        rf"""{_KEY}\s+(?P<v>[A-Za-z0-9+/=_.-]{{16,}})""",
-        _LABEL_KEYWORDS,
-        group="v",
-        flags=_I,
-        accept=_space_separated_token,
     ),
     _r(
         "xml element",
@@ -208,22 +221,21 @@ _LINE_RULES: tuple[Rule, ...] = (
         flags=_I,
     ),
     # scheme://user:password@host: the password may hold '@' and '/', so it runs to the last '@'
-    # that a host follows; "host:8080/path@x" is a port and a path, not a password.
+    # that a host follows; "host:8080/path@x" is a port and a path, not a password. The regex starts
+    # at "://", a literal `re` finds fast, rather than at the scheme, which it would try at every word.
     _r(
         "url credentials",
-        r"""\b[a-z][a-z0-9+.-]*://[^\s:/@?#]*:(?P<v>(?!\d{1,5}(?:[/?#]|$))[^\s]*?)@(?=[\w.-]+(?::\d+)?(?:[/?#\s"',;)\]}>]|$))""",
+        r"""://[^\s:/@?#]*:(?P<v>(?!\d{1,5}(?:[/?#]|$))[^\s]*?)@(?=[\w.-]+(?::\d+)?(?:[/?#\s"',;)\]}>]|$))""",
         _URL_KEYWORDS,
         group="v",
-        flags=_I,
         accept=_labelled_value,
     ),
     # https://<token>@github.com: a user part that is a token.
     _r(
         "url token",
-        r"""\b[a-z][a-z0-9+.-]*://(?P<v>[A-Za-z0-9_-]{20,})@""",
+        r"""://(?P<v>[A-Za-z0-9_-]{20,})@""",
         _URL_KEYWORDS,
         group="v",
-        flags=_I,
         accept=_random_looking,
     ),
     _r(
@@ -242,6 +254,18 @@ _LINE_RULES: tuple[Rule, ...] = (
         "azure connection string",
         r"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=(?P<v>[^;&\s\"']+)",
         ("accountkey", "sharedaccess", "sig="),
+        group="v",
+        flags=_I,
+    ),
+    # Distinctive prefixes the maintained set finds only next to a label.
+    _r("new relic key", r"\bNRAK-[A-Z0-9]{27}\b", ("nrak-",)),
+    _r("mailchimp key", r"\b[0-9a-f]{32}-us\d{1,2}\b", ("-us",)),
+    _r("discord webhook", r"\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{60,})", ("discord",), group="v"),
+    # HTTP Digest: the response is a hash of the password.
+    _r(
+        "digest response",
+        r'\b(?:response|cnonce)=\\?"?(?P<v>[0-9a-fA-F]{16,})',
+        ("response=", "cnonce="),
         group="v",
         flags=_I,
     ),
@@ -281,36 +305,11 @@ _LONG_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{60}")
 # --- the engine ---------------------------------------------------------------------------------
 
 
-def _keyword_pattern(words: Iterable[str]) -> str:
-    """One regex matching any of the words, shaped as a trie so the scan branches once per character.
-
-    An alternation of 250 literals makes `re` try each at every position; a trie tries one
-    character class. Longer words come first so the longest keyword at a position is reported.
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return f"(?:{body})?" if len(branches) == 1 else body + "?"
-        return body
-
-    return build(trie)
-
-
 @dataclass(frozen=True)
 class _Engine:
-    # Finds, at each position, the longest keyword starting there (a lookahead, so overlapping
-    # keywords are all seen).
+    # Finds the longest keyword starting at a position. It is searched for again from the next
+    # position, not from the end of the keyword, so overlapping keywords are all seen (a lookahead
+    # would see them too, but costs `re` its fast skip over characters no keyword starts with).
     trigger: re.Pattern[str]
     # keyword -> the rules to run on a line holding it, including the rules of every keyword
     # that is a substring of it (the scan reports only the longest keyword at a position).
@@ -339,19 +338,14 @@ def _engine() -> _Engine:
         keyword: tuple(rule for other, found in by_keyword.items() if other in keyword for rule in found)
         for keyword in by_keyword
     }
-    trigger = re.compile(f"(?=({_keyword_pattern(by_keyword)}))")
+    trigger = re.compile(keyword_pattern(by_keyword))
     return _Engine(trigger, rules_for, {rule.id: i for i, rule in enumerate(rules)})
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def find_secrets(text: str) -> list[tuple[int, int]]:
     """Where the secrets in a text are: sorted, non-overlapping (start, end) spans."""
     engine = _engine()
-    # Offsets in the lowered text must be those of the text: str.lower can change the length of
-    # non-ASCII text, and every keyword is ASCII.
-    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    lowered = text.lower() if text.isascii() else text.translate(ASCII_LOWER)
     spans: list[tuple[int, int]] = []
     if "-----begin" in lowered:
         spans.extend(_PRIVATE_KEY_BLOCK.spans(text))
@@ -360,7 +354,9 @@ def find_secrets(text: str) -> list[tuple[int, int]]:
     if _LONG_BASE64_RUN.search(text):
         spans.extend(_KEY_BODY_LINE.spans(text))
     line_start, line_end, keywords = 0, -1, set()
-    for match in engine.trigger.finditer(lowered):
+    search = engine.trigger.search
+    match = search(lowered)
+    while match is not None:
         position = match.start()
         if position >= line_end:
             if keywords:
@@ -369,7 +365,8 @@ def find_secrets(text: str) -> list[tuple[int, int]]:
             line_end = text.find("\n", position)
             line_end = len(text) if line_end < 0 else line_end
             keywords = set()
-        keywords.add(match.group(1))
+        keywords.add(match.group())
+        match = search(lowered, position + 1)
     if keywords:
         spans.extend(engine.line_spans(text, line_start, line_end, keywords))
     return _merged(spans)
