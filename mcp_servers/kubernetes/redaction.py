@@ -29,10 +29,14 @@ from mcp_servers.kubernetes.secret_rules import ASCII_LOWER, Rule, gitleaks_rule
 
 REDACTED = "[REDACTED]"
 
+# An env var whose name says it holds a secret is hidden whole. "pass", "auth", "key", "sig" and
+# "pw" count only as a whole word of the name: REDIS_AUTH and JWT_KEY do, AUTH_SERVICE_URL,
+# PASSIVE_MODE and KEYCLOAK_REALM do not.
 _SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|private[-_]?key|credential|"
+    r"password|passwd|passphrase|pwd|secret|token|api[-_]?key|apikey|private[-_]?key|credential|"
     r"access[-_]?key|session[-_]?key|signing[-_]?key|encryption[-_]?key|client[-_]?secret|"
-    r"^dsn$|_dsn$|cookie|(^|_)auth$|webhook|(^|_)key$|signature|(^|_)sig$|salt|hmac|jwt|(^|_)pw$",
+    r"^dsn$|_dsn$|cookie|webhook|signature|salt|hmac|"
+    r"(?:^|[_.-])(?:pass|pw|psk)(?:$|[_.-])|(?:^|[_.-])(?:auth|key|sig)$",
     re.IGNORECASE,
 )
 
@@ -294,11 +298,19 @@ _PRIVATE_KEY_BLOCK = _r(
 # A tail window that starts inside a key: the body lines above its END line, short last line too.
 _PRIVATE_KEY_TAIL = _r(
     "private key tail",
-    r"(?m)(?:^[ \t]*[A-Za-z0-9+/=]+[ \t]*\r?\n)+(?=-----END[ A-Z0-9_-]*PRIVATE KEY)",
+    r"(?m)^(?:[ \t]*[A-Za-z0-9+/=]+[ \t]*\r?\n)*[ \t]*[A-Za-z0-9+/=]+[ \t]*(?=\r?\n-----END[ A-Z0-9_-]*PRIVATE KEY)",
     ("-----end",),
 )
 # A key's body line on its own: a window that neither starts nor ends with the key's markers.
-_KEY_BODY_LINE = _r("private key body line", r"(?m)^[A-Za-z0-9+/]{60,}={0,2}\r?$", ())
+_KEY_BODY_LINE = _r("private key body line", r"(?m)^[A-Za-z0-9+/]{60,}={0,2}(?=\r?$)", ())
+# The same line after a prefix (the first line of a multi-line log message, a command line):
+# then only a run as random as key material counts, not a hex digest or a long identifier.
+_KEY_BODY_AT_LINE_END = _r(
+    "private key body at line end",
+    r"(?m)(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,}={0,2}(?=\r?$)",
+    (),
+    accept=lambda run: shannon_entropy(run.rstrip("=")) >= 4.5,
+)
 _LONG_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{60}")
 
 
@@ -353,6 +365,7 @@ def find_secrets(text: str) -> list[tuple[int, int]]:
         spans.extend(_PRIVATE_KEY_TAIL.spans(text))
     if _LONG_BASE64_RUN.search(text):
         spans.extend(_KEY_BODY_LINE.spans(text))
+        spans.extend(_KEY_BODY_AT_LINE_END.spans(text))
     line_start, line_end, keywords = 0, -1, set()
     search = engine.trigger.search
     match = search(lowered)
