@@ -15,6 +15,7 @@ of `get_pod`, `get_pod_logs`, `get_events` and `diagnose_pod`.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,35 @@ def test_every_secret_reached_the_exits(corpus_cluster: Path) -> None:
     assert all(f"env {name}=[REDACTED]" in pod for name in SECRET_ENV_NAMES)
     events, _ = _call(corpus_cluster, "get_events", {"namespace": "shop", "limit": 200})
     assert events.count("BackOff") >= len(SECRETS)
+
+
+# --- cost on hostile input -------------------------------------------------------------------------
+
+HOSTILE_LINES = {
+    # Before the gitleaks curl rules were replaced: quadratic, tens of seconds at this size.
+    "curl": "curl " * 10_000,
+    # Dense keywords of a rule that needs a label (see the next test for why it stays cheap).
+    "sumo": ("sumo " + "a" * 60 + " ") * 750,
+    "url userinfo": "://a:" * 10_000,
+    "base64": "".join(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i * 7919 % 64] for i in range(50_000)
+    ),
+    "labels": "token secret key auth pass " * 2_000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_LINES)
+def test_a_hostile_50_kb_line_costs_a_bounded_time(name: str) -> None:
+    # Python's `re` backtracks; an application can log anything. The bound is loose (the figure
+    # on an idle core is under 0.1 s) so a busy machine does not fail it; the regressions it
+    # guards against cost ten to a thousand times more.
+    start = time.perf_counter()
+    redact_text(HOSTILE_LINES[name])
+    assert time.perf_counter() - start < 3.0
+
+
+def test_no_rule_is_tried_fifty_characters_left_of_its_keyword() -> None:
+    # gitleaks' `[\w.-]{0,50}?` left context costs `re` 50 to 2,500 steps at every position of a
+    # line that holds the keyword (seconds on a long line); it never changes the secret found.
+    slow = [rule.id for rule in gitleaks_rules().rules if r"[\w.-]{0,50}?" in rule.regex.pattern[:40]]
+    assert slow == []

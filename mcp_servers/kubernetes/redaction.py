@@ -198,6 +198,14 @@ _LINE_RULES: tuple[Rule, ...] = (
         flags=_I,
         accept=_labelled_value,
     ),
+    # curl -u user:password, --user=user:password.
+    _r(
+        "user flag",
+        r"""(?<![\w-])(?:-u|--user)(?:=|\s+)["']?[^\s:"']{1,256}:(?P<v>[^\s"']{3,256})""",
+        ("-u",),
+        group="v",
+        accept=_labelled_value,
+    ),
     # Authorization: <any scheme> <credentials>; Proxy-Authorization too.
     _r(
         "authorization header",
@@ -229,7 +237,7 @@ _LINE_RULES: tuple[Rule, ...] = (
     # at "://", a literal `re` finds fast, rather than at the scheme, which it would try at every word.
     _r(
         "url credentials",
-        r"""://[^\s:/@?#]*:(?P<v>(?!\d{1,5}(?:[/?#]|$))[^\s]*?)@(?=[\w.-]+(?::\d+)?(?:[/?#\s"',;)\]}>]|$))""",
+        r"""://[^\s:/@?#]{0,256}:(?P<v>(?!\d{1,5}(?:[/?#]|$))[^\s]{0,256}?)@(?=[\w.-]+(?::\d+)?(?:[/?#\s"',;)\]}>]|$))""",
         _URL_KEYWORDS,
         group="v",
         accept=_labelled_value,
@@ -328,15 +336,42 @@ class _Engine:
     rules_for: dict[str, tuple[Rule, ...]]
     order: dict[str, int]
 
-    def line_spans(self, text: str, start: int, end: int, keywords: set[str]) -> list[tuple[int, int]]:
+    def line_spans(self, text: str, start: int, end: int, hits: dict[str, list[int]]) -> list[tuple[int, int]]:
+        """The secrets in the line text[start:end], given where in it each keyword was found."""
         if text[end - 1 : end] == "\r":
             end -= 1  # CRLF: the rules see the line without its '\r', so `$` still ends it
-        line = text[start:end]
-        rules = {rule.id: rule for keyword in keywords for rule in self.rules_for[keyword]}
+        rules: dict[str, Rule] = {}
+        where: dict[str, list[int]] = {}
+        for keyword, positions in hits.items():
+            for rule in self.rules_for[keyword]:
+                rules[rule.id] = rule
+                where.setdefault(rule.id, []).extend(positions)
         spans = []
-        for rule in sorted(rules.values(), key=lambda r: self.order[r.id]):
-            spans.extend(rule.spans(line, start))
+        for rule_id in sorted(rules, key=self.order.__getitem__):
+            for lo, hi in _segments(start, end, where[rule_id]):
+                spans.extend(rules[rule_id].spans(text[lo:hi], lo))
         return spans
+
+
+# A line longer than this is searched only around its keywords. Python's `re` backtracks, so a
+# rule such as gitleaks' `[\w.-]{0,50}?(?:sumo)(?:[ \t\w.-]{0,20})...` costs seconds on a 200 KB
+# line of base64; around each keyword it costs what it costs on an ordinary line. The window
+# reaches far enough back for a label and far enough ahead for any token the rules describe.
+_LONG_LINE = 4096
+_BEFORE, _AFTER = 512, 4096
+
+
+def _segments(start: int, end: int, positions: list[int]) -> list[tuple[int, int]]:
+    if end - start <= _LONG_LINE:
+        return [(start, end)]
+    segments: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        lo, hi = max(start, position - _BEFORE), min(end, position + _AFTER)
+        if segments and lo <= segments[-1][1]:
+            segments[-1] = (segments[-1][0], hi)
+        else:
+            segments.append((lo, hi))
+    return segments
 
 
 @cache
@@ -366,22 +401,23 @@ def find_secrets(text: str) -> list[tuple[int, int]]:
     if _LONG_BASE64_RUN.search(text):
         spans.extend(_KEY_BODY_LINE.spans(text))
         spans.extend(_KEY_BODY_AT_LINE_END.spans(text))
-    line_start, line_end, keywords = 0, -1, set()
+    line_start, line_end = 0, -1
+    hits: dict[str, list[int]] = {}  # keyword -> where in the current line it was found
     search = engine.trigger.search
     match = search(lowered)
     while match is not None:
         position = match.start()
         if position >= line_end:
-            if keywords:
-                spans.extend(engine.line_spans(text, line_start, line_end, keywords))
+            if hits:
+                spans.extend(engine.line_spans(text, line_start, line_end, hits))
             line_start = text.rfind("\n", 0, position) + 1
             line_end = text.find("\n", position)
             line_end = len(text) if line_end < 0 else line_end
-            keywords = set()
-        keywords.add(match.group())
+            hits = {}
+        hits.setdefault(match.group(), []).append(position)
         match = search(lowered, position + 1)
-    if keywords:
-        spans.extend(engine.line_spans(text, line_start, line_end, keywords))
+    if hits:
+        spans.extend(engine.line_spans(text, line_start, line_end, hits))
     return _merged(spans)
 
 

@@ -28,10 +28,18 @@ from typing import Any
 
 GITLEAKS_TOML = Path(__file__).parent / "secret_rules_data" / "gitleaks.toml"
 
-# The catch-all `key = value` rule of gitleaks wants an entropy of 3.5, which real passwords in
-# logs ("hunter2xyz": 3.3) fall below, and its lazy 50-character prefix makes it the costliest
-# rule on lines that name a key; the hand-written assignment rule in redaction.py replaces it.
-_SUPERSEDED = frozenset({"generic-api-key"})
+# Rules the hand-written rules in redaction.py replace:
+# - generic-api-key, the catch-all `key = value` rule, wants an entropy of 3.5, which real
+#   passwords in logs ("hunter2xyz": 3.3) fall below; the assignment rule has no entropy floor.
+# - curl-auth-header and curl-auth-user start with `\bcurl\b.*?`: Python's backtracking `re` (not
+#   RE2, which gitleaks runs) makes them quadratic in the number of "curl" on a line, minutes
+#   for a 200 KB line; the authorization-header and `-u user:password` rules cover them.
+_SUPERSEDED = frozenset({"generic-api-key", "curl-auth-header", "curl-auth-user"})
+
+# Most rules that need a label start with `[\w.-]{0,50}?`, the key's left part, to show it in
+# gitleaks' report. It never decides whether the rule matches or what the secret is, but Python's
+# `re` tries it at every position (50 steps each, 2,500 where it is nested): dropped.
+_LEFT_CONTEXT = r"[\w.-]{0,50}?"
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,18 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(go_regex_to_python(pattern))
 
 
+def without_left_context(pattern: str) -> str:
+    r"""The pattern without the leading `[\w.-]{0,50}?` runs (also inside a leading `(?i)`/`(?i:`)."""
+    prefix = ""
+    while True:
+        if pattern.startswith(_LEFT_CONTEXT):
+            pattern = pattern[len(_LEFT_CONTEXT) :]
+        elif pattern.startswith(("(?i)", "(?i:")):
+            prefix, pattern = prefix + pattern[:4], pattern[4:]
+        else:
+            return prefix + pattern
+
+
 def _allow(raw: dict[str, Any]) -> Allow | None:
     if raw.get("paths") and raw.get("condition", "OR").upper() == "AND":
         return None  # needs a file path to match, and text from a cluster has none
@@ -246,7 +266,7 @@ def gitleaks_rules(path: Path = GITLEAKS_TOML) -> LoadedRules:
             skipped[rule_id] = "applies to file paths only"
             continue
         try:
-            regex = _compile(raw["regex"])
+            regex = _compile(without_left_context(raw["regex"]))
             allows = [a for a in map(_allow, raw.get("allowlists") or ()) if a is not None]
         except re.error as error:
             skipped[rule_id] = f"does not compile in Python: {error}"
