@@ -257,3 +257,22 @@ def test_no_rule_is_tried_fifty_characters_left_of_its_keyword() -> None:
     # line that holds the keyword (seconds on a long line); it never changes the secret found.
     slow = [rule.id for rule in gitleaks_rules().rules if r"[\w.-]{0,50}?" in rule.regex.pattern[:40]]
     assert slow == []
+
+
+# --- what the LLM reads ------------------------------------------------------------------------------
+
+
+def test_no_corpus_secret_reaches_the_llm() -> None:
+    # The incident description goes into the extraction prompt; logs and events into the
+    # analysis digest through `untrusted`. Both are real prompt builders, called as the graph does.
+    from graphs.evidence_digest import untrusted
+    from graphs.llm_extract import _messages
+    from knowledge.loader import load_knowledge_graph
+
+    graph = load_knowledge_graph(Path(__file__).parents[1] / "knowledge" / "demo" / "knowledge_graph.yaml")
+    leaks = []
+    for entry in SECRETS:
+        prompt = "\n".join(str(message.content) for message in _messages(graph, entry["line"], "shop", None))
+        digest = untrusted(entry["line"], 100_000)
+        leaks += [secret for secret in entry["secrets"] if secret in prompt or secret in digest]
+    assert leaks == []
