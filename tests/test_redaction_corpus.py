@@ -89,6 +89,15 @@ def test_pem_tail_window_with_short_last_line_and_crlf() -> None:
         assert redacted == f"{REDACTED}{ending}-----END RSA PRIVATE KEY-----{ending}listening on :8443"
 
 
+def test_a_key_cut_by_the_window_end_is_hidden_and_a_stray_marker_hides_nothing_else() -> None:
+    body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+    cut = f"loading key\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\n{body}\n{body[:30]}"
+    assert redact_text(cut) == (f"loading key\n{REDACTED}", 1)
+    stray = "error: no -----BEGIN RSA PRIVATE KEY----- block in /etc/tls/tls.key\r\nGET /health 200\r\nready"
+    redacted, _ = redact_text(stray)
+    assert redacted.endswith("\r\nGET /health 200\r\nready")
+
+
 @pytest.mark.parametrize(
     "name", ["MYSQL_PWD", "REDIS_AUTH", "SLACK_WEBHOOK", "DB_PASS", "JWT_KEY", "ENCRYPTION_KEY", "SECRET_KEY_BASE"]
 )

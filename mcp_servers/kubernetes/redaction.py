@@ -295,11 +295,16 @@ _LINE_RULES: tuple[Rule, ...] = (
     _r("age secret key", r"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}", ("age-secret-key-1",)),
 )
 
-# A private key block, whole (RSA, EC, OpenSSH, PKCS#8, PGP). A tail window that ends inside
-# the key has no END line: the block then runs to the end of the text.
+# A private key block, whole (RSA, EC, OpenSSH, PKCS#8, PGP), up to its END line (64 KB at most,
+# and never past another BEGIN, which keeps the search short where markers are many).
+# Without one (the text ends inside the key, or a message merely names the marker) the block
+# runs over the lines that look like key material (base64, armor headers, blank lines) and stops
+# at the first that does not, so a stray marker does not hide the rest of a tail.
 _PRIVATE_KEY_BLOCK = _r(
     "private key block",
-    r"-----BEGIN[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+    r"-----BEGIN[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----"
+    r"(?:(?:(?!-----BEGIN).){0,65536}?-----END[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----"
+    r"|[^\r\n]*(?:\r?\n(?:[A-Za-z0-9+/=]+|[\w-]+: [^\r\n]*|)(?=\r?\n|\Z))*)",
     ("-----begin",),
     flags=re.DOTALL,
 )
