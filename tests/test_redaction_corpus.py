@@ -172,7 +172,8 @@ def corpus_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     events = [
         {
             "metadata": {"name": f"leaky-0.{i:04x}", "namespace": "shop"},
-            "involvedObject": {"kind": "Pod", "name": "leaky-0", "namespace": "shop", "uid": "u0"},
+            # get_events returns at most 200: the corpus is split over two objects.
+            "involvedObject": {"kind": "Pod", "name": f"leaky-{i // EVENTS_PER_OBJECT}", "namespace": "shop"},
             "type": "Warning",
             "reason": "BackOff",
             "message": line,
@@ -187,12 +188,14 @@ def corpus_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+EVENTS_PER_OBJECT = 150
 LOG_BOUNDS = {"tail_lines": 5000, "max_bytes": 262_144}
 EXIT_CALLS = [
     ("get_pod", {"namespace": "shop", "name": "leaky-0"}),
     ("get_pod_logs", {"namespace": "shop", "name": "leaky-0", "container": "app", **LOG_BOUNDS}),
     ("get_pod_logs", {"namespace": "shop", "name": "leaky-0", "container": "app", **LOG_BOUNDS, "previous": True}),
-    ("get_events", {"namespace": "shop", "limit": 200}),
+    ("get_events", {"namespace": "shop", "object_kind": "Pod", "object_name": "leaky-0", "limit": 200}),
+    ("get_events", {"namespace": "shop", "object_kind": "Pod", "object_name": "leaky-1", "limit": 200}),
     ("diagnose_pod", {"namespace": "shop", "name": "leaky-0"}),
 ]
 
@@ -232,8 +235,12 @@ def test_every_secret_reached_the_exits(corpus_cluster: Path) -> None:
     assert f"probe-{len(SECRETS) - 1:03d}" in pod
     assert "liveness probe: GET http://:8080/healthz?access_token=[REDACTED]&apikey=[REDACTED]" in pod
     assert all(f"env {name}=[REDACTED]" in pod for name in SECRET_ENV_NAMES)
-    events, _ = _call(corpus_cluster, "get_events", {"namespace": "shop", "limit": 200})
-    assert events.count("BackOff") >= len(SECRETS)
+    shown = 0
+    for call in EXIT_CALLS:
+        if call[0] == "get_events":
+            events, _ = _call(corpus_cluster, *call)
+            shown += events.count("BackOff")
+    assert shown == len(SECRETS)
 
 
 # --- cost on hostile input -------------------------------------------------------------------------

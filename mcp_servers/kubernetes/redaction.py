@@ -102,7 +102,7 @@ def _aws_secret_key(secret: str) -> bool:
 _KEY_PREFIXES = (
     "api", "access", "private", "secret", "encryption", "signing", "session", "jwt", "master", "account",
     "shared_access", "shared-access", "sharedaccess", "client", "license", "auth", "hmac", "app", "ssh", "gpg",
-    "pgp", "encrypt", "decrypt", "crypto", "cipher",
+    "pgp", "encrypt", "decrypt", "crypto", "cipher", "subscription",
 )  # fmt: skip
 _STRONG_WORDS = (
     "password", "passwd", "passphrase", "pwd", "secret", "token", "credential", "apikey", "signature",
@@ -128,7 +128,8 @@ _NOT_A_VALUE = "".join(
 # The key is found from its label, not from its first character: a lazy `[\w.-]*?` prefix would be
 # tried at every word of every line. What precedes the label in the key is checked afterwards.
 _KEY = rf"(?:(?:{_STRONG_LABEL})[\w.-]*|(?<![A-Za-z0-9])(?:{_WEAK_LABEL})(?![\w.-])){_NOT_A_VALUE}"
-_SEPARATOR = r"\s*(?:=>|:=|::|[:=])\s*"
+# "%3D" is '=' URL-encoded: password%3Dhunter2 in an encoded query or form body.
+_SEPARATOR = r"\s*(?:=>|:=|::|[:=]|%3[dD])\s*"
 
 _LABEL_KEYWORDS = (
     "pass", "pwd", "secret", "token", "credential", "key", "auth", "sig", "pw", "psk",
@@ -196,6 +197,17 @@ _LINE_RULES: tuple[Rule, ...] = (
         _LABEL_KEYWORDS,
         group="v",
         flags=_I,
+        accept=_labelled_value,
+    ),
+    # The password options of common clients, which no label names: docker login -p, mysql -pSECRET
+    # (with a space, mysql prompts and the next word is the database), sshpass -p, redis-cli -a.
+    _r(
+        "client password option",
+        r"""\b(?:(?:docker|podman|buildah|skopeo|nerdctl|helm)\b[^\r\n]{0,256}?\blogin\b[^\r\n]{0,256}?\s-p\s+"""
+        r"""|mysql(?:dump|admin|sh)?\b[^\r\n]{0,256}?\s-p(?=[^\s-])|sshpass\s+-p\s*"""
+        r"""|redis-cli\b[^\r\n]{0,256}?\s-a\s+)["']?(?P<v>[^\s"']{3,})""",
+        ("login", "mysql", "sshpass", "redis-cli"),
+        group="v",
         accept=_labelled_value,
     ),
     # curl -u user:password, --user=user:password.
