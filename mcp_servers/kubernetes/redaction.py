@@ -44,8 +44,8 @@ _SECRET_NAME = re.compile(
 
 # Values that are never secrets whatever their label: placeholders, templates, booleans.
 _PLACEHOLDER = re.compile(
-    r"(?i)^(?:true|false|null|nil|none|yes|no|on|off|undefined|redacted|\[redacted]|\*+|x+|\.+|-+|"
-    r"\$\w+|\$?\{[^{}]*}|\{\{.*}}|<[^>]*>|%[sdv]|%\(\w+\)s|\?+)$"
+    r"(?i)^(?:true|false|null|nil|none|yes|no|on|off|undefined|\[?redacted]?|\*+|x+|\.+|-+|"
+    r"\$\w+|\$?\{[^{}]*}?|\{\{.*}}|<[^>]*>|%[sdv]|%\(\w+\)s|\?+)$"
 )
 
 
@@ -87,9 +87,27 @@ def _assignment_key(match: re.Match[str]) -> bool:
         # A quoted key with an unquoted value is a program's structure, not a secret:
         # 'volume "db-secret" : secret "db-secret" not found', {'token_ttl': 900}.
         return False
+    if _prose_after_colon(match):
+        return False
     if match.group("token") is not None:
         return _space_separated_token(match.group("token"))
     return True
+
+
+def _prose_after_colon(match: re.Match[str]) -> bool:
+    """ "credentials: cannot check peer", "auth: user jane logged in": a sentence, not a value.
+
+    Only a lowercase word after a colon and before another word; one that ends the line is
+    still taken for a password.
+    """
+    bare, text = match.group("bare"), match.string
+    return (
+        bare is not None
+        and bare.isalpha()
+        and bare.islower()
+        and text[: match.start("bare")].rstrip().endswith(":")
+        and re.match(r" +[a-z]", text[match.end("bare") :]) is not None
+    )
 
 
 def _aws_secret_key(secret: str) -> bool:
@@ -276,7 +294,7 @@ _LINE_RULES: tuple[Rule, ...] = (
     ),
     _r(
         "azure connection string",
-        r"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=(?P<v>[^;&\s\"']+)",
+        r"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=(?P<v>[^;&\s\"']{8,})",
         ("accountkey", "sharedaccess", "sig="),
         group="v",
         flags=_I,
