@@ -125,9 +125,9 @@ def _list(kind: str, items: list[dict]) -> str:
     return json.dumps({"kind": kind, "apiVersion": "v1", "metadata": {}, "items": items})
 
 
-def _log_block(lines: list[str]) -> str:
-    body = "".join(line + "\n" for line in lines)
-    start = "==== START logs for container app of pod shop/leaky-0 ===="
+def _log_block(lines: list[str], pod: str = "leaky-0", newline: str = "\n") -> str:
+    body = "".join(line + newline for line in lines)
+    start = f"==== START logs for container app of pod shop/{pod} ===="
     return f"{start}\n{body}{start.replace('START', 'END')}\n"
 
 
@@ -181,7 +181,17 @@ def corpus_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
         for i, line in enumerate(lines)
     ]
-    (root / "shop" / "pods.json").write_text(_list("PodList", [pod]))
+    # The live backend passes '\r' on; the snapshot backend strips one per line, so lines ending
+    # in "\r\r\n" reach redaction as the live backend's CRLF lines do.
+    crlf = {
+        "metadata": {"name": "crlf-0", "namespace": "shop", "uid": "u1"},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "crlf:1"}]},
+        "status": {"phase": "Running"},
+    }
+    (root / "shop" / "crlf-0").mkdir()
+    crlf_lines = [line.replace("\r\n", "\n").replace("\n", "\r\r\n") for line in lines]
+    (root / "shop" / "crlf-0" / "logs.txt").write_text(_log_block(crlf_lines, "crlf-0", "\r\r\n"))
+    (root / "shop" / "pods.json").write_text(_list("PodList", [pod, crlf]))
     (root / "shop" / "events.json").write_text(_list("EventList", events))
     (root / "shop" / "leaky-0" / "logs.txt").write_text(_log_block(lines))
     (root / "shop" / "leaky-0" / "logs.previous.txt").write_text(_log_block([*CLEAN, *lines]))
@@ -197,6 +207,7 @@ EXIT_CALLS = [
     ("get_events", {"namespace": "shop", "object_kind": "Pod", "object_name": "leaky-0", "limit": 200}),
     ("get_events", {"namespace": "shop", "object_kind": "Pod", "object_name": "leaky-1", "limit": 200}),
     ("diagnose_pod", {"namespace": "shop", "name": "leaky-0"}),
+    ("get_pod_logs", {"namespace": "shop", "name": "crlf-0", **LOG_BOUNDS}),
 ]
 
 
@@ -241,6 +252,8 @@ def test_every_secret_reached_the_exits(corpus_cluster: Path) -> None:
             events, _ = _call(corpus_cluster, *call)
             shown += events.count("BackOff")
     assert shown == len(SECRETS)
+    _, crlf = _call(corpus_cluster, "get_pod_logs", {"namespace": "shop", "name": "crlf-0", **LOG_BOUNDS})
+    assert crlf.count("\\r\\n") >= len(SECRETS)  # the CRLF endings did reach the tool's answer
 
 
 # --- cost on hostile input -------------------------------------------------------------------------
