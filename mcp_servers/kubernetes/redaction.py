@@ -21,7 +21,7 @@ Contract:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -161,8 +161,8 @@ def _r(
     *,
     group: int | str = 0,
     flags: int = 0,
-    accept: object = None,
-    accept_match: object = None,
+    accept: Callable[[str], bool] | None = None,
+    accept_match: Callable[[re.Match[str]], bool] | None = None,
     anchor: re.Pattern[str] | None = None,
     entropy: float = 0.0,
 ) -> Rule:
@@ -174,8 +174,8 @@ def _r(
         keywords=tuple(keywords),
         group=index,
         entropy=entropy,
-        accept=accept,  # type: ignore[arg-type]
-        accept_match=accept_match,  # type: ignore[arg-type]
+        accept=accept,
+        accept_match=accept_match,
         anchor=anchor,
     )
 
