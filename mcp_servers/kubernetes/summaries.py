@@ -128,7 +128,8 @@ def probe(raw: dict[str, Any] | None) -> Probe | None:
     if http := raw.get("httpGet"):
         scheme = str(http.get("scheme", "HTTP")).lower()
         target = f"GET {scheme}://{http.get('host', '')}:{http.get('port')}{http.get('path', '/')}"
-        return Probe(kind="httpGet", target=target, **timing)
+        # A probe path can carry credentials in its query (?access_token=...&apikey=...).
+        return Probe(kind="httpGet", target=redact_text(target)[0], **timing)
     if tcp := raw.get("tcpSocket"):
         return Probe(kind="tcpSocket", target=f"tcp :{tcp.get('port')}", **timing)
     if exec_ := raw.get("exec"):
