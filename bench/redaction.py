@@ -3,7 +3,7 @@
     .venv/bin/python bench/redaction.py [--baseline COMMIT] [--detect-secrets]
 
 Prints the median (and for clean lines the 90th percentile) cost of `redact_text` on each line of the clean corpus
-(tests/redaction_corpus/clean.txt) and of the secret corpus (secrets.yaml), and on a 1,000-line
+(tests/support/redaction_corpus/clean.txt) and of the secret corpus (secrets.yaml), and on a 1,000-line
 tail made of the scenario suite's real log lines (joined, as `get_pod_logs` redacts a tail in one
 call). The baseline is the redaction module of COMMIT (default 82591b5, before the maintained rule
 set), loaded from git into a temporary module and measured in the same run. Targets: a clean line
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from mcp_servers.kubernetes import redaction
 
-CORPUS = ROOT / "tests" / "redaction_corpus"
+CORPUS = ROOT / "tests" / "support" / "redaction_corpus"
 Redact = Callable[[str], tuple[str, int]]
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from mcp_servers.kubernetes.secret_rules import ASCII_LOWER, Rule, gitleaks_rules, keyword_pattern, shannon_entropy
+from common.secret_rules import ASCII_LOWER, Rule, gitleaks_rules, keyword_pattern, shannon_entropy
 
 REDACTED = "[REDACTED]"
 

@@ -1,6 +1,6 @@
 """Redaction against a corpus: every secret shape leaves no exit, every clean line stays readable.
 
-tests/redaction_corpus/secrets.yaml lists secret shapes as applications, clients and Kubernetes
+tests/support/redaction_corpus/secrets.yaml lists secret shapes as applications, clients and Kubernetes
 write them (each entry: the `line`, the `secrets` in it that must disappear, a `keep` context
 that must stay, and the `item` of issue 17 or the family it belongs to). clean.txt lists
 realistic lines that hold no secret (image digests, UUIDs, trace ids, base64 fragments, stack
@@ -23,14 +23,15 @@ import anyio
 import pytest
 import yaml
 from mcp import Client
+from paths import ROOT, SUPPORT
 
+from common.redaction import REDACTED, redact_env_value, redact_text
+from common.secret_rules import gitleaks_rules
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
-from mcp_servers.kubernetes.redaction import REDACTED, redact_env_value, redact_text
-from mcp_servers.kubernetes.secret_rules import gitleaks_rules
 from mcp_servers.kubernetes.tools import build_server
 
-CORPUS = Path(__file__).parent / "redaction_corpus"
+CORPUS = SUPPORT / "redaction_corpus"
 SECRETS: list[dict[str, Any]] = yaml.safe_load((CORPUS / "secrets.yaml").read_text(encoding="utf-8"))
 CLEAN: list[str] = [line for line in (CORPUS / "clean.txt").read_text(encoding="utf-8").splitlines() if line]
 ALL_SECRETS = sorted({secret for entry in SECRETS for secret in entry["secrets"]})
@@ -294,11 +295,11 @@ def test_no_rule_is_tried_fifty_characters_left_of_its_keyword() -> None:
 def test_no_corpus_secret_reaches_the_llm() -> None:
     # The incident description goes into the extraction prompt; logs and events into the
     # analysis digest through `untrusted`. Both are real prompt builders, called as the graph does.
-    from graphs.evidence_digest import untrusted
-    from graphs.llm_extract import _messages
+    from graphs.llm.digest import untrusted
+    from graphs.llm.extract import _messages
     from knowledge.loader import load_knowledge_graph
 
-    graph = load_knowledge_graph(Path(__file__).parents[1] / "knowledge" / "demo" / "knowledge_graph.yaml")
+    graph = load_knowledge_graph(ROOT / "knowledge" / "demo" / "knowledge_graph.yaml")
     leaks = []
     for entry in SECRETS:
         prompt = "\n".join(str(message.content) for message in _messages(graph, entry["line"], "shop", None))
