@@ -52,6 +52,9 @@ TOOLS = {
     "get_service",
     "get_node",
     "diagnose_pod",
+    "list_resources",
+    "get_resource",
+    "list_namespaces",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

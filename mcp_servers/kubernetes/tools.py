@@ -39,7 +39,9 @@ and Secret values never leave the server (secret-like strings in logs are redact
 Start with find_pods to turn an app or workload name into pods, then diagnose_pod for one call
 that returns the pod's status, events, current and previous logs, owner workload and node.
 Use get_pod_logs for more log lines, get_events for a namespace's warnings, get_service to see
-whether a dependency has ready endpoints, and get_workload / get_node for the wider picture."""
+whether a dependency has ready endpoints, and get_workload / get_node for the wider picture.
+list_resources and get_resource read any other kind (ConfigMaps, Ingresses, HPAs, CRDs, ...) as
+kubectl names it; list_namespaces shows which namespaces are readable."""
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -220,4 +222,7 @@ def build_server(reader: ClusterReader) -> MCPServer:
         and its node."""
         return reader.diagnose_pod(namespace, name)
 
+    from mcp_servers.kubernetes.generic_tools import register_generic_tools  # it imports this module's types
+
+    register_generic_tools(tool, _as_tool_errors, reader)
     return server
