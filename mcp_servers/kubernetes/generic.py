@@ -55,7 +55,7 @@ class GenericReader:
 
     def _allowed(self, resource: ResourceType, name: str) -> bool:
         allowed = self._cluster.allowed_namespaces
-        return allowed is None or resource != NAMESPACES or name in allowed
+        return allowed is None or resource.qualified_name != NAMESPACES.qualified_name or name in allowed
 
     # -- list_resources -----------------------------------------------------------------
 
