@@ -175,9 +175,19 @@ def build_server(reader: ClusterReader) -> MCPServer:
         max_bytes: Annotated[
             int, Field(ge=1024, le=limits.max_log_bytes, description="Byte cap, newest kept.")
         ] = 16384,
+        grep: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=256,
+                description="A regular expression: only matching lines, with 2 lines of context, from the "
+                f"newest {limits.max_tail_lines} lines (at most tail_lines lines returned).",
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, LogExcerpt]:
-        """The newest log lines of one container, bounded by lines and bytes, secrets redacted."""
-        return reader.get_pod_logs(namespace, name, container, tail_lines, previous, max_bytes)
+        """The newest log lines of one container, bounded by lines and bytes, secrets redacted;
+        with grep, the matching lines and their context."""
+        return reader.get_pod_logs(namespace, name, container, tail_lines, previous, max_bytes, grep)
 
     @tool("Get events")
     @_as_tool_errors
