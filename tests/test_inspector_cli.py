@@ -55,6 +55,8 @@ TOOLS = {
     "list_resources",
     "get_resource",
     "list_namespaces",
+    "top_pods",
+    "top_nodes",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

@@ -91,6 +91,8 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
         ToolCall("get_pod", {"namespace": "Not_A_Namespace", "name": "x"}),
         ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
         ToolCall("list_resources", {"kind": "v1/Secret"}),
+        ToolCall("top_pods", {}),  # an error where the snapshot has no metrics files
+        ToolCall("top_nodes", {}),
         ToolCall("get_resource", {"kind": "deploy", "namespace": some_namespace, "name": "no-such-deployment"}),
     ]
     return list({call.label: call for call in calls}.values())

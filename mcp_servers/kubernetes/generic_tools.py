@@ -1,4 +1,4 @@
-"""The generic read tools over MCP: list_resources, get_resource and list_namespaces.
+"""The generic read tools over MCP: list_resources, get_resource, list_namespaces, top_pods, top_nodes.
 
 Registered by `tools.build_server` beside the pod-centred tools, with the same contract:
 read-only annotation, pydantic output schema plus kubectl-like text, bounded output with
@@ -18,6 +18,7 @@ from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.generic import GenericReader
 from mcp_servers.kubernetes.generic_models import NamespaceList, ResourceDetail, ResourceList
 from mcp_servers.kubernetes.tools import Namespace, OptionalNamespace, Selector
+from mcp_servers.kubernetes.top import NodeUsageList, PodUsageList, SortBy, TopReader
 
 Kind = Annotated[
     str,
@@ -47,6 +48,7 @@ def register_generic_tools(
     tool: Callable[[str], Any], as_tool_errors: Callable[[Any], Any], reader: ClusterReader
 ) -> None:
     generic = GenericReader(reader)
+    top = TopReader(generic)
     limits = reader.limits
 
     @tool("List resources of any kind")
@@ -85,3 +87,23 @@ def register_generic_tools(
     ) -> Annotated[CallToolResult, NamespaceList]:
         """The namespaces this server may read, with their status and age."""
         return generic.list_namespaces(limit)
+
+    @tool("Top pods: CPU and memory in use")
+    @as_tool_errors
+    def top_pods(
+        namespace: OptionalNamespace = None,
+        label_selector: Annotated[Selector, Field(description="e.g. 'app=checkout'.")] = None,
+        sort_by: Annotated[SortBy, Field(description="Heaviest first by cpu or memory, or by name.")] = "cpu",
+        limit: Annotated[int, Field(ge=1, le=limits.max_list, description="Most pods to return.")] = 50,
+    ) -> Annotated[CallToolResult, PodUsageList]:
+        """Current CPU and memory use of pods (and their containers) from metrics.k8s.io, as `kubectl top pod`."""
+        return top.top_pods(namespace, label_selector, sort_by, limit)
+
+    @tool("Top nodes: CPU and memory in use")
+    @as_tool_errors
+    def top_nodes(
+        sort_by: Annotated[SortBy, Field(description="Heaviest first by cpu or memory, or by name.")] = "cpu",
+        limit: Annotated[int, Field(ge=1, le=limits.max_list, description="Most nodes to return.")] = 50,
+    ) -> Annotated[CallToolResult, NodeUsageList]:
+        """Current CPU and memory use of nodes, with the share of allocatable, as `kubectl top node`."""
+        return top.top_nodes(sort_by, limit)
