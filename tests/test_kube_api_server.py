@@ -694,7 +694,7 @@ def test_kubectl_gets_lists(kubeconfig: Kubeconfig) -> None:
     assert nodes == ["node/node-1", "node/node-2"]
     deployments = run_kubectl(kubeconfig, "get", "deploy", "-n", "shop", "-o", "name").stdout.split()
     assert deployments == ["deployment.apps/checkout"]
-    # No server-side Table here: kubectl's default columns would only be NAME and AGE.
+    # Columns of our own choosing, read from the objects (custom-columns asks for no Table).
     events = run_kubectl(
         kubeconfig,
         "get",
