@@ -57,6 +57,7 @@ TOOLS = {
     "list_namespaces",
     "top_pods",
     "top_nodes",
+    "list_contexts",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 

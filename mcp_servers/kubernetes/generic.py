@@ -32,14 +32,14 @@ MAX_OBJECT_BYTES = 262_144
 
 class GenericReader:
     def __init__(self, cluster: ClusterReader) -> None:
-        self._cluster = cluster
-        self._resources: ResourceSource | None = getattr(cluster.backend, "resources", None)
+        self._cluster = cluster  # may be a proxy for the reader of the call's context: read it at each call
 
     @property
     def source(self) -> ResourceSource:
-        if self._resources is None:
+        resources: ResourceSource | None = getattr(self._cluster.backend, "resources", None)
+        if resources is None:
             raise BackendError(f"the {self._cluster.backend.name} backend cannot read arbitrary resource types")
-        return self._resources
+        return resources
 
     def resolve(self, kind: str) -> ResourceType:
         try:

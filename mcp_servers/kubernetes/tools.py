@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from mcp_servers.kubernetes.backends.base import BackendError
 from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.contexts import ContextList, ContextReaders
 from mcp_servers.kubernetes.metrics import tool_call
 from mcp_servers.kubernetes.models import (
     EventList,
@@ -118,13 +119,19 @@ def _as_tool_errors(fn: Callable[P, BaseModel]) -> Callable[P, CallToolResult]:
     return wrapper
 
 
-def build_server(reader: ClusterReader) -> MCPServer:
+def build_server(readers: ClusterReader | ContextReaders) -> MCPServer:
+    """The tool server over one cluster, or over several contexts (then every tool takes `context`)."""
     # The SDK logs every tool call at INFO; on stdio that would drown the user's terminal.
     server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+    contexts = readers if isinstance(readers, ContextReaders) else ContextReaders.single(readers)
+    reader = contexts.proxy()
     limits = reader.limits
 
     def tool(title: str) -> Callable[[Callable[P, CallToolResult]], Callable[P, CallToolResult]]:
-        return server.tool(title=title, annotations=READ_ONLY)
+        def register(fn: Callable[P, CallToolResult]) -> Callable[P, CallToolResult]:
+            return server.tool(title=title, annotations=READ_ONLY)(contexts.accepting_context(fn))
+
+        return register
 
     @tool("List pods")
     @_as_tool_errors
@@ -235,4 +242,11 @@ def build_server(reader: ClusterReader) -> MCPServer:
     from mcp_servers.kubernetes.generic_tools import register_generic_tools  # it imports this module's types
 
     register_generic_tools(tool, _as_tool_errors, reader)
+
+    @server.tool(title="List kubeconfig contexts", annotations=READ_ONLY)
+    @_as_tool_errors
+    def list_contexts() -> Annotated[CallToolResult, ContextList]:
+        """The clusters (kubeconfig contexts) this server reads, the default first; never credentials."""
+        return contexts.list_contexts()
+
     return server
