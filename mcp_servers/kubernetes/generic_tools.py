@@ -48,7 +48,6 @@ def register_generic_tools(
     tool: Callable[[str], Any], as_tool_errors: Callable[[Any], Any], reader: ClusterReader
 ) -> None:
     generic = GenericReader(reader)
-    top = TopReader(generic)
     limits = reader.limits
 
     @tool("List resources of any kind")
@@ -88,13 +87,19 @@ def register_generic_tools(
         """The namespaces this server may read, with their status and age."""
         return generic.list_namespaces(limit)
 
+    _register_top_tools(tool, as_tool_errors, TopReader(generic), limits.max_list)
+
+
+def _register_top_tools(
+    tool: Callable[[str], Any], as_tool_errors: Callable[[Any], Any], top: TopReader, max_list: int
+) -> None:
     @tool("Top pods: CPU and memory in use")
     @as_tool_errors
     def top_pods(
         namespace: OptionalNamespace = None,
         label_selector: Annotated[Selector, Field(description="e.g. 'app=checkout'.")] = None,
         sort_by: Annotated[SortBy, Field(description="Heaviest first by cpu or memory, or by name.")] = "cpu",
-        limit: Annotated[int, Field(ge=1, le=limits.max_list, description="Most pods to return.")] = 50,
+        limit: Annotated[int, Field(ge=1, le=max_list, description="Most pods to return.")] = 50,
     ) -> Annotated[CallToolResult, PodUsageList]:
         """Current CPU and memory use of pods (and their containers) from metrics.k8s.io, as `kubectl top pod`."""
         return top.top_pods(namespace, label_selector, sort_by, limit)
@@ -103,7 +108,7 @@ def register_generic_tools(
     @as_tool_errors
     def top_nodes(
         sort_by: Annotated[SortBy, Field(description="Heaviest first by cpu or memory, or by name.")] = "cpu",
-        limit: Annotated[int, Field(ge=1, le=limits.max_list, description="Most nodes to return.")] = 50,
+        limit: Annotated[int, Field(ge=1, le=max_list, description="Most nodes to return.")] = 50,
     ) -> Annotated[CallToolResult, NodeUsageList]:
         """Current CPU and memory use of nodes, with the share of allocatable, as `kubectl top node`."""
         return top.top_nodes(sort_by, limit)
