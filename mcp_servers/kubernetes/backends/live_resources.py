@@ -2,9 +2,10 @@
 
 Discovery reads /api/v1, /apis and each group's preferred version (a group whose list fails,
 e.g. an aggregated API that is down, is left out as kubectl leaves it out), and is kept for
-`DISCOVERY_TTL_SECONDS`; a name that resolves to nothing refreshes it once, so a CRD installed
-meanwhile is found. Lists ask for the server's Table (what `kubectl get` prints) and page with
-`limit`/`continue`; a server that answers a plain list instead is printed with `printers`.
+`DISCOVERY_TTL_SECONDS`; a name that resolves to nothing refreshes it (at most every
+`REFRESH_MIN_SECONDS`), so a CRD installed meanwhile is found. Lists ask for the server's
+Table (what `kubectl get` prints) and page with `limit`/`continue`; a server that answers a
+plain list instead is printed with `printers`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from mcp_servers.kubernetes.backends.generic import QueryRefusedError, TablePage
 from mcp_servers.kubernetes.kinds import ResourceType
 
 DISCOVERY_TTL_SECONDS = 300.0
+# A name that resolves to nothing reads discovery again, but not more often than this: a client
+# trying kinds that do not exist must not turn every call into a full discovery.
+REFRESH_MIN_SECONDS = 30.0
 _TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 _JSON = "application/json"
 _PAGE_SIZE = 500
@@ -61,8 +65,8 @@ class LiveResources:
 
     def resource_types(self, *, refresh: bool = False) -> list[ResourceType]:
         with self._lock:
-            fresh = time.monotonic() - self._discovered_at < DISCOVERY_TTL_SECONDS
-            if self._types is not None and fresh and not refresh:
+            age = time.monotonic() - self._discovered_at
+            if self._types is not None and age < (REFRESH_MIN_SECONDS if refresh else DISCOVERY_TTL_SECONDS):
                 return self._types
         types = self._discover()
         with self._lock:
