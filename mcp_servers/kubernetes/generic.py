@@ -10,7 +10,9 @@ return the server's printer columns, or with `full` the whole objects cleaned by
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 
 from mcp_servers.kubernetes.backends.base import BackendError, KubeObject
 from mcp_servers.kubernetes.backends.generic import Cell, QueryRefusedError, ResourceSource, TablePage
@@ -69,7 +71,9 @@ class GenericReader:
         full: bool,
     ) -> ResourceList:
         resource = self.resolve(kind)
-        parse_label_selector(label_selector), parse_field_selector(field_selector)
+        # Parsed here so a bad selector reads the same whichever backend would have refused it.
+        parse_label_selector(label_selector)
+        parse_field_selector(field_selector)
         namespaces = self._cluster._namespaces(namespace) if resource.namespaced else [None]
         result = ResourceList(
             kind=resource.kind,
@@ -194,15 +198,13 @@ class GenericReader:
         return NamespaceList(namespaces=namespaces[:limit], truncated=page.truncated or len(namespaces) > limit)
 
 
-class _refusals:
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
     """A query the API server refused becomes an argument error that says so."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if isinstance(exc, QueryRefusedError):
-            raise InvalidArgumentError(f"the API server refused the query: {exc}") from exc
+    try:
+        yield
+    except QueryRefusedError as exc:
+        raise InvalidArgumentError(f"the API server refused the query: {exc}") from exc
 
 
 def _typed(obj: KubeObject, resource: ResourceType) -> KubeObject:

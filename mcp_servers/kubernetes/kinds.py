@@ -179,7 +179,9 @@ def _checked(query: KindQuery) -> KindQuery:
 
 
 def refuse_secrets(query: KindQuery) -> None:
-    if query.name in ("secret", "secrets") and query.group in (None, ""):
+    """Before any lookup: a Secret however named, the core group spelt as nothing, `core` or a version."""
+    core = query.group in (None, "", "core") or bool(_VERSION.match(query.group or ""))
+    if query.name in ("secret", "secrets") and core:
         raise SecretRefusedError()
 
 

@@ -24,11 +24,8 @@ def clean_object(obj: KubeObject, *, config_map: bool = False) -> tuple[KubeObje
     counter = [0]
     cleaned = _walk(obj, None, counter)
     metadata = cleaned.get("metadata")
-    if isinstance(metadata, dict):
-        metadata.pop("managedFields", None)
-        annotations = metadata.get("annotations")
-        if isinstance(annotations, dict) and annotations.pop(LAST_APPLIED, None) is not None and not annotations:
-            metadata.pop("annotations")
+    if isinstance(metadata, dict) and metadata.get("annotations") == {}:
+        metadata.pop("annotations")  # nothing left once last-applied-configuration is dropped
     if config_map:
         _config_map_values(obj, cleaned, counter)
     return cleaned, counter[0]
