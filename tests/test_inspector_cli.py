@@ -316,3 +316,16 @@ def test_get_pod_logs_grep(inspector, server, target):
     shown = [line for line in excerpt["text"].splitlines() if re.search(arguments["grep"], line)]
     assert len(shown) == excerpt["matches"] and not excerpt["truncated"], run
     assert f"grep {arguments['grep']!r}: {excerpt['matches']} matching" in text_of(run.result)
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_list_namespaces_and_contexts(inspector, server, target):
+    namespaces = call(inspector, server, "list_namespaces")
+    assert namespaces.returncode == EXIT_OK, namespaces
+    names = [n["name"] for n in namespaces.result["structuredContent"]["namespaces"]]
+    assert names == sorted(p.name for p in target.cluster.iterdir() if p.is_dir())
+    contexts = call(inspector, server, "list_contexts")
+    assert contexts.returncode == EXIT_OK, contexts
+    assert contexts.result["structuredContent"]["contexts"] == [
+        {"name": "snapshot", "default": True, "backend": "snapshot", "allowed_namespaces": None}
+    ]
