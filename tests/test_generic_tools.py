@@ -128,6 +128,15 @@ def build_snapshot(root: Path) -> Path:
     )
     widgets = [_widget("blue", 3, "True"), _widget("red", 1, "False")]
     (shop / "widgets.example.com.json").write_text(_list("Widget", "example.com/v1alpha1", widgets))
+    event = {
+        "metadata": _meta("checkout.1"),
+        "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "checkout"},
+        "reason": "BackOff",
+        "type": "Warning",
+        "message": "x" * 2000,
+        "lastTimestamp": CREATED,
+    }
+    (shop / "events.json").write_text(_list("Event", "v1", [event]))
     deployments = json.loads((shop / "deployments.json").read_text())
     container = deployments["items"][0]["spec"]["template"]["spec"]["containers"][0]
     container["env"] = [*container.get("env", []), {"name": "API_TOKEN", "value": PLANTED_PASSWORD}]
@@ -183,6 +192,7 @@ def test_lists_any_kind_with_kubectl_columns(both: Callable[..., dict[str, ToolA
         ),
         ToolCall("list_resources", {"kind": "no"}),
         ToolCall("list_resources", {"kind": "pvc", "namespace": "default"}),
+        ToolCall("list_resources", {"kind": "ev", "namespace": "shop"}),
     ]
     answer = both(plan)
     deployments = one(answer, "list_resources", kind="deploy")

@@ -29,7 +29,8 @@ from mcp_servers.kubernetes.object_redaction import clean_object
 from mcp_servers.kubernetes.redaction import redact_text
 from mcp_servers.kubernetes.selectors import parse_field_selector, parse_label_selector
 
-MAX_OBJECT_BYTES = 262_144
+MAX_OBJECT_BYTES = 262_144  # of JSON: whole objects, or all the rows of a table
+MAX_CELL_CHARS = 512  # a long event message is cut, and `truncated` says so
 
 
 class GenericReader:
@@ -100,19 +101,23 @@ class GenericReader:
         field_selector: str | None,
         limit: int,
     ) -> None:
+        size = 0
         for ns in namespaces:
             page = self.source.table(
                 resource, ns, label_selector=label_selector, field_selector=field_selector, limit=limit
             )
             result.columns = result.columns or page.columns
             for row in page.rows:
-                if len(result.rows) == limit:
+                if not self._allowed(resource, row.name):
+                    continue
+                cells, count, cut = _redacted_cells(row.cells)
+                size += sum(len(cell) for cell in cells) + len(row.name)
+                if len(result.rows) == limit or size > MAX_OBJECT_BYTES:
                     result.truncated = True
                     return
-                if self._allowed(resource, row.name):
-                    cells, count = _redacted_cells(row.cells)
-                    result.rows.append(ResourceRow(namespace=row.namespace, name=row.name, cells=cells))
-                    result.redactions += count
+                result.rows.append(ResourceRow(namespace=row.namespace, name=row.name, cells=cells))
+                result.redactions += count
+                result.truncated = result.truncated or cut
             result.truncated = result.truncated or page.truncated
 
     def _list_objects(
@@ -158,7 +163,7 @@ class GenericReader:
         with _refusals():
             table: TablePage = self.source.table(resource, namespace, name=name)
             obj: KubeObject | None = self.source.object(resource, namespace, name) if full else None
-        cells, redactions = _redacted_cells(table.rows[0].cells if table.rows else [])
+        cells, redactions, cut = _redacted_cells(table.rows[0].cells if table.rows else [])
         detail = ResourceDetail(
             kind=resource.kind,
             api_version=resource.group_version,
@@ -168,6 +173,7 @@ class GenericReader:
             columns=table.columns,
             cells=cells,
             redactions=redactions,
+            truncated=cut,
         )
         if obj is not None:
             cleaned, count = clean_object(_typed(obj, resource), config_map=_is_config_map(resource))
@@ -213,13 +219,16 @@ def _typed(obj: KubeObject, resource: ResourceType) -> KubeObject:
     return {"apiVersion": resource.group_version, "kind": resource.kind, **rest}
 
 
-def _redacted_cells(cells: list[Cell]) -> tuple[list[str], int]:
-    texts, total = [], 0
+def _redacted_cells(cells: list[Cell]) -> tuple[list[str], int, bool]:
+    """The cells as text, redacted and at most MAX_CELL_CHARS each; redactions; whether one was cut."""
+    texts, total, cut = [], 0, False
     for cell in cells:
         text, count = redact_text(_cell_text(cell))
+        if len(text) > MAX_CELL_CHARS:
+            text, cut = text[: MAX_CELL_CHARS - 1] + "…", True
         texts.append(text)
         total += count
-    return texts, total
+    return texts, total, cut
 
 
 def _cell_text(cell: Cell) -> str:

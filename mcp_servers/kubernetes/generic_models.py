@@ -39,7 +39,7 @@ class ResourceDetail(BaseModel):
     object: dict[str, Any] | None = Field(
         None, description="With full=true: the whole object, managedFields dropped and secrets redacted."
     )
-    truncated: bool = Field(False, description="True when the object was too large and was left out.")
+    truncated: bool = Field(False, description="True when a long cell was cut or the object was too large to return.")
     redactions: int = 0
 
 

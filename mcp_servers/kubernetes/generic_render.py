@@ -40,8 +40,8 @@ def _(detail: ResourceDetail) -> str:
     text = _table([c.upper() for c in detail.columns], [detail.cells])
     if detail.object is not None:
         text += "\n\n" + yaml.safe_dump(detail.object, sort_keys=False, width=120).rstrip()
-    elif detail.truncated:
-        text += f"\n\n(the object is larger than this server returns; read {detail.kind} fields with list_resources)"
+    if detail.truncated:
+        text += "\n(cut to stay within this server's bounds: a long value was shortened or the object left out)"
     return text
 
 
