@@ -23,8 +23,9 @@ from mcp_servers.kubernetes.render import render
 
 SortBy = Literal["cpu", "memory", "name"]
 NO_METRICS = (
-    "the metrics API (metrics.k8s.io) is not served by this cluster, so there is no CPU or memory usage to "
-    "show: install metrics-server (a snapshot needs <ns>/pod-metrics.json or node-metrics.json)"
+    "the metrics API (metrics.k8s.io) is not served by this cluster (or did not answer discovery), so there is "
+    "no CPU or memory usage to show: install metrics-server (a snapshot needs <ns>/pod-metrics.json or "
+    "node-metrics.json)"
 )
 
 
