@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pydantic import ValidationError
 
-    from mcp_servers.kubernetes.backends.base import BackendError
+    from mcp_servers.kubernetes.backend import BackendError
 
     try:
         if args.command in SERVERS:

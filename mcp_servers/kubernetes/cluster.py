@@ -14,13 +14,14 @@ from typing import TypeVar
 
 from common.redaction import redact_text
 from mcp_servers.kubernetes import history, summaries
-from mcp_servers.kubernetes.backends.base import (
+from mcp_servers.kubernetes.backend import (
     Backend,
     BackendError,
     KubeObject,
     LogsUnavailableError,
     NotFoundError,
 )
+from mcp_servers.kubernetes.log_grep import compile_pattern, grep_lines
 from mcp_servers.kubernetes.models import (
     EventInfo,
     EventList,
@@ -209,20 +210,39 @@ class ClusterReader:
         tail_lines: int,
         previous: bool,
         max_bytes: int,
+        grep: str | None = None,
     ) -> LogExcerpt:
+        try:
+            pattern = compile_pattern(grep) if grep is not None else None
+        except ValueError as exc:
+            raise InvalidArgumentError(str(exc)) from exc
         pod = self._pod(namespace, name)
         container = _resolve_container(pod, container)
-        return self._logs(namespace, name, container, tail_lines, previous, max_bytes)
+        return self._logs(namespace, name, container, tail_lines, previous, max_bytes, pattern)
 
     def _logs(
-        self, namespace: str, pod: str, container: str, tail_lines: int, previous: bool, max_bytes: int
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        tail_lines: int,
+        previous: bool,
+        max_bytes: int,
+        grep: re.Pattern[str] | None = None,
     ) -> LogExcerpt:
+        """The newest `tail_lines` lines; with `grep`, up to `tail_lines` lines of matches and context
+        found in the newest `max_tail_lines` lines (searched after redaction)."""
+        window = self.limits.max_tail_lines if grep is not None else tail_lines
         # One line more than asked tells whether older lines were cut.
-        text = self.backend.logs(namespace, pod, container, tail_lines=tail_lines + 1, previous=previous)
+        text = self.backend.logs(namespace, pod, container, tail_lines=window + 1, previous=previous)
         lines = text.splitlines(keepends=True)
-        truncated = len(lines) > tail_lines
-        lines = lines[-tail_lines:] if tail_lines else []
+        truncated = len(lines) > window
+        lines = lines[-window:] if window else []
         redacted, redactions = redact_text("".join(lines))
+        matches = None
+        if grep is not None:
+            found, matches, cut = grep_lines(redacted.splitlines(keepends=True), grep, tail_lines)
+            redacted, truncated = "".join(found), truncated or cut
         encoded = redacted.encode("utf-8")
         if len(encoded) > max_bytes:
             truncated = True
@@ -238,6 +258,8 @@ class ClusterReader:
             text=redacted,
             truncated=truncated,
             redactions=redactions,
+            grep=grep.pattern if grep is not None else None,
+            matches=matches,
         )
 
     def get_events(

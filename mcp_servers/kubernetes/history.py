@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.redaction import redact_text
 from mcp_servers.kubernetes import template_diff
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.history_models import Revision, RevisionChange, RolloutHistory, RolloutKind
 
 if TYPE_CHECKING:

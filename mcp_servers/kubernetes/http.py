@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from common.http_guard import BearerTokenMiddleware, transport_security
-from mcp_servers.kubernetes.backends.base import Backend, BackendError
+from mcp_servers.kubernetes.backend import Backend, BackendError
 
 # Prometheus scrapes without a token; the metrics are counts and latencies by tool name.
 OPEN_PATHS = ("/health", "/ready", "/metrics")

@@ -148,6 +148,8 @@ class LogExcerpt(BaseModel):
     truncated: bool = Field(description="True when older lines or bytes were cut to respect the bounds.")
     redactions: int = Field(0, description="How many secret-like values were replaced by [REDACTED].")
     unavailable: str | None = Field(None, description="Why there are no logs, when there are none.")
+    grep: str | None = Field(None, description="The pattern the lines were filtered by, if any.")
+    matches: int | None = Field(None, description="With grep: how many lines matched in the lines searched.")
 
 
 class EventInfo(BaseModel):

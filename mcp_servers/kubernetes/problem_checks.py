@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from common.redaction import redact_text
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.models import ObjectRef
 from mcp_servers.kubernetes.problem_models import SEVERITIES, Problem, Severity
 from mcp_servers.kubernetes.summaries import event_time, pod_status_text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.models import ObjectRef
 from mcp_servers.kubernetes.problem_checks import condition, meta_of, one_line
 from mcp_servers.kubernetes.problem_models import Problem, Severity

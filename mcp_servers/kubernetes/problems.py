@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mcp_servers.kubernetes import problem_checks, problem_workloads, summaries
-from mcp_servers.kubernetes.backends.base import Backend, BackendError, KubeObject, ListPage, NotFoundError
+from mcp_servers.kubernetes.backend import Backend, BackendError, KubeObject, ListPage, NotFoundError
 from mcp_servers.kubernetes.models import ObjectRef
 from mcp_servers.kubernetes.problem_models import SEVERITIES, Problem, ProblemReport
 from mcp_servers.kubernetes.slim import slim

@@ -149,6 +149,7 @@ def _(result: EventList) -> str:
 def _(log: LogExcerpt) -> str:
     which = "previous" if log.previous else "current"
     header = f"Logs of {log.namespace}/{log.pod} container {log.container} ({which}, {log.lines} lines"
+    header += f", grep {log.grep!r}: {log.matches} matching" if log.grep is not None else ""
     header += ", truncated" if log.truncated else ""
     header += f", {log.redactions} secrets redacted)" if log.redactions else ")"
     if log.unavailable:

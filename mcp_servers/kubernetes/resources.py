@@ -2,7 +2,7 @@
 
 One table serves both backends (API group and version for the live client, file name for a
 snapshot) so that adding a resource is one line, and so the RBAC in the Helm chart can be
-checked against exactly this list.
+checked against exactly this list (plus GENERIC_READS, the generic tools' default extra reads).
 """
 
 from __future__ import annotations
@@ -59,5 +59,25 @@ RESOURCES: dict[str, Resource] = {
 }
 
 RESOURCE_BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
+
+# What the generic tools (list_resources, get_resource, list_namespaces, top_pods, top_nodes) may read
+# beyond the table above, as "resource" (core group) or "resource.group": the Helm chart's default
+# `mcp.rbac.genericResources`, which its test checks against this tuple. Never Secrets.
+GENERIC_READS: tuple[str, ...] = (
+    "configmaps",
+    "ingresses.networking.k8s.io",
+    "networkpolicies.networking.k8s.io",
+    "horizontalpodautoscalers.autoscaling",
+    "poddisruptionbudgets.policy",
+    "cronjobs.batch",
+    "resourcequotas",
+    "limitranges",
+    "storageclasses.storage.k8s.io",
+    "persistentvolumes",
+    "namespaces",
+    "events.events.k8s.io",
+    "pods.metrics.k8s.io",
+    "nodes.metrics.k8s.io",
+)
 
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]

@@ -10,9 +10,10 @@ import uvicorn
 from mcp.server import MCPServer
 
 from common.http_guard import unprotected_listen_error
-from mcp_servers.kubernetes.backends.base import Backend, BackendError
+from mcp_servers.kubernetes.backend import Backend, BackendError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
+from mcp_servers.kubernetes.contexts import ContextReaders
 from mcp_servers.kubernetes.http import build_http_app
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from mcp_servers.kubernetes.tools import build_server
@@ -33,8 +34,62 @@ def create_backend(settings: KubernetesServerSettings) -> Backend:
 
 
 def create_server(settings: KubernetesServerSettings, backend: Backend | None = None) -> MCPServer:
-    backend = backend or create_backend(settings)
-    return build_server(ClusterReader(backend, allowed_namespaces=settings.allowed_namespaces or None))
+    if backend is not None:
+        return build_server(ClusterReader(backend, allowed_namespaces=settings.allowed_namespaces or None))
+    return build_server(create_contexts(settings))
+
+
+def create_contexts(settings: KubernetesServerSettings) -> ContextReaders:
+    """One reader per served context (`kube_contexts`), each with its own namespace allow-list."""
+    names = _context_names(settings)
+    if len(names) <= 1:
+        single = settings.model_copy(update={"kube_context": names[0]}) if names else settings
+        name = "snapshot" if settings.snapshot is not None else (single.kube_context or "default")
+        return ContextReaders.single(
+            ClusterReader(create_backend(single), allowed_namespaces=_allowed(settings, name)), name
+        )
+    readers = {
+        name: ClusterReader(
+            create_backend(settings.model_copy(update={"kube_context": name})),
+            allowed_namespaces=_allowed(settings, name),
+        )
+        for name in names
+    }
+    default = settings.kube_context if settings.kube_context in readers else _current_context(settings)
+    return ContextReaders(readers, default if default in readers else names[0])
+
+
+def _allowed(settings: KubernetesServerSettings, context: str) -> list[str] | None:
+    return settings.context_namespaces.get(context) or settings.allowed_namespaces or None
+
+
+def _kubeconfig_contexts(settings: KubernetesServerSettings) -> tuple[list[str], str | None]:
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        contexts, active = config.list_kube_config_contexts(str(settings.kubeconfig) if settings.kubeconfig else None)
+    except (ConfigException, OSError) as exc:
+        raise BackendError(f"cannot read the kubeconfig's contexts: {exc}") from exc
+    return [c["name"] for c in contexts], (active or {}).get("name")
+
+
+def _current_context(settings: KubernetesServerSettings) -> str | None:
+    return _kubeconfig_contexts(settings)[1]
+
+
+def _context_names(settings: KubernetesServerSettings) -> list[str]:
+    if settings.snapshot is not None or not settings.kube_contexts:
+        return []
+    available, _ = _kubeconfig_contexts(settings)
+    if settings.kube_contexts == ["*"]:
+        return available
+    unknown = [name for name in settings.kube_contexts if name not in available]
+    if unknown:
+        raise BackendError(
+            f"the kubeconfig has no context {', '.join(unknown)}; its contexts are: {', '.join(available)}"
+        )
+    return list(dict.fromkeys(settings.kube_contexts))
 
 
 def _startup_namespace(settings: KubernetesServerSettings) -> str | None:
@@ -51,13 +106,14 @@ def run(settings: KubernetesServerSettings) -> int:
     """Serve until stopped; a clear message and exit code 2 when the cluster cannot be read."""
     try:
         tokens = settings.tokens()
-        backend = create_backend(settings)
+        contexts = create_contexts(settings)
+        backend = contexts.reader(contexts.default).backend
         namespace = _startup_namespace(settings)
         backend.check_connection(namespace)
     except (BackendError, ValueError) as exc:
         print(f"sre-orchestrator mcp: cannot start: {exc}", file=sys.stderr)
         return 2
-    server = create_server(settings, backend)
+    server = build_server(contexts)
     if settings.transport == "stdio":
         server.run()
         return 0

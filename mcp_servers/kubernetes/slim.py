@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 
 Keep = dict[str, Any]  # key -> True (keep whole) or a nested Keep (applied to each item of a list)
 ALL = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.redaction import redact_env_value, redact_text
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.models import (
     Condition,
     ContainerInfo,

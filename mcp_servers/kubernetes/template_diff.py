@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from common.redaction import redact_env_value, redact_text
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.history_models import FieldChange
 from mcp_servers.kubernetes.summaries import probe
 

@@ -33,7 +33,8 @@ import pytest
 import yaml
 from paths import ROOT
 
-from mcp_servers.kubernetes.resources import RESOURCES
+from mcp_servers.kubernetes.kinds import WELL_KNOWN
+from mcp_servers.kubernetes.resources import GENERIC_READS, RESOURCES
 
 ROOT = ROOT
 CHART = ROOT / "charts" / "sre-orchestrator"
@@ -93,7 +94,15 @@ CUSTOM_VALUES: dict[str, Any] = {
         "allowedHosts": ["mcp.example.com:443"],
         "allowedNamespaces": ["shop", "payments"],
         "auth": {"existingSecret": "mcp-token", "existingSecretKey": "value"},
-        "rbac": {"scope": "namespace"},
+        "rbac": {
+            "scope": "namespace",
+            "genericResources": [
+                "configmaps",
+                "persistentvolumes",
+                "widgets.example.com",
+                "ingresses.networking.k8s.io",
+            ],
+        },
         "serviceAccount": {"annotations": {"example.com/role": "reader"}},
     },
     "llm": {
@@ -117,7 +126,11 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "persistence": {"existingClaim": "incidents-db"},
         "mcp": {"rbac": {"scope": "namespace", "namespaces": ["shop"], "readNodes": False}},
     },
-    "ephemeral": {"persistence": {"enabled": False}, "networkPolicy": {"enabled": False}},
+    "ephemeral": {
+        "persistence": {"enabled": False},
+        "networkPolicy": {"enabled": False},
+        "mcp": {"rbac": {"genericResources": []}},
+    },
     # PostgreSQL: several replicas, no volume, a PodDisruptionBudget.
     "postgres": {
         "database": {"existingSecret": "incidents-db", "existingSecretKey": "uri"},
@@ -210,6 +223,8 @@ def test_lint_is_clean(value_set: str) -> None:
         ({"persistance": {"enabled": False}}, "persistance"),
         ({"clusters": {"prod": {"url": "mcp.prod:8080"}}}, "/clusters/prod/url"),
         ({"clusters": {"default": {"url": "http://mcp:8080/mcp"}}}, "invalid propertyName 'default'"),
+        ({"mcp": {"rbac": {"genericResources": ["secrets"]}}}, "/mcp/rbac/genericResources/0"),
+        ({"mcp": {"rbac": {"genericResources": ["*"]}}}, "/mcp/rbac/genericResources/0"),
     ],
 )
 def test_schema_refuses_bad_values(values: dict[str, Any], complaint: str) -> None:
@@ -326,14 +341,30 @@ def test_limits_add_up_to_the_budget(manifests: tuple[str, list[dict[str, Any]]]
 # --- RBAC and network ---------------------------------------------------------------------------
 
 
-def expected_rules() -> dict[tuple[str, str], set[str]]:
-    """What the tools read, from the one table both backends use: get and list, get on logs."""
+def expected_rules(generic_resources: list[str]) -> dict[tuple[str, str], set[str]]:
+    """What the tools read, from the one table both backends use: get and list, get on logs; and
+    get and list on each of the generic tools' resources ("resource" or "resource.group")."""
     rules = {}
     for resource in RESOURCES.values():
         group = "" if resource.group_version == "v1" else resource.group_version.split("/")[0]
         rules[(group, resource.name)] = {"get", "list"}
     rules[("", "pods/log")] = {"get"}
+    for entry in generic_resources:
+        name, _, group = entry.partition(".")
+        rules.setdefault((group, name), set()).update({"get", "list"})
     return rules
+
+
+# Cluster-scoped types (a Role cannot grant them), from the generic tools' table of well-known kinds.
+CLUSTER_SCOPED = {(t.group, t.name) for t in WELL_KNOWN if not t.namespaced}
+
+
+def test_the_default_generic_resources_are_the_products() -> None:
+    with helm.Chart.load(CHART) as chart:
+        values = chart.merge_values({})
+    assert tuple(values["mcp"]["rbac"]["genericResources"]) == GENERIC_READS
+    known = {t.qualified_name for t in WELL_KNOWN}
+    assert set(GENERIC_READS) <= known and "secrets" not in GENERIC_READS
 
 
 def granted(roles: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
@@ -358,10 +389,9 @@ def test_rbac_grants_exactly_what_the_tools_read(manifests: tuple[str, list[dict
             assert "*" not in rule["apiGroups"] + rule["resources"] + rule["verbs"]
             assert set(rule["verbs"]) <= READ_VERBS
             assert "secrets" not in rule["resources"]
-            assert "configmaps" not in rule["resources"]
 
-    expected = expected_rules()
-    cluster_scoped = {key for key in expected if key[1] in {r.name for r in RESOURCES.values() if not r.namespaced}}
+    expected = expected_rules(values["mcp"]["rbac"]["genericResources"])
+    cluster_scoped = {key for key in expected if key in CLUSTER_SCOPED}
     if values["mcp"]["rbac"]["scope"] == "cluster":
         assert of_kind(docs, "Role") == []
         (cluster_role,) = of_kind(docs, "ClusterRole")

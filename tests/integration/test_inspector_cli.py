@@ -54,6 +54,12 @@ TOOLS = {
     "diagnose_pod",
     "get_rollout_history",
     "find_problems",
+    "list_resources",
+    "get_resource",
+    "list_namespaces",
+    "top_pods",
+    "top_nodes",
+    "list_contexts",
 }
 TOKEN = "inspector-test-token-3f9a1c"
 
@@ -267,3 +273,61 @@ def test_http_refusal_is_a_401_problem_and_probes_stay_open(http_server):
     assert json.loads(refused.value.read())["status"] == 401
     with urllib.request.urlopen(http_server.removesuffix("/mcp") + "/health", timeout=10) as health:
         assert health.status == 200
+
+
+# --- the generic tools (issue 18) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_list_resources_shows_kubectl_columns(inspector, server, target):
+    run = call(
+        inspector, server, "list_resources", "--tool-arg", "kind=deploy", "--tool-arg", f"namespace={target.namespace}"
+    )
+    assert run.returncode == EXIT_OK, run
+    result = run.result
+    listed = result["structuredContent"]
+    assert (listed["kind"], listed["resource"]) == ("Deployment", "deployments.apps")
+    assert listed["columns"] == ["Name", "Ready", "Up-to-date", "Available", "Age"]
+    owner = target.name.rsplit("-", 2)[0]
+    assert owner in [row["name"] for row in listed["rows"]]
+    assert text_of(result).splitlines()[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+@pytest.mark.parametrize("kind", ["secret", "v1/Secret", "/api/v1/secrets"])
+def test_secrets_are_a_tool_error(inspector, server, kind):
+    run = call(
+        inspector,
+        server,
+        "get_resource",
+        "--tool-args-json",
+        json.dumps({"kind": kind, "namespace": "shop", "name": "db"}),
+    )
+    assert run.returncode == EXIT_TOOL_ERROR, run
+    assert run.result["isError"] is True
+    assert "Secrets are never read by this server" in text_of(run.result)
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_get_pod_logs_grep(inspector, server, target):
+    arguments = {"namespace": target.namespace, "name": target.name, "previous": True, "grep": "(?i)memory|heap"}
+    run = call(inspector, server, "get_pod_logs", "--tool-args-json", json.dumps(arguments))
+    assert run.returncode == EXIT_OK, run
+    excerpt = run.result["structuredContent"]
+    assert excerpt["grep"] == arguments["grep"] and excerpt["matches"] >= 1, run
+    shown = [line for line in excerpt["text"].splitlines() if re.search(arguments["grep"], line)]
+    assert len(shown) == excerpt["matches"] and not excerpt["truncated"], run
+    assert f"grep {arguments['grep']!r}: {excerpt['matches']} matching" in text_of(run.result)
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_list_namespaces_and_contexts(inspector, server, target):
+    namespaces = call(inspector, server, "list_namespaces")
+    assert namespaces.returncode == EXIT_OK, namespaces
+    names = [n["name"] for n in namespaces.result["structuredContent"]["namespaces"]]
+    assert names == sorted(p.name for p in target.cluster.iterdir() if p.is_dir())
+    contexts = call(inspector, server, "list_contexts")
+    assert contexts.returncode == EXIT_OK, contexts
+    assert contexts.result["structuredContent"]["contexts"] == [
+        {"name": "snapshot", "default": True, "backend": "snapshot", "allowed_namespaces": None}
+    ]

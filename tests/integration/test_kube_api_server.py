@@ -24,8 +24,9 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from mcp_servers.kubernetes.backends.base import LogsUnavailableError
+from mcp_servers.kubernetes.backend import LogsUnavailableError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+from mcp_servers.kubernetes.kinds import WELL_KNOWN
 
 T0 = "2025-06-01T10:00:00Z"
 CRASHING = "checkout-7d9f8b6c5-abcde"
@@ -387,7 +388,9 @@ def test_discovery_describes_the_served_resources(api_client: k8s.ApiClient) -> 
     assert k8s.VersionApi(api_client).get_code().git_version.startswith("v1.")
     assert k8s.CoreApi(api_client).get_api_versions().versions == ["v1"]
     groups = {g.name: g.preferred_version.group_version for g in k8s.ApisApi(api_client).get_api_versions().groups}
-    assert groups == {"apps": "apps/v1", "batch": "batch/v1"}
+    # Every group of the built-in table; metrics.k8s.io only when the snapshot has metrics files.
+    expected = {t.group: t.group_version for t in WELL_KNOWN if t.group and t.group != "metrics.k8s.io"}
+    assert groups == expected
 
     core_resources = {r.name: r for r in k8s.CoreV1Api(api_client).get_api_resources().resources}
     assert (core_resources["pods"].kind, core_resources["pods"].namespaced) == ("Pod", True)
@@ -403,7 +406,8 @@ def test_discovery_describes_the_served_resources(api_client: k8s.ApiClient) -> 
         "controllerrevisions": "ControllerRevision",
     }
     batch = k8s.BatchV1Api(api_client).get_api_resources().resources
-    assert [(r.name, r.kind, r.namespaced) for r in batch] == [("jobs", "Job", True)]
+    assert [(r.name, r.kind, r.namespaced) for r in batch] == [("jobs", "Job", True), ("cronjobs", "CronJob", True)]
+    assert {r.name: r.short_names for r in batch} == {"jobs": None, "cronjobs": ["cj"]}
 
 
 def test_lists_pods_in_all_namespaces_and_in_one(core: k8s.CoreV1Api) -> None:
@@ -617,7 +621,7 @@ def test_writes_watches_and_unknown_paths_are_refused(
     with pytest.raises(ApiException) as watch:
         core.list_namespaced_pod("shop", watch=True)
     assert watch.value.status == 405
-    for path in ("/apis/extensions/v1beta1", "/api/v1/configmaps", "/api/v1/pods/" + CRASHING, "/openapi/v2"):
+    for path in ("/apis/extensions/v1beta1", "/api/v1/widgets", "/api/v1/pods/" + CRASHING, "/openapi/v2"):
         status, body = _raw_get(kube_api_server, kubeconfig.server_url + path, kube_api_server.token)
         assert (status, body["reason"]) == (404, "NotFound"), path
     status, _ = _raw_get(kube_api_server, kube_api_server.base_url + "/clusters/unknown/api", kube_api_server.token)
@@ -690,7 +694,7 @@ def test_kubectl_gets_lists(kubeconfig: Kubeconfig) -> None:
     assert nodes == ["node/node-1", "node/node-2"]
     deployments = run_kubectl(kubeconfig, "get", "deploy", "-n", "shop", "-o", "name").stdout.split()
     assert deployments == ["deployment.apps/checkout"]
-    # No server-side Table here: kubectl's default columns would only be NAME and AGE.
+    # Columns of our own choosing, read from the objects (custom-columns asks for no Table).
     events = run_kubectl(
         kubeconfig,
         "get",

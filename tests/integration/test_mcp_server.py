@@ -48,6 +48,7 @@ def test_every_tool_is_read_only_with_an_output_schema() -> None:
     assert {t.name for t in listed} == {
         "list_pods", "find_pods", "get_pod", "get_pod_logs", "get_events",
         "get_workload", "get_service", "get_node", "diagnose_pod", "get_rollout_history", "find_problems",
+        "list_resources", "get_resource", "list_namespaces", "top_pods", "top_nodes", "list_contexts",
     }  # fmt: skip
     for tool in listed:
         assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False

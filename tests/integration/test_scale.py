@@ -16,7 +16,7 @@ from kube_api_server import KubeApiServer
 from mcp import Client
 from scale_snapshot import TARGET_CONTAINER, TARGET_NAMESPACE, TARGET_POD, ScaleSnapshot, generate
 
-from mcp_servers.kubernetes.backends.base import Backend
+from mcp_servers.kubernetes.backend import Backend
 from mcp_servers.kubernetes.backends.live import LiveBackend, load_api_client
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader, Limits

@@ -86,6 +86,8 @@ def test_every_tool_same_through_every_backend_and_transport(
     calls = transport_plan(plan, reference)
     assert {call.tool for call in calls} >= {"list_pods", "find_pods", "get_pod", "get_pod_logs", "get_events",
                                              "get_workload", "get_service", "get_node", "diagnose_pod",
+                                             "list_resources", "get_resource", "list_namespaces",
+                                             "top_pods", "top_nodes",
                                              "get_rollout_history", "find_problems"}  # fmt: skip
     expected = {call.label: reference[call.label] for call in calls}
     for name, args in (("snapshot", ["--snapshot", str(cluster)]), ("live", live_args)):

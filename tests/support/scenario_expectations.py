@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_servers.kubernetes.backends.base import NotFoundError
+from mcp_servers.kubernetes.backend import NotFoundError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.summaries import controller_ref, pod_status_text
 

@@ -92,6 +92,7 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
                     arguments = {**where, "container": container["name"], "tail_lines": 20, "previous": previous}
                     calls.append(ToolCall("get_pod_logs", arguments))
     calls += [ToolCall("get_node", {"name": node["metadata"]["name"]}) for node in backend.list("nodes").items]
+    calls += _generic_calls(backend)
     some_namespace = backend.namespaces()[0]
     calls += [  # calls that must fail, with the same message everywhere
         ToolCall("get_pod", {"namespace": some_namespace, "name": "no-such-pod"}),
@@ -101,8 +102,25 @@ def plan_for(snapshot_dir: Path) -> list[ToolCall]:
         ToolCall("get_pod_logs", {"namespace": some_namespace, "name": "x", "tail_lines": 0}),
         ToolCall("get_rollout_history", {"kind": "StatefulSet", "namespace": some_namespace, "name": "no-such-sts"}),
         ToolCall("find_problems", {"namespaces": [some_namespace, "Not_A_Namespace"]}),
+        ToolCall("list_resources", {"kind": "v1/Secret"}),
+        ToolCall("top_pods", {}),  # an error where the snapshot has no metrics files
+        ToolCall("top_nodes", {}),
+        ToolCall("get_resource", {"kind": "deploy", "namespace": some_namespace, "name": "no-such-deployment"}),
     ]
     return list({call.label: call for call in calls}.values())
+
+
+def _generic_calls(backend: SnapshotBackend) -> list[ToolCall]:
+    """list_resources over the kinds every snapshot has, one whole Deployment, and the namespaces."""
+    calls = [ToolCall("list_namespaces", {})]
+    calls += [ToolCall("list_resources", {"kind": kind}) for kind in ("deploy", "svc", "no", "ns", "cm", "pvc")]
+    for namespace in backend.namespaces():
+        calls.append(ToolCall("list_resources", {"kind": "po", "namespace": namespace, "limit": 3}))
+    if deployments := backend.list("deployments", limit=1).items:
+        meta = deployments[0]["metadata"]
+        where = {"namespace": meta["namespace"], "name": meta["name"]}
+        calls += [ToolCall("get_resource", {"kind": "Deployment", **where, "full": True})]
+    return calls
 
 
 async def run_plan(client: Client, plan: list[ToolCall]) -> dict[str, ToolAnswer]:

@@ -194,6 +194,36 @@ pods/log (mcp_servers/kubernetes/resources.py; tests/test_chart.py keeps the two
 {{- end }}
 {{- end }}
 
+{{/*
+Rules for mcp.rbac.genericResources ("resource" or "resource.group"), one per API group, get and
+list: `scope` "namespaced" gives the namespaced entries (for a Role), "cluster" the cluster-scoped
+ones (a Role cannot grant those). Secrets are refused.
+*/}}
+{{- define "sre.genericRules" -}}
+{{- $clusterScoped := list "namespaces" "persistentvolumes" "nodes" "storageclasses.storage.k8s.io" "nodes.metrics.k8s.io" "ingressclasses.networking.k8s.io" "customresourcedefinitions.apiextensions.k8s.io" "priorityclasses.scheduling.k8s.io" "runtimeclasses.node.k8s.io" "csidrivers.storage.k8s.io" "csinodes.storage.k8s.io" "volumeattachments.storage.k8s.io" "clusterroles.rbac.authorization.k8s.io" "clusterrolebindings.rbac.authorization.k8s.io" }}
+{{- $groups := dict }}
+{{- $order := list }}
+{{- range .resources }}
+{{- if or (eq . "secrets") (contains "*" .) }}
+{{- fail (printf "mcp.rbac.genericResources: %q may not be granted (no Secrets, no wildcards)" .) }}
+{{- end }}
+{{- if eq (has . $clusterScoped) (eq $.scope "cluster") }}
+{{- $parts := splitn "." 2 . }}
+{{- $group := $parts._1 | default "" }}
+{{- if not (hasKey $groups $group) }}
+{{- $order = append $order $group }}
+{{- $_ := set $groups $group list }}
+{{- end }}
+{{- $_ := set $groups $group (append (get $groups $group) $parts._0) }}
+{{- end }}
+{{- end }}
+{{- range $order }}
+- apiGroups: [{{ . | quote }}]
+  resources: [{{ join ", " (get $groups .) }}]
+  verbs: [get, list]
+{{- end }}
+{{- end }}
+
 {{/* Pod annotations by which Prometheus finds /metrics on the http port. */}}
 {{- define "sre.scrapeAnnotations" -}}
 {{- if .Values.metrics.annotations }}

@@ -19,7 +19,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from urllib3.util.retry import Retry
 
-from mcp_servers.kubernetes.backends.base import (
+from mcp_servers.kubernetes.backend import (
     BackendError,
     ForbiddenError,
     KubeObject,
@@ -27,6 +27,7 @@ from mcp_servers.kubernetes.backends.base import (
     LogsUnavailableError,
     NotFoundError,
 )
+from mcp_servers.kubernetes.backends.live_resources import LiveResources
 from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
 
 # Client method suffixes for each resource (list_namespaced_<x>, read_namespaced_<x>, ...).
@@ -76,6 +77,7 @@ class LiveBackend:
         self._api_client = api_client
         self._apis: dict[type, Any] = {}
         self._timeout = (min(5.0, timeout_seconds), timeout_seconds)
+        self.resources = LiveResources(api_client, self._timeout)  # any other resource type, for the generic tools
 
     @property
     def host(self) -> str:

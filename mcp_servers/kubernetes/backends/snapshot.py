@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from mcp_servers.kubernetes.backends.base import (
+from mcp_servers.kubernetes.backend import (
     BackendError,
     KubeObject,
     ListPage,
     LogsUnavailableError,
     NotFoundError,
 )
+from mcp_servers.kubernetes.backends.snapshot_resources import SnapshotResources
 from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
 from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
 
@@ -44,6 +45,7 @@ class SnapshotBackend:
             raise BackendError(f"snapshot directory {self.directory} does not exist or is not a directory")
         self._cache: dict[tuple[ResourceName, str | None], list[KubeObject]] = {}
         self._lock = threading.Lock()
+        self.resources = SnapshotResources(self)  # any other resource type, for the generic tools
 
     def namespaces(self) -> list[str]:
         return sorted(p.name for p in self.directory.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -24,6 +24,7 @@ from .objects import get_object, list_objects
 from .params import bool_param
 from .paths import CLUSTER_PREFIX, ResourcePath, parse_resource_path
 from .status import ApiError, status_response
+from .tables import table_document, wants_table
 
 # The real server's wording for a path it has no handler for.
 _NO_SUCH_PATH = "the server could not find the requested resource"
@@ -87,21 +88,18 @@ async def core_versions(request: Request) -> Response:
 
 
 async def group_list(request: Request) -> Response:
-    _backend(request)
-    return JSONResponse(api_group_list())
+    return JSONResponse(api_group_list(_backend(request)))
 
 
 async def group(request: Request) -> Response:
-    _backend(request)
-    document = api_group(request.path_params["group"])
+    document = api_group(_backend(request), request.path_params["group"])
     if document is None:
         raise ApiError(404, _NO_SUCH_PATH)
     return JSONResponse(document)
 
 
 async def resource_list(request: Request) -> Response:
-    _backend(request)
-    document = api_resource_list(_group_version(request))
+    document = api_resource_list(_backend(request), _group_version(request))
     if document is None:
         raise ApiError(404, _NO_SUCH_PATH)
     return JSONResponse(document)
@@ -112,7 +110,7 @@ def resources(request: Request) -> Response:
     # never stall the event loop that serves other tests' requests and injected delays.
     backend = _backend(request)
     target = parse_resource_path(request.path_params["path"])
-    resource = served(_group_version(request), target.resource) if target else None
+    resource = served(backend, _group_version(request), target.resource) if target else None
     if target is None or resource is None or not _registered(resource, target):
         raise ApiError(404, _NO_SUCH_PATH)
     params = request.query_params
@@ -130,10 +128,15 @@ def resources(request: Request) -> Response:
             label_selector=query.label_selector,
             field_selector=query.field_selector,
         )
-        return JSONResponse(list_document(resource, objects, query))
+        document = list_document(resource, objects, query)
+        if wants_table(request.headers.get("accept", "")):
+            document = table_document(backend, resource, document["items"], document["metadata"], params)
+        return JSONResponse(document)
     obj = get_object(backend, resource, target.namespace, target.name)
     if target.subresource == "log":
         return Response(pod_logs(backend, obj, params), media_type="text/plain")
+    if wants_table(request.headers.get("accept", "")):
+        return JSONResponse(table_document(backend, resource, [obj], {"resourceVersion": "1"}, params))
     return JSONResponse(object_document(resource, obj))
 
 
@@ -145,7 +148,7 @@ def _registered(resource: ServedResource, target: ResourcePath) -> bool:
         return False
     if target.subresource is None:
         return True
-    return target.subresource == "log" and resource.name == "pods" and target.name is not None
+    return target.subresource == "log" and resource.type.qualified_name == "pods" and target.name is not None
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

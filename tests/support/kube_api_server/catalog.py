@@ -1,9 +1,10 @@
-"""Every resource this server answers for, and how it answers.
+"""Every resource this server answers for, per snapshot, and how it answers.
 
-The snapshot's resources come from the shared table in `mcp_servers.kubernetes.resources`;
-the few extras exist because real clients ask for them: kubectl resolves `ns` and lists
-namespaces, `cluster-info dump` lists replication controllers, and secrets must be visible in
-discovery yet forbidden, as under the product's RBAC.
+A snapshot serves what the product's snapshot backend serves (`SnapshotResources.resource_types`:
+the built-in table of well-known kinds, the metrics API when the snapshot has metrics files, and
+the custom resources its `customresourcedefinitions.json` defines), so discovery here and the
+snapshot backend's own resolution agree. Secrets are visible in discovery yet forbidden, as under
+the product's RBAC.
 """
 
 from __future__ import annotations
@@ -11,109 +12,61 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mcp_servers.kubernetes.resources import RESOURCES
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+from mcp_servers.kubernetes.kinds import ResourceType, field_labels
 
-Source = Literal["snapshot", "namespaces", "forbidden", "empty"]
-
-# Field selectors the real API server accepts per resource (it rejects any other label with
-# 400 "field label not supported"), so a query that works here also works on a cluster.
-_COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
-_EXTRA_FIELDS: dict[str, frozenset[str]] = {
-    "pods": frozenset(
-        {
-            "spec.nodeName",
-            "spec.restartPolicy",
-            "spec.schedulerName",
-            "spec.serviceAccountName",
-            "spec.hostNetwork",
-            "status.phase",
-            "status.podIP",
-            "status.nominatedNodeName",
-        }
-    ),
-    "events": frozenset(
-        {
-            "involvedObject.kind",
-            "involvedObject.namespace",
-            "involvedObject.name",
-            "involvedObject.uid",
-            "involvedObject.apiVersion",
-            "involvedObject.resourceVersion",
-            "involvedObject.fieldPath",
-            "reason",
-            "reportingComponent",
-            "type",
-        }
-    ),
-    "nodes": frozenset({"spec.unschedulable"}),
-    "services": frozenset({"spec.clusterIP", "spec.type"}),
-    "replicasets": frozenset({"status.replicas"}),
-    "replicationcontrollers": frozenset({"status.replicas"}),
-    "jobs": frozenset({"status.successful"}),
-    "namespaces": frozenset({"status.phase"}),
-    "secrets": frozenset({"type"}),
-}
-
-# kubectl resolves `po`, `deploy`, ... from discovery, so they must be served.
-_SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    "pods": ("po",),
-    "events": ("ev",),
-    "services": ("svc",),
-    "endpoints": ("ep",),
-    "persistentvolumeclaims": ("pvc",),
-    "nodes": ("no",),
-    "namespaces": ("ns",),
-    "replicationcontrollers": ("rc",),
-    "deployments": ("deploy",),
-    "replicasets": ("rs",),
-    "statefulsets": ("sts",),
-    "daemonsets": ("ds",),
-}
-
-# Members of `kubectl get all`.
-_ALL_CATEGORY = frozenset(
-    {"pods", "services", "replicationcontrollers", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs"}
-)
+Source = Literal["snapshot", "forbidden"]
 
 
 @dataclass(frozen=True)
 class ServedResource:
-    name: str
-    kind: str
-    group_version: str
-    namespaced: bool
+    type: ResourceType
     source: Source
 
     @property
+    def name(self) -> str:
+        return self.type.name
+
+    @property
+    def kind(self) -> str:
+        return self.type.kind
+
+    @property
+    def group_version(self) -> str:
+        return self.type.group_version
+
+    @property
+    def namespaced(self) -> bool:
+        return self.type.namespaced
+
+    @property
     def group(self) -> str:
-        return self.group_version.rpartition("/")[0]
+        return self.type.group
 
     @property
     def short_names(self) -> tuple[str, ...]:
-        return _SHORT_NAMES.get(self.name, ())
+        return self.type.short_names
 
     @property
     def categories(self) -> tuple[str, ...]:
-        return ("all",) if self.name in _ALL_CATEGORY else ()
+        return self.type.categories
 
     @property
     def field_labels(self) -> frozenset[str]:
-        return _COMMON_FIELDS | _EXTRA_FIELDS.get(self.name, frozenset())
+        return field_labels(self.type)
 
 
-SERVED: tuple[ServedResource, ...] = (
-    *(ServedResource(r.name, r.kind, r.group_version, r.namespaced, "snapshot") for r in RESOURCES.values()),
-    ServedResource("namespaces", "Namespace", "v1", False, "namespaces"),
-    ServedResource("secrets", "Secret", "v1", True, "forbidden"),
-    ServedResource("replicationcontrollers", "ReplicationController", "v1", True, "empty"),
-)
-
-GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(r.group_version for r in SERVED))
+def catalog(backend: SnapshotBackend) -> list[ServedResource]:
+    return [ServedResource(t, "forbidden" if t.is_secret else "snapshot") for t in backend.resources.resource_types()]
 
 
-def served(group_version: str, name: str) -> ServedResource | None:
-    return next((r for r in SERVED if r.group_version == group_version and r.name == name), None)
+def group_versions(backend: SnapshotBackend) -> list[str]:
+    return list(dict.fromkeys(r.group_version for r in catalog(backend)))
 
 
-def served_in(group_version: str) -> list[ServedResource]:
-    return [r for r in SERVED if r.group_version == group_version]
+def served(backend: SnapshotBackend, group_version: str, name: str) -> ServedResource | None:
+    return next((r for r in catalog(backend) if r.group_version == group_version and r.name == name), None)
+
+
+def served_in(backend: SnapshotBackend, group_version: str) -> list[ServedResource]:
+    return [r for r in catalog(backend) if r.group_version == group_version]

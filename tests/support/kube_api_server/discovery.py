@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import GROUP_VERSIONS, ServedResource, served_in
+from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
+
+from .catalog import ServedResource, group_versions, served_in
 
 # Claim the same minor version as the installed kubectl so it prints no version-skew warning.
 SERVER_VERSION: dict[str, str] = {
@@ -36,9 +38,9 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def _named_groups() -> dict[str, list[str]]:
+def _named_groups(backend: SnapshotBackend) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
-    for group_version in GROUP_VERSIONS:
+    for group_version in group_versions(backend):
         group, _, version = group_version.rpartition("/")
         if group:
             groups.setdefault(group, []).append(version)
@@ -50,13 +52,13 @@ def _api_group(group: str, versions: list[str]) -> dict[str, Any]:
     return {"name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    groups = [_api_group(group, versions) for group, versions in _named_groups().items()]
+def api_group_list(backend: SnapshotBackend) -> dict[str, Any]:
+    groups = [_api_group(group, versions) for group, versions in _named_groups(backend).items()]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group: str) -> dict[str, Any] | None:
-    versions = _named_groups().get(group)
+def api_group(backend: SnapshotBackend, group: str) -> dict[str, Any] | None:
+    versions = _named_groups(backend).get(group)
     if versions is None:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(group, versions)}
@@ -65,7 +67,7 @@ def api_group(group: str) -> dict[str, Any] | None:
 def _resource_entries(resource: ServedResource) -> list[dict[str, Any]]:
     entry: dict[str, Any] = {
         "name": resource.name,
-        "singularName": resource.kind.lower(),
+        "singularName": resource.type.singular_name,
         "namespaced": resource.namespaced,
         "kind": resource.kind,
         "verbs": _READ_VERBS,
@@ -75,13 +77,13 @@ def _resource_entries(resource: ServedResource) -> list[dict[str, Any]]:
     if resource.categories:
         entry["categories"] = list(resource.categories)
     entries = [entry]
-    if resource.name == "pods":
+    if resource.group == "" and resource.name == "pods":
         entries.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
     return entries
 
 
-def api_resource_list(group_version: str) -> dict[str, Any] | None:
-    resources = served_in(group_version)
+def api_resource_list(backend: SnapshotBackend, group_version: str) -> dict[str, Any] | None:
+    resources = served_in(backend, group_version)
     if not resources:
         return None
     return {

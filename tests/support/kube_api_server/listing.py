@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_servers.kubernetes.backends.base import KubeObject
+from mcp_servers.kubernetes.backend import KubeObject
 from mcp_servers.kubernetes.selectors import parse_field_selector
 
 from .catalog import ServedResource

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from mcp_servers.kubernetes.backends.base import KubeObject, LogsUnavailableError
+from mcp_servers.kubernetes.backend import KubeObject, LogsUnavailableError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 
 from .params import bool_param, int_param

@@ -1,17 +1,12 @@
-"""Where each served resource's objects come from: the snapshot, synthesized, or nowhere."""
+"""Where each served resource's objects come from: the product's snapshot reader, for every type."""
 
 from __future__ import annotations
 
-import datetime
 import sys
-import uuid
-from pathlib import Path
-from typing import cast
 
-from mcp_servers.kubernetes.backends.base import KubeObject, NotFoundError
+from mcp_servers.kubernetes.backend import KubeObject, NotFoundError
+from mcp_servers.kubernetes.backends.generic import QueryRefusedError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
-from mcp_servers.kubernetes.resources import ResourceName
-from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
 
 from .catalog import ServedResource
 from .status import ApiError
@@ -26,50 +21,18 @@ def list_objects(
     field_selector: str | None,
 ) -> list[KubeObject]:
     """All matching objects, ordered by namespace then name."""
-    if resource.source == "snapshot":
-        # The backend caps at `limit`; pagination is done by the caller over the whole set.
-        page = backend.list(
-            cast("ResourceName", resource.name),
-            namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=sys.maxsize,
+    try:
+        # The reader caps at `limit`; pagination is done by the caller over the whole set.
+        page = backend.resources.objects(
+            resource.type, namespace, label_selector=label_selector, field_selector=field_selector, limit=sys.maxsize
         )
-        return page.items
-    if resource.source == "namespaces":
-        labels, fields = parse_label_selector(label_selector), parse_field_selector(field_selector)
-        return [ns for ns in _namespaces(backend) if matches(ns, labels, fields)]
-    return []
+    except QueryRefusedError as exc:
+        raise ApiError.bad_request(str(exc)) from None
+    return page.items
 
 
 def get_object(backend: SnapshotBackend, resource: ServedResource, namespace: str | None, name: str) -> KubeObject:
-    if resource.source == "snapshot":
-        try:
-            return backend.get(cast("ResourceName", resource.name), namespace, name)
-        except NotFoundError:
-            pass
-    elif resource.source == "namespaces":
-        found = next((ns for ns in _namespaces(backend) if ns["metadata"]["name"] == name), None)
-        if found is not None:
-            return found
-    raise ApiError.not_found(resource.name, resource.group, name)
-
-
-def _namespaces(backend: SnapshotBackend) -> list[KubeObject]:
-    return [_namespace(backend.directory / name) for name in backend.namespaces()]
-
-
-def _namespace(folder: Path) -> KubeObject:
-    """A Namespace for a snapshot folder; stable uid and age so repeated reads agree."""
-    created = datetime.datetime.fromtimestamp(folder.stat().st_mtime, datetime.UTC)
-    return {
-        "metadata": {
-            "name": folder.name,
-            "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, folder.resolve().as_uri())),
-            "resourceVersion": "1",
-            "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "labels": {"kubernetes.io/metadata.name": folder.name},
-        },
-        "spec": {"finalizers": ["kubernetes"]},
-        "status": {"phase": "Active"},
-    }
+    try:
+        return backend.resources.object(resource.type, namespace, name)
+    except NotFoundError:
+        raise ApiError.not_found(resource.name, resource.group, name) from None

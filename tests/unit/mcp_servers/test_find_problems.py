@@ -19,7 +19,7 @@ from mcp import Client
 from paths import SCENARIOS
 from scenario_builder import Cluster, Container, python_service
 
-from mcp_servers.kubernetes.backends.base import KubeObject, ListPage
+from mcp_servers.kubernetes.backend import KubeObject, ListPage
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.tools import build_server

@@ -1,4 +1,5 @@
-"""What a backend is: raw Kubernetes objects in, nothing interpreted.
+"""What a backend is (the contract the live and snapshot backends keep): raw Kubernetes objects in,
+nothing interpreted.
 
 Backends return objects exactly as the API serves them (JSON dicts, camelCase), so every
 interpretation lives once in the tool layer and the live and snapshot backends cannot drift.

@@ -1,0 +1,120 @@
+"""Several clusters in one tool server: two test API servers (each its own CA and token), one
+kubeconfig with a context for each, every tool taking `context`, allow-lists per context."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import yaml
+from kube_api_server import KubeApiServer
+from mcp import Client, StdioServerParameters
+from paths import SCENARIOS
+from processes import CLI
+
+from mcp_servers.kubernetes.serve import create_server
+from mcp_servers.kubernetes.settings import KubernetesServerSettings
+
+EAST = SCENARIOS / "oom-killed-java" / "cluster"  # namespaces default, kube-system, shop, warehouse
+WEST = SCENARIOS / "pvc-pending" / "cluster"
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("contexts")
+    with KubeApiServer() as east, KubeApiServer() as west:
+        merged: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
+        for name, server, snapshot in (("east", east, EAST), ("west", west, WEST)):
+            path = server.write_kubeconfig(folder / f"{name}.yaml", {name: server.add_snapshot(snapshot)})
+            document = yaml.safe_load(path.read_text())
+            user = f"{name}-user"
+            merged["clusters"] += document["clusters"]
+            merged["users"] += [{"name": user, "user": document["users"][0]["user"]}]
+            merged["contexts"] += [{"name": name, "context": {"cluster": name, "user": user}}]
+        merged["current-context"] = "west"
+        target = folder / "config"
+        target.write_text(yaml.safe_dump(merged))
+        yield target
+
+
+def _namespaces(snapshot: Path) -> list[str]:
+    return sorted(p.name for p in snapshot.iterdir() if p.is_dir())
+
+
+def _call(target: Any, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    async def run() -> list[Any]:
+        async with Client(target) as client:
+            listed = (await client.list_tools()).tools
+            return [listed] + [await client.call_tool(name, arguments) for name, arguments in calls]
+
+    return anyio.run(run)
+
+
+def test_every_tool_reads_the_context_it_is_given(kubeconfig: Path) -> None:
+    settings = KubernetesServerSettings(
+        kubeconfig=kubeconfig,
+        kube_contexts=["east", "west"],
+        kube_context="east",
+        context_namespaces={"west": ["messaging", "ops"]},
+    )
+    west_namespaces = ["messaging", "ops"]
+    tools, contexts, east_ns, west_ns, west_pods, refused, unknown, default_pods = _call(
+        create_server(settings),
+        [
+            ("list_contexts", {}),
+            ("list_namespaces", {}),
+            ("list_namespaces", {"context": "west"}),
+            ("list_pods", {"context": "west"}),
+            ("list_pods", {"context": "west", "namespace": "shop"}),
+            ("list_pods", {"context": "north"}),
+            ("list_pods", {}),
+        ],
+    )
+    for tool in tools:
+        if tool.name != "list_contexts":
+            assert tool.input_schema["properties"]["context"]["anyOf"][0]["enum"] == ["east", "west"], tool.name
+    assert contexts.structured_content["contexts"] == [
+        {"name": "east", "default": True, "backend": "live", "allowed_namespaces": None},
+        {"name": "west", "default": False, "backend": "live", "allowed_namespaces": west_namespaces},
+    ]
+    assert "server" not in contexts.content[0].text and "token" not in json.dumps(contexts.structured_content)
+    assert [n["name"] for n in east_ns.structured_content["namespaces"]] == _namespaces(EAST)
+    assert [n["name"] for n in west_ns.structured_content["namespaces"]] == west_namespaces
+    assert {p["namespace"] for p in west_pods.structured_content["pods"]} <= set(west_namespaces)
+    west_names = {p["name"] for p in west_pods.structured_content["pods"]}
+    assert west_names and west_names.isdisjoint({p["name"] for p in default_pods.structured_content["pods"]})
+    assert refused.is_error and "'shop' is not in this server's allowed namespaces" in refused.content[0].text
+    assert unknown.is_error and "north" in unknown.content[0].text
+
+
+def test_one_context_keeps_the_tools_as_they_were(kubeconfig: Path) -> None:
+    tools, contexts = _call(
+        create_server(KubernetesServerSettings(kubeconfig=kubeconfig, kube_context="east")), [("list_contexts", {})]
+    )
+    assert all("context" not in tool.input_schema["properties"] for tool in tools)
+    assert contexts.structured_content["contexts"] == [
+        {"name": "east", "default": True, "backend": "live", "allowed_namespaces": None}
+    ]
+
+
+def test_the_command_serves_every_context_from_the_environment(kubeconfig: Path) -> None:
+    env = {**os.environ, "SRE_KUBE_CONTEXTS": "*", "SRE_CONTEXT_NAMESPACES": '{"east": "shop"}'}
+    command = StdioServerParameters(command=CLI[0], args=[*CLI[1:], "mcp", "--kubeconfig", str(kubeconfig)], env=env)
+    _, contexts, east = _call(command, [("list_contexts", {}), ("list_namespaces", {"context": "east"})])
+    # The kubeconfig's current context (west) is the default when none is named.
+    assert [(c["name"], c["default"]) for c in contexts.structured_content["contexts"]] == [
+        ("east", False),
+        ("west", True),
+    ]
+    assert [n["name"] for n in east.structured_content["namespaces"]] == ["shop"]
+
+
+def test_an_unknown_context_stops_the_command(kubeconfig: Path) -> None:
+    settings = KubernetesServerSettings(kubeconfig=kubeconfig, kube_contexts=["east", "south"])
+    with pytest.raises(Exception, match="no context south; its contexts are: east, west"):
+        create_server(settings)
