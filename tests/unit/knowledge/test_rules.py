@@ -183,8 +183,8 @@ rules:
 
 def _change(container: str, preceded: bool, revision: int) -> dict:
     return {
-        "container": container, "preceded_failure": preceded, "revision": revision, "field": f"containers[{container}].image",
-        "evidence": f"change:Deployment/api:{revision}",
+        "container": container, "preceded_failure": preceded, "revision": revision,
+        "field": f"containers[{container}].image", "evidence": f"change:Deployment/api:{revision}",
     }  # fmt: skip
 
 
@@ -201,6 +201,7 @@ def test_a_corroboration_cites_the_facts_it_found_and_names_them(tmp_path: Path)
 
 
 def test_a_corroboration_needs_a_condition_or_a_citation(tmp_path: Path) -> None:
-    broken = CITING_RULE.replace("      - cite: changes.filter(ch, ch.container == item.name && ch.preceded_failure)\n", "      -\n")
-    with pytest.raises(RuleError, match="crash-after-change.*needs `when`, `cite` or both"):
+    cite = "      - cite: changes.filter(ch, ch.container == item.name && ch.preceded_failure)\n"
+    broken = CITING_RULE.replace(cite, "      -\n")
+    with pytest.raises(RuleError, match=r"crash-after-change.*needs `when`, `cite` or both"):
         load_rules(_write(tmp_path / "d", broken))
