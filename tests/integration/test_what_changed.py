@@ -12,6 +12,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import pytest
 import yaml
 from paths import SCENARIOS
 
@@ -73,3 +74,42 @@ def test_a_scenario_without_revisions_shows_no_change(tmp_path: Path) -> None:
     assert incident.report is not None and incident.report.changes == []
     assert "What changed" not in render_incident(incident)
     assert all(entry.source != "change" for entry in incident.report.timeline)
+
+
+# Scenario -> (the change the top finding must cite, words its corroboration must name).
+CITED = {
+    "change-env-crash": ("change:Deployment/ledger-exporter:2", ["env[EXPORT_FORMAT]"]),
+    "oom-after-limit-lowered": ("change:Deployment/pricing-engine:2", ["from 2Gi to 1Gi"]),
+    "image-tag-typo": ("change:Deployment/sms-dispatcher:2", ["sms-dispatcher:2.8.1", "to", "sms-dispatcher:2.9.1a"]),
+    "liveness-new-probe-path": ("change:Deployment/thumbnailer:2", ["/healthz", "/health/live"]),
+    "configmap-key-removed": ("change:Deployment/loyalty-api:2", ["env[POINTS_RULES_URL]"]),
+    "init-container-added": ("change:Deployment/reviews-api:2", ["added this init container"]),
+    "changed-command": ("change:Deployment/events-ingest:2", ["containers[app].command"]),
+    "statefulset-env-change": ("change:StatefulSet/ingest-buffer:2", ["env[BUFFER_MAX_BYTES]"]),
+}
+NOT_BLAMED = ("rollout-restart-not-blamed", "cause-predates-rollout")
+
+
+@pytest.mark.parametrize("name", sorted(CITED))
+def test_a_change_that_triggered_the_failure_is_cited_and_named(name: str, tmp_path: Path) -> None:
+    change, words = CITED[name]
+    incident = _investigate(name, tmp_path)
+    top = (incident.findings or [])[0]
+    assert change in top.evidence, top
+    why = " ".join(top.corroborated_by)
+    assert all(word in why for word in words), why
+    assert incident.report is not None
+    assert [r.id for r in incident.report.changes if r.cited] == [change]
+    # Each of these keeps its previous revision's pods ready: rolling back is a reasonable first step.
+    revision = int(change.rsplit(":", 1)[1]) - 1
+    assert any(f"--to-revision={revision}" in step for step in incident.report.next_steps)
+
+
+@pytest.mark.parametrize("name", NOT_BLAMED)
+def test_a_change_that_did_not_cause_the_failure_is_shown_but_not_blamed(name: str, tmp_path: Path) -> None:
+    incident = _investigate(name, tmp_path)
+    assert incident.report is not None and incident.report.category == "dependency_unreachable"
+    assert incident.report.changes, "the rollout is seen"
+    assert not [e for f in incident.findings or [] for e in f.evidence if e.startswith("change:")]
+    assert not any("rollout undo" in step for step in incident.report.next_steps)
+    assert not any(record.cited for record in incident.report.changes)
