@@ -148,7 +148,12 @@ class RuleSet:
                     # A rule that trips over facts it did not expect must not end the investigation.
                     errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
                     continue
-                finding = _finding(rule, item, context, facts)
+                try:
+                    finding = _finding(rule, item, context, facts)
+                except (KeyError, ValueError, TypeError, RuntimeError, TemplateError) as exc:
+                    # A corroboration or template that trips over the facts costs this finding, not the rest.
+                    errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
+                    continue
                 # One finding per rule (per dependency for rules about one): ten log lines saying
                 # the same thing are one finding with ten pieces of evidence.
                 key = (rule.spec.id, finding.dependency or "")

@@ -205,3 +205,12 @@ def test_a_corroboration_needs_a_condition_or_a_citation(tmp_path: Path) -> None
     broken = CITING_RULE.replace(cite, "      -\n")
     with pytest.raises(RuleError, match=r"crash-after-change.*needs `when`, `cite` or both"):
         load_rules(_write(tmp_path / "d", broken))
+
+
+def test_a_citation_that_trips_over_the_facts_is_reported_not_fatal(tmp_path: Path) -> None:
+    fragile = CITING_RULE.replace("ch.preceded_failure)", "ch.no_such_field)")
+    evaluation = load_rules(_write(tmp_path / "e", fragile), DEFAULT_RULES_DIR).evaluate(
+        _facts(changes=[_change("app", True, 5)])
+    )
+    assert evaluation.errors and "crash-after-change" in evaluation.errors[0]
+    assert "crash-after-change" not in {f.rule_id for f in evaluation.findings}
