@@ -4504,5 +4504,63 @@ def statefulset_env_change() -> Scenario:
     )
 
 
+@scenario
+def oom_limit_raised_not_blamed() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    search = c.namespace("catalog")
+    app = python_service("feed-indexer", "ghcr.io/acme/feed-indexer:7.3.0", memory="512Mi")
+    indexer = search.deployment("feed-indexer", app, replicas=2, port=80, component="service")
+    for i, last in enumerate(("02:51:40", "02:55:12")):
+        indexer.pod(i).set(
+            "app",
+            running(t("03:02:10"), restarts=4, last=oom_killed(t(last), t(last) + seconds(610)), since=t("02:31:05")),
+        )
+    new = indexer.release(
+        t("03:03:30"),
+        requests={"cpu": "250m", "memory": "768Mi"},
+        limits={"cpu": "1", "memory": "768Mi"},
+        new_pods=2,
+        old_pods_left=0,
+        change_cause="raise memory to 768Mi while we look for the leak",
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        running(t("03:17:52"), restarts=1, last=oom_killed(t("03:03:36"), t("03:17:40")), since=t("03:17:40")),
+    )
+    return Scenario(
+        "oom-limit-raised-not-blamed",
+        f"{target.name} in catalog got OOMKilled again even after we raised the memory at 03:03",
+        Expect("insufficient_memory", "feed-indexer", target.name),
+        c,
+        notes="feed-indexer leaks memory: its pods were OOMKilled at 512Mi since 02:31; revision 2 raised the limit to "
+        "768Mi, which only delays the kill. The OOM finding stands; the raised limit is listed but must not be cited "
+        "as the cause (only a lowered limit explains an OOM kill).",
+    )
+
+
+@scenario
+def readiness_new_port() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    back_office(c, "ops")
+    geo = c.namespace("geo")
+    app = go_service("route-planner", "harbor.internal.acme.io/geo/route-planner:v0.31.0")
+    planner = geo.deployment("route-planner", app, replicas=3, port=80, component="service")
+    new = planner.release(t("03:05:20"), readiness=http_get("/readyz", 9091, period=5), new_pods=1, old_pods_left=3)
+    target = new.pods[0]
+    message = f'Get "http://{target.ip}:9091/readyz": dial tcp {target.ip}:9091: connect: connection refused'
+    failing = ProbeFailure("Readiness", message, count=160, since=target.created + seconds(6))
+    target.set("app", running(target.created + seconds(3), ready=False, probe_failures=(failing,)))
+    return Scenario(
+        "readiness-new-port",
+        "route-planner rollout in geo is not progressing: the new pod never becomes Ready",
+        Expect("readiness_probe_failure", "route-planner", target.name),
+        c,
+        notes="Revision 2 moved the readiness probe to port 9091 (the metrics port is 9090, the app serves 8080); every "
+        "probe is refused and the pod stays out of the Service. The three old pods are Ready.",
+    )
+
+
 if __name__ == "__main__":
     sys.exit(main())
