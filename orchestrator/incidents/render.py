@@ -40,7 +40,8 @@ def _change_lines(report: Report) -> list[str]:
             seconds = record.seconds_before_first_failure
             timing = f", {abs(seconds)} s {'before' if seconds >= 0 else 'after'} the first failure"
         cited = " [cited]" if record.cited else ""
-        lines.append(f"  {record.kind} {record.name} revision {record.revision} at {record.at}{timing}{cited}")
+        at = record.at or "an unknown time"
+        lines.append(f"  {record.kind} {record.name} revision {record.revision} at {at}{timing}{cited}")
         for change in record.changes[:4]:
             lines.append(f"     {change.field}: {change.before or '(none)'} -> {change.after or '(none)'}")
         if len(record.changes) > 4:
