@@ -1,7 +1,8 @@
 """Step 2: collect read-only evidence about the target and the components it depends on.
 
 One `diagnose_pod` call brings the pod, its events, current and previous logs, owner workload
-and node; for a workload without pods, the workload and its controllers' warnings. Each
+and node; for a workload without pods, the workload and its controllers' warnings. For a
+Deployment, StatefulSet or DaemonSet, its rollout history (what each recent revision changed). Each
 dependency from the knowledge graph is checked through its Service endpoints and its pods,
 so a log line "connection refused" can be tied to a dependency that is down, and say why.
 """
@@ -14,7 +15,10 @@ from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, DependencyState, Extracted, ServiceState
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
+from mcp_servers.kubernetes.history_models import RolloutHistory
 from mcp_servers.kubernetes.models import HEALTHY_POD_STATUSES, EventInfo
+
+ROLLOUT_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, extracted: Extracted) -> CollectedEvidence:
@@ -22,17 +26,24 @@ async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, ext
     if extracted.pod and extracted.namespace:
         evidence.diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
         owner = evidence.diagnosis.owner
-        if owner is not None and owner.kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        if owner is not None and owner.kind in ROLLOUT_KINDS:
             # A rollout's new ReplicaSet may fail to create pods (quota, admission) while the pod
             # we found belongs to the old one: its warnings are part of the picture.
             evidence.workload_events = await _controller_warnings(
                 cluster, extracted.namespace, owner.name, evidence.notes
+            )
+            evidence.rollout_history = await _rollout_history(
+                cluster, owner.kind, extracted.namespace, owner.name, evidence.notes
             )
     elif extracted.workload and extracted.namespace and extracted.workload_kind:
         evidence.workload = await cluster.get_workload(extracted.workload_kind, extracted.namespace, extracted.workload)
         evidence.workload_events = await _controller_warnings(
             cluster, extracted.namespace, extracted.workload, evidence.notes
         )
+        if extracted.workload_kind in ROLLOUT_KINDS:
+            evidence.rollout_history = await _rollout_history(
+                cluster, extracted.workload_kind, extracted.namespace, extracted.workload, evidence.notes
+            )
     else:
         evidence.notes.append("no target could be resolved in the cluster; nothing was collected")
     component = knowledge.component(extracted.component) if extracted.component else None
@@ -42,6 +53,18 @@ async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, ext
         for dependency in knowledge.dependencies(extracted.component):
             evidence.dependencies.append(await dependency_state(cluster, dependency))
     return evidence
+
+
+async def _rollout_history(
+    cluster: ClusterTools, kind: str, namespace: str, name: str, notes: list[str]
+) -> RolloutHistory | None:
+    """The workload's recent revisions: what changed, for graphs/changes.py to set against the onset."""
+    try:
+        return await cluster.get_rollout_history(kind, namespace, name)
+    except ToolCallError as exc:
+        # Without the history the investigation still stands; it only cannot say what changed.
+        notes.append(f"the rollout history of {kind} {namespace}/{name} could not be read: {exc.message}")
+        return None
 
 
 async def _service_state(cluster: ClusterTools, namespace: str, name: str) -> ServiceState | None:

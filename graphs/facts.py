@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from graphs import changes
 from graphs.log_lines import numbered_log_lines
 from graphs.models import CollectedEvidence, EvidenceItem, Extracted
 from knowledge.graph import KnowledgeGraph
@@ -98,6 +99,7 @@ class FactBuilder:
         self.extracted = extracted
         # Facts are plain data for CEL: the typed evidence is read as the JSON it is checkpointed as.
         self.evidence = evidence.model_dump(mode="json")
+        self.collected = evidence
         self.catalog: dict[str, EvidenceItem] = {}
 
     def _cite(self, item_id: str, kind: str, summary: str) -> str:
@@ -118,6 +120,7 @@ class FactBuilder:
             "component": self._component(),
             "service": self._service(self.evidence.get("service")),
             "symptoms": list(self.extracted.symptoms),
+            "changes": self._changes(),
         }
         if diagnosis:
             facts["pod"] = self._pod(diagnosis["pod"])
@@ -131,6 +134,13 @@ class FactBuilder:
         elif self.evidence.get("workload"):
             facts["owner"] = self._workload(self.evidence["workload"])
             facts["events"] = self._events(self.evidence.get("workload_events", []))
+        return facts
+
+    def _changes(self) -> list[dict[str, Any]]:
+        """What the owner's recent revisions changed (graphs/changes.py), one evidence item per revision."""
+        facts = changes.change_facts(self.collected)
+        for item_id, revision in changes.by_revision(facts).items():
+            self._cite(item_id, "change", changes.summary(revision))
         return facts
 
     def _component(self) -> dict[str, Any] | None:

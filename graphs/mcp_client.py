@@ -22,6 +22,7 @@ from prometheus_client import Histogram
 from pydantic import BaseModel
 
 from common.errors import innermost
+from mcp_servers.kubernetes.history_models import RolloutHistory
 from mcp_servers.kubernetes.models import (
     EventList,
     PodDiagnosis,
@@ -108,6 +109,11 @@ class ClusterTools:
 
     async def get_service(self, namespace: str, name: str) -> ServiceDetail:
         return await self._call("get_service", ServiceDetail, namespace=namespace, name=name)
+
+    async def get_rollout_history(self, kind: str, namespace: str, name: str, limit: int = 5) -> RolloutHistory:
+        return await self._call(
+            "get_rollout_history", RolloutHistory, kind=kind, namespace=namespace, name=name, limit=limit
+        )
 
 
 class ClusterConnection:

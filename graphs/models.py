@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field
 
 from knowledge.findings import Category, Finding
+from mcp_servers.kubernetes.history_models import FieldChange, RolloutHistory
 from mcp_servers.kubernetes.models import EventInfo, PodDiagnosis, ServiceDetail, WorkloadDetail
 
 Step = Literal["extract", "collect", "correlate", "report"]
@@ -69,6 +70,32 @@ class Report(BaseModel):
     tool_calls: int = 0
     analysis: Analysis | None = Field(None, description="The LLM's narrative, when an LLM is configured.")
     llm: LLMUsage = Field(default_factory=lambda: LLMUsage(status="not_configured"))
+    changes: list[ChangeRecord] = Field(default_factory=list, description="What changed: the owner's revisions.")
+    timeline: list[TimelineEntry] = Field(default_factory=list, description="Events and changes, oldest first.")
+
+
+class ChangeRecord(BaseModel):
+    """One revision of the target's workload and what it changed in the pod template (graphs/changes.py)."""
+
+    id: str = Field(description="The evidence id, change:<kind>/<name>:<revision>.")
+    kind: str
+    namespace: str
+    name: str
+    revision: int
+    previous_revision: int
+    at: str | None = None
+    change_cause: str | None = None
+    changes: list[FieldChange] = Field(default_factory=list)
+    seconds_before_first_failure: int | None = Field(None, description="Positive: the change came first.")
+    previous_healthy: bool | None = Field(None, description="The previous revision's pods are all ready.")
+    cited: bool = Field(False, description="A finding cites this change.")
+
+
+class TimelineEntry(BaseModel):
+    at: str | None = None
+    source: Literal["event", "change", "onset"]
+    text: str
+    evidence: str | None = None
 
 
 class LLMCall(BaseModel):
@@ -153,6 +180,7 @@ class CollectedEvidence(BaseModel):
     service: ServiceState | None = None
     dependencies: list[DependencyState] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    rollout_history: RolloutHistory | None = None
 
 
 class Evidence(BaseModel):

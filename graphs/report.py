@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from graphs import changes
 from graphs.models import (
     Analysis,
     CollectedEvidence,
@@ -100,10 +101,14 @@ def build_result(
     path: list[str] = []
     if top and top.dependency and extracted.component:
         path = knowledge.dependency_path(extracted.component, top.dependency) or []
+    records = changes.change_records(evidence, {item_id for f in findings for item_id in f.evidence})
+    next_steps = _next_steps(top, extracted, knowledge, findings[1:])
+    if top and (rollback := changes.rollback_step(records, top.evidence)):
+        next_steps.insert(1, rollback)
     report = Report(
         category=category,
         summary=summary,
-        next_steps=_next_steps(top, extracted, knowledge, findings[1:]),
+        next_steps=next_steps,
         dependency_path=path,
         rule_errors=evaluation.errors,
         notes=[
@@ -114,6 +119,8 @@ def build_result(
         tool_calls=tool_calls,
         analysis=analysis,
         llm=llm or LLMUsage(status="not_configured"),
+        changes=records,
+        timeline=changes.timeline(evidence, records),
     )
     return InvestigationResult(
         extracted=extracted,

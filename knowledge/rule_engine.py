@@ -21,7 +21,7 @@ from typing import Any, Literal
 import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.errors import validation_problems
 from knowledge.cel_engine import cel
@@ -29,13 +29,25 @@ from knowledge.findings import Category, Evaluation, Finding, confidence_score
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
-FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service"]
+FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service", "changes"]
 # Which text field a rule's `pattern` is matched against, per kind of fact.
 _PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
 _MAX_EVIDENCE_PER_FINDING = 8
 # What a condition may refer to: the facts (see graphs/facts.py) and the item under test.
 FACT_NAMES = frozenset(
-    {"pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "component", "symptoms", "item"}
+    {
+        "pod",
+        "containers",
+        "events",
+        "log_lines",
+        "dependencies",
+        "owner",
+        "node",
+        "component",
+        "symptoms",
+        "changes",
+        "item",
+    }
 )
 
 _templates = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
@@ -46,10 +58,21 @@ class RuleError(ValueError):
 
 
 class Corroboration(BaseModel):
+    """A condition that raises a finding's confidence; `cite` adds what corroborates it to the evidence."""
+
     model_config = ConfigDict(extra="forbid")
-    when: str
+    when: str | None = Field(None, description="CEL; without it, the corroboration holds when `cite` finds any.")
     add: float = Field(gt=0, le=0.5)
-    why: str
+    why: str = Field(description="Template; `cited` is what `cite` returned.")
+    cite: str | None = Field(
+        None, description="CEL: a list of facts (or evidence ids) whose evidence the finding also cites."
+    )
+
+    @model_validator(mode="after")
+    def _when_or_cite(self) -> Corroboration:
+        if self.when is None and self.cite is None:
+            raise ValueError("a corroboration needs `when`, `cite` or both")
+        return self
 
 
 class RuleSpec(BaseModel):
@@ -85,7 +108,7 @@ class _Compiled:
     file: str
     pattern: re.Pattern[str] | None
     when: Any
-    corroborations: tuple[tuple[Any, float, Any], ...]
+    corroborations: tuple[tuple[Any, float, Any, Any], ...]
     root_cause: Any
     remediation: Any
     dependency: Any
@@ -125,7 +148,12 @@ class RuleSet:
                     # A rule that trips over facts it did not expect must not end the investigation.
                     errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
                     continue
-                finding = _finding(rule, item, context, facts)
+                try:
+                    finding = _finding(rule, item, context, facts)
+                except (KeyError, ValueError, TypeError, RuntimeError, TemplateError) as exc:
+                    # A corroboration or template that trips over the facts costs this finding, not the rest.
+                    errors.append(f"rule {rule.spec.id!r} could not be evaluated: {exc}")
+                    continue
                 # One finding per rule (per dependency for rules about one): ten log lines saying
                 # the same thing are one finding with ten pieces of evidence.
                 key = (rule.spec.id, finding.dependency or "")
@@ -152,14 +180,25 @@ def _merge_evidence(first: list[str], second: list[str]) -> list[str]:
     return list(dict.fromkeys(first + second))[:_MAX_EVIDENCE_PER_FINDING]
 
 
+def _cited(value: Any) -> list[Any]:
+    """What a `cite` expression returned: facts carrying `evidence`, or evidence ids."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str) or (isinstance(v, Mapping) and v.get("evidence"))]
+
+
 def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapping[str, Any]) -> Finding:
     variables = {**facts, "item": item}
     confidence = rule.spec.confidence
     corroborated_by = []
-    for condition, add, why in rule.corroborations:
-        if condition.execute(context) is True:
+    evidence = [str(item["evidence"])] if item.get("evidence") else []
+    for condition, add, why, cite in rule.corroborations:
+        cited = _cited(cite.execute(context)) if cite is not None else []
+        if (condition.execute(context) is True) if condition is not None else bool(cited):
             confidence += add
-            corroborated_by.append(why.render(variables))
+            corroborated_by.append(why.render({**variables, "cited": cited}))
+            # What corroborates a finding is part of its evidence: a reader can open it.
+            evidence += [str(c["evidence"]) if isinstance(c, Mapping) else str(c) for c in cited]
     confidence = round(min(confidence, 0.99), 2)
     return Finding(
         rule_id=rule.spec.id,
@@ -168,7 +207,7 @@ def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapp
         root_cause=rule.root_cause.render(variables).strip(),
         confidence=confidence,
         confidence_score=confidence_score(confidence),
-        evidence=[str(item["evidence"])] if item.get("evidence") else [],
+        evidence=_merge_evidence(evidence, []),
         remediation=rule.remediation.render(variables).strip(),
         dependency=(rule.dependency.render(variables).strip() or None) if rule.dependency else None,
         corroborated_by=corroborated_by,
@@ -204,7 +243,12 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
         pattern=re.compile(spec.pattern, re.IGNORECASE) if spec.pattern else None,
         when=expression(spec.when, "when"),
         corroborations=tuple(
-            (expression(c.when, f"corroborate[{i}].when"), c.add, template(c.why, f"corroborate[{i}].why"))
+            (
+                expression(c.when, f"corroborate[{i}].when") if c.when is not None else None,
+                c.add,
+                template(c.why, f"corroborate[{i}].why"),
+                expression(c.cite, f"corroborate[{i}].cite") if c.cite else None,
+            )
             for i, c in enumerate(spec.corroborate)
         ),
         root_cause=template(spec.root_cause, "root_cause"),

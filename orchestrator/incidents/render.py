@@ -29,6 +29,26 @@ def _analysis_lines(report: Report) -> list[str]:
     return lines
 
 
+def _change_lines(report: Report) -> list[str]:
+    """What changed, newest first: a few fields per revision; the web UI shows the whole diff."""
+    if not report.changes:
+        return []
+    lines = ["", "What changed:"]
+    for record in report.changes[:3]:
+        timing = ""
+        if record.seconds_before_first_failure is not None:
+            seconds = record.seconds_before_first_failure
+            timing = f", {abs(seconds)} s {'before' if seconds >= 0 else 'after'} the first failure"
+        cited = " [cited]" if record.cited else ""
+        at = record.at or "an unknown time"
+        lines.append(f"  {record.kind} {record.name} revision {record.revision} at {at}{timing}{cited}")
+        for change in record.changes[:4]:
+            lines.append(f"     {change.field}: {change.before or '(none)'} -> {change.after or '(none)'}")
+        if len(record.changes) > 4:
+            lines.append(f"     ... and {len(record.changes) - 4} more fields")
+    return lines
+
+
 def render_incident(incident: Incident) -> str:
     if incident.status == "failed":
         return f"Investigation failed: {incident.error}"
@@ -56,6 +76,7 @@ def render_incident(incident: Incident) -> str:
     if evidence.items:
         lines += ["", "Evidence:"]
         lines += [f"  {item.id}: {item.summary[:160]}" for item in evidence.items[:12]]
+    lines += _change_lines(report)
     lines += ["", "Next steps:"]
     lines += [f"  - {step}" for step in report.next_steps]
     return "\n".join(lines)

@@ -4060,5 +4060,507 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if problems or stale else 0
 
 
+# ============================================================================================
+# What changed: scenarios where a rollout's diff is the key evidence, or must not be blamed
+# ============================================================================================
+
+
+def _ledger_exporter_bad_format(ctx: LogContext) -> str:
+    log = GoLog(ctx)
+    log.line(0.2, "info", "cmd/exporter/main.go:41", "ledger-exporter starting", version="v3.7.2", commit="4be1c0d")
+    log.line(0.3, "info", "internal/config/config.go:52", "loading configuration from environment")
+    log.line(
+        0.31,
+        "fatal",
+        "cmd/exporter/main.go:58",
+        "invalid configuration: EXPORT_FORMAT must be one of csv, parquet",
+        value="parquet-v2",
+    )
+    return log.text()
+
+
+@scenario
+def change_env_crash() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    finance = c.namespace("finance")
+    finance.statefulset("ledger-db", postgres(version="16.4"), port=5432, component="database", storage="100Gi")
+    app = go_service(
+        "ledger-exporter",
+        "ghcr.io/acme/ledger-exporter:v3.7.2",
+        env={"DB_HOST": "ledger-db", "EXPORT_FORMAT": "parquet", "EXPORT_BUCKET": "s3://acme-ledger-exports"},
+    )
+    exporter = finance.deployment(
+        "ledger-exporter", app, replicas=2, port=80, component="service", depends_on=["ledger-db"]
+    )
+    new = exporter.release(
+        t("03:04:10"),
+        env={"EXPORT_FORMAT": "parquet-v2"},
+        new_pods=1,
+        old_pods_left=2,
+        change_cause="kubectl set env deployment/ledger-exporter EXPORT_FORMAT=parquet-v2",
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            exited(1, t("03:16:40"), t("03:16:41")), restarts=7, since=t("03:04:16"), logs=_ledger_exporter_bad_format
+        ),
+    )
+    return Scenario(
+        "change-env-crash",
+        "ledger-exporter in finance: the new pod has been crashlooping since ~03:05, the two old ones look fine",
+        Expect("configuration_error", "ledger-exporter", target.name),
+        c,
+        notes="Revision 2 only changed env EXPORT_FORMAT parquet -> parquet-v2 (kubectl set env); the exporter refuses "
+        "it at startup (fatal 'invalid configuration', exit 1). Revision 1's two pods are Ready. The change is the "
+        "trigger and should be cited, with a rollback to revision 1 suggested.",
+    )
+
+
+def _pricing_engine_until_oom(ctx: LogContext) -> str:
+    log = SpringLog(ctx, "pricing-engine")
+    log.startup(main_class="com.acme.pricing.PricingEngineApplication", version="5.2.0", port=8080)
+    log.line(14.0, "INFO", "c.a.pricing.cache.RuleCache", "loading 1,284,112 price rules into memory")
+    log.line(38.5, "INFO", "c.a.pricing.cache.RuleCache", "rule cache warm: 1,284,112 rules, ~690 MB")
+    return log.text()
+
+
+@scenario
+def oom_after_limit_lowered() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    pricing = c.namespace("pricing")
+    app = java_service(
+        "pricing-engine",
+        "ghcr.io/acme/pricing-engine:5.2.0",
+        main_class="com.acme.pricing.PricingEngineApplication",
+        memory="2Gi",
+    )
+    engine = pricing.deployment("pricing-engine", app, replicas=3, port=80, component="service")
+    new = engine.release(
+        t("02:52:30"),
+        requests={"cpu": "500m", "memory": "1Gi"},
+        limits={"memory": "1Gi"},
+        new_pods=1,
+        old_pods_left=3,
+        change_cause="right-size pricing-engine memory (FinOps ticket)",
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            oom_killed(t("03:15:02"), t("03:15:44")),
+            restarts=6,
+            since=t("02:53:20"),
+            logs=_pricing_engine_until_oom,
+        ),
+    )
+    return Scenario(
+        "oom-after-limit-lowered",
+        f"{target.name} (pricing) keeps restarting since the right-sizing rollout",
+        Expect("insufficient_memory", "pricing-engine", target.name),
+        c,
+        notes="Revision 2 lowered the memory request and limit from 2Gi to 1Gi; the JVM (MaxRAMPercentage=75) plus a "
+        "~690 MB rule cache does not fit: OOMKilled, exit 137. The three pods of revision 1 are Ready. The OOM "
+        "finding should name the lowered limit.",
+    )
+
+
+@scenario
+def image_tag_typo() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    back_office(c, "ops")
+    notify = c.namespace("messaging")
+    registry = "harbor.internal.acme.io/messaging/sms-dispatcher"
+    app = python_service("sms-dispatcher", f"{registry}:2.8.1", env={"PROVIDER": "twilio"})
+    dispatcher = notify.deployment("sms-dispatcher", app, replicas=2, port=80, component="service")
+    bad = f"{registry}:2.9.1a"
+    new = dispatcher.release(t("03:10:05"), image=bad, new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    error = (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{bad}": failed to resolve reference '
+        f'"{bad}": {bad}: not found'
+    )
+    target.set("app", cannot_pull(error, since=t("03:10:09")))
+    return Scenario(
+        "image-tag-typo",
+        "sms-dispatcher deploy (messaging) hangs, new pod ImagePullBackOff",
+        Expect("image_pull_failure", "sms-dispatcher", target.name),
+        c,
+        notes="The release set tag 2.9.1a (a typo of 2.9.1) which the registry does not have. The pull failure should "
+        "name the new tag and the last working one (2.8.1, revision 1, whose pods are Ready).",
+    )
+
+
+@scenario
+def liveness_new_probe_path() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    media = c.namespace("media")
+    app = go_service("thumbnailer", "ghcr.io/acme/thumbnailer:v1.14.0")
+    thumbs = media.deployment("thumbnailer", app, replicas=3, port=80, component="service")
+    new = thumbs.release(
+        t("03:02:40"), liveness=http_get("/health/live", "http", initial_delay=5), new_pods=1, old_pods_left=3
+    )
+    target = new.pods[0]
+    failing = ProbeFailure(
+        "Liveness", "HTTP probe failed with statuscode: 404", count=3 * 8 + 2, since=target.created + seconds(8)
+    )
+    target.set(
+        "app",
+        crash_loop(
+            exited(2, t("03:16:05"), t("03:16:37")),
+            restarts=8,
+            since=target.created + seconds(8),
+            probe_failures=(failing,),
+            killed_by_liveness=8,
+        ),
+    )
+    return Scenario(
+        "liveness-new-probe-path",
+        "thumbnailer in media: pods of the new rollout restart every ~30 s",
+        Expect("liveness_probe_failure", "thumbnailer", target.name),
+        c,
+        notes="Revision 2 changed only the liveness probe path /healthz -> /health/live, which the service does not "
+        "serve (404). The kubelet kills the container after 3 failures. The old pods keep the old probe and are Ready.",
+    )
+
+
+def _loyalty_missing_setting(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.gunicorn_boot(port=8000, workers=2)
+    stamp = f"[{log.at(1.5):%Y-%m-%d %H:%M:%S} +0000] [7]"
+    log.raw(f"""{stamp} [ERROR] Exception in worker process
+Traceback (most recent call last):
+  File "/app/loyalty/settings.py", line 31, in load
+    raise RuntimeError("POINTS_RULES_URL must be set")
+RuntimeError: POINTS_RULES_URL must be set""")
+    log.raw(f"[{log.at(1.6):%Y-%m-%d %H:%M:%S} +0000] [1] [ERROR] Reason: Worker failed to boot.")
+    return log.text()
+
+
+@scenario
+def configmap_key_removed() -> Scenario:
+    c = Cluster.eks()
+    storefront(c)
+    loyalty = c.namespace("loyalty")
+    app = python_service(
+        "loyalty-api",
+        "ghcr.io/acme/loyalty-api:1.19.0",
+        env={
+            "POINTS_RULES_URL": configmap_ref("loyalty-config", "points_rules_url"),
+            "TIER_CACHE_TTL": configmap_ref("loyalty-config", "tier_cache_ttl"),
+        },
+    )
+    api = loyalty.deployment("loyalty-api", app, replicas=2, port=80, component="service")
+
+    def drop_rules_url(ct: Container) -> Container:
+        return ct.but(env={k: v for k, v in ct.env.items() if k != "POINTS_RULES_URL"})
+
+    new = api.rollout(
+        t("03:06:50"), change=lambda tpl: tpl.map_container("app", drop_rules_url), new_pods=1, old_pods_left=2
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(
+            exited(3, t("03:17:10"), t("03:17:12")), restarts=7, since=t("03:06:55"), logs=_loyalty_missing_setting
+        ),
+    )
+    return Scenario(
+        "configmap-key-removed",
+        "loyalty-api (loyalty ns) new replica crashloops: Worker failed to boot",
+        Expect("configuration_error", "loyalty-api", target.name),
+        c,
+        notes="Revision 2 removed env POINTS_RULES_URL (from ConfigMap loyalty-config key points_rules_url) during a "
+        "chart refactor; the app refuses to start without it ('POINTS_RULES_URL must be set'). The diff shows the "
+        "ConfigMap key reference removed; revision 1's pods are Ready.",
+    )
+
+
+def _wait_schema_failure(ctx: LogContext) -> str:
+    return logs.timed("""
+        {start:%Y-%m-%d %H:%M:%S} checking schema version of reviews-db (want >= 58)
+        {start:%Y-%m-%d %H:%M:%S} ERROR: schema version 57 is older than required 58; run the migration job first
+    """)(ctx)
+
+
+@scenario
+def init_container_added() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    reviews = c.namespace("reviews")
+    reviews.statefulset("reviews-db", postgres(version="16.4"), port=5432, component="database", storage="20Gi")
+    app = go_service("reviews-api", "harbor.internal.acme.io/reviews/reviews-api:v2.3.0", env={"DB_HOST": "reviews-db"})
+    api = reviews.deployment("reviews-api", app, replicas=2, port=80, component="service", depends_on=["reviews-db"])
+    check = Container(
+        name="schema-check",
+        image="harbor.internal.acme.io/reviews/reviews-api:v2.4.0",
+        command=("/app/reviews-api",),
+        args=("check-schema", "--min-version=58"),
+        env={"DB_HOST": "reviews-db"},
+        requests={"cpu": "50m", "memory": "64Mi"},
+        limits={"memory": "128Mi"},
+    )
+    new = api.rollout(
+        t("03:03:15"),
+        change=lambda tpl: tpl.but(init_containers=(check,)).map_container(
+            "app", lambda ct: ct.but(image="harbor.internal.acme.io/reviews/reviews-api:v2.4.0")
+        ),
+        new_pods=1,
+        old_pods_left=2,
+    )
+    target = new.pods[0]
+    target.set(
+        "schema-check",
+        crash_loop(exited(1, t("03:15:30"), t("03:15:31")), restarts=7, since=t("03:03:19"), logs=_wait_schema_failure),
+    )
+    target.set("app", pending_init())
+    return Scenario(
+        "init-container-added",
+        "reviews-api v2.4.0 rollout stuck at Init:CrashLoopBackOff in reviews",
+        Expect("init_container_failure", "reviews-api", target.name),
+        c,
+        notes="Revision 2 added an init container schema-check that refuses to start the pod until the schema is at "
+        "version 58; the migration job was never run (version 57). Exit 1, Init:CrashLoopBackOff. Revision 1's pods "
+        "are Ready; the change (the added init container) is the trigger.",
+    )
+
+
+@scenario
+def changed_command() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    data = c.namespace("analytics")
+    app = python_service("events-ingest", "ghcr.io/acme/events-ingest:3.1.4").but(
+        command=("python", "-m", "ingest"), args=("--workers=4",)
+    )
+    ingest = data.deployment("events-ingest", app, replicas=2, port=80, component="service")
+    new = ingest.release(t("03:07:25"), command=("python3.13", "-m", "ingest"), new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    error = (
+        "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: "
+        'unable to start container process: exec: "python3.13": executable file not found in $PATH: unknown'
+    )
+    target.set(
+        "app", run_container_error(error, restarts=7, since=target.created + seconds(3), last_attempt=t("03:16:48"))
+    )
+    return Scenario(
+        "changed-command",
+        "events-ingest (analytics) new pod RunContainerError after a deploy",
+        Expect("container_command_failure", "events-ingest", target.name),
+        c,
+        notes="Revision 2 changed the command from python to python3.13, which the image (Python 3.12) does not have; "
+        "the image is unchanged. Revision 1's pods are Ready; the command change should be cited.",
+    )
+
+
+def _orders_worker_refused(db_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = PythonLog(ctx)
+        log.line(0.5, "INFO", "orders_worker", "orders-worker starting")
+        log.line(0.9, "INFO", "orders_worker.db", "connecting to orders-db.fulfilment.svc.cluster.local:5432")
+        log.raw(f"""Traceback (most recent call last):
+  File "/app/orders_worker/db.py", line 22, in connect
+    return psycopg.connect(DSN, connect_timeout=5)
+psycopg.OperationalError: connection failed: connection to server at "orders-db.fulfilment.svc.cluster.local" ({db_ip}), port 5432 failed: Connection refused
+	Is the server running on that host and accepting TCP/IP connections?""")
+        return log.text()
+
+    return render
+
+
+def _orders_db_down(c: Cluster, namespace: Namespace, since: str) -> Callable[[LogContext], str]:
+    """orders-db crash-looping since `since`; returns the workers' log of refused connections."""
+    db = namespace.statefulset("orders-db", postgres(version="15.8"), port=5432, component="database", storage="50Gi")
+    db.pod(0).set(
+        "postgres",
+        crash_loop(
+            exited(1, t("03:14:02"), t("03:14:03")),
+            restarts=11,
+            since=t(since),
+            logs=logs.timed("""
+        {start:%Y-%m-%d %H:%M:%S}.118 UTC [1] FATAL:  could not open file "global/pg_filenode.map": Input/output error
+    """),
+        ),
+    )
+    return _orders_worker_refused(namespace.get_service("orders-db").cluster_ip)
+
+
+@scenario
+def rollout_restart_not_blamed() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    fulfilment = c.namespace("fulfilment")
+    refused = _orders_db_down(c, fulfilment, "03:01:30")
+    app = python_service("orders-worker", "ghcr.io/acme/orders-worker:4.0.2", env={"DB_HOST": "orders-db"})
+    worker = fulfilment.deployment(
+        "orders-worker", app, replicas=2, port=80, component="service", depends_on=["orders-db"]
+    )
+    new = worker.rollout(
+        t("03:05:00"),
+        change=lambda tpl: tpl.but(
+            annotations={**tpl.annotations, "kubectl.kubernetes.io/restartedAt": "2026-11-20T03:05:00Z"}
+        ),
+        new_pods=2,
+        old_pods_left=0,
+    )
+    target = new.pods[0]
+    for pod in new.pods:
+        pod.set(
+            "app",
+            crash_loop(exited(1, t("03:16:20"), t("03:16:22")), restarts=6, since=t("03:05:06"), logs=refused),
+        )
+    return Scenario(
+        "rollout-restart-not-blamed",
+        f"{target.name} crashlooping in fulfilment, we restarted the deployment at 03:05 and it did not help",
+        Expect("dependency_unreachable", "orders-worker", target.name),
+        c,
+        notes="A `kubectl rollout restart` (revision 2 changes only the restartedAt annotation) recreated the pods; they "
+        "crash because orders-db is down (I/O error, crash-looping since 03:01). The rollout changed nothing that "
+        "matters and must not be cited or blamed.",
+    )
+
+
+@scenario
+def cause_predates_rollout() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    fulfilment = c.namespace("fulfilment")
+    refused = _orders_db_down(c, fulfilment, "02:41:10")
+    app = python_service("orders-worker", "ghcr.io/acme/orders-worker:4.0.2", env={"DB_HOST": "orders-db"})
+    worker = fulfilment.deployment(
+        "orders-worker", app, replicas=2, port=80, component="service", depends_on=["orders-db"]
+    )
+    for i, last in enumerate(("03:17:01", "03:15:48")):
+        worker.pod(i).set(
+            "app",
+            crash_loop(
+                exited(1, t(last), t(last) + seconds(2)),
+                restarts=9,
+                since=t("02:41:30"),
+                logs=refused,
+            ),
+        )
+    new = worker.release(
+        t("03:06:00"),
+        image="ghcr.io/acme/orders-worker:4.0.3",
+        env={"DB_CONNECT_RETRIES": "10"},
+        new_pods=1,
+        old_pods_left=2,
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        crash_loop(exited(1, t("03:16:40"), t("03:16:42")), restarts=6, since=t("03:06:05"), logs=refused),
+    )
+    return Scenario(
+        "cause-predates-rollout",
+        f"{target.name} (fulfilment) crashlooping; we shipped 4.0.3 with more DB retries at 03:06 but it still fails",
+        Expect("dependency_unreachable", "orders-worker", target.name),
+        c,
+        notes="orders-db has been down since 02:41; the old pods have crash-looped since 02:41 with 'Connection "
+        "refused'. The 4.0.3 rollout at 03:06 came after the failure began: its pod fails the same way and the "
+        "change must not be blamed (revision 1's pods are not Ready).",
+    )
+
+
+@scenario
+def statefulset_env_change() -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    back_office(c, "ops")
+    stream = c.namespace("streaming")
+    app = python_service(
+        "ingest-buffer", "harbor.internal.acme.io/streaming/ingest-buffer:0.9.3", env={"BUFFER_MAX_BYTES": "67108864"}
+    )
+    buffer = stream.statefulset("ingest-buffer", app, replicas=3, port=80, component="queue", storage="10Gi")
+    buffer.rollout(
+        t("03:04:45"),
+        lambda tpl: tpl.map_container("app", lambda ct: ct.but(env={**ct.env, "BUFFER_MAX_BYTES": "64MiB"})),
+        updated=1,
+        change_cause="BUFFER_MAX_BYTES in human units",
+    )
+    target = buffer.pod(2)
+    target.set(
+        "app",
+        crash_loop(
+            exited(1, t("03:16:55"), t("03:16:56")),
+            restarts=7,
+            since=target.created + seconds(4),
+            logs=logs.timed("""
+        {start:%Y-%m-%d %H:%M:%S},204 INFO ingest_buffer starting ingest-buffer 0.9.3
+        {start:%Y-%m-%d %H:%M:%S},311 ERROR ingest_buffer.config could not parse BUFFER_MAX_BYTES: invalid literal for int() with base 10: '64MiB'
+    """),
+        ),
+    )
+    return Scenario(
+        "statefulset-env-change",
+        "ingest-buffer-2 in streaming crashlooping since the config change",
+        Expect("configuration_error", "ingest-buffer", target.name),
+        c,
+        notes="StatefulSet revision 2 (a ControllerRevision) changed BUFFER_MAX_BYTES from 67108864 to '64MiB'; the "
+        "controller replaced ordinal 2 first and it cannot parse the value. Ordinals 0 and 1 run revision 1 and are "
+        "Ready.",
+    )
+
+
+@scenario
+def oom_limit_raised_not_blamed() -> Scenario:
+    c = Cluster.eks()
+    back_office(c, "ops")
+    search = c.namespace("catalog")
+    app = python_service("feed-indexer", "ghcr.io/acme/feed-indexer:7.3.0", memory="512Mi")
+    indexer = search.deployment("feed-indexer", app, replicas=2, port=80, component="service")
+    for i, last in enumerate(("02:51:40", "02:55:12")):
+        indexer.pod(i).set(
+            "app",
+            running(t("03:02:10"), restarts=4, last=oom_killed(t(last), t(last) + seconds(610)), since=t("02:31:05")),
+        )
+    new = indexer.release(
+        t("03:03:30"),
+        requests={"cpu": "250m", "memory": "768Mi"},
+        limits={"cpu": "1", "memory": "768Mi"},
+        new_pods=2,
+        old_pods_left=0,
+        change_cause="raise memory to 768Mi while we look for the leak",
+    )
+    target = new.pods[0]
+    target.set(
+        "app",
+        running(t("03:17:52"), restarts=1, last=oom_killed(t("03:03:36"), t("03:17:40")), since=t("03:17:40")),
+    )
+    return Scenario(
+        "oom-limit-raised-not-blamed",
+        f"{target.name} in catalog got OOMKilled again even after we raised the memory at 03:03",
+        Expect("insufficient_memory", "feed-indexer", target.name),
+        c,
+        notes="feed-indexer leaks memory: its pods were OOMKilled at 512Mi since 02:31; revision 2 raised the limit to "
+        "768Mi, which only delays the kill. The OOM finding stands; the raised limit is listed but must not be cited "
+        "as the cause (only a lowered limit explains an OOM kill).",
+    )
+
+
+@scenario
+def readiness_new_port() -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    back_office(c, "ops")
+    geo = c.namespace("geo")
+    app = go_service("route-planner", "harbor.internal.acme.io/geo/route-planner:v0.31.0")
+    planner = geo.deployment("route-planner", app, replicas=3, port=80, component="service")
+    new = planner.release(t("03:05:20"), readiness=http_get("/readyz", 9091, period=5), new_pods=1, old_pods_left=3)
+    target = new.pods[0]
+    message = f'Get "http://{target.ip}:9091/readyz": dial tcp {target.ip}:9091: connect: connection refused'
+    failing = ProbeFailure("Readiness", message, count=160, since=target.created + seconds(6))
+    target.set("app", running(target.created + seconds(3), ready=False, probe_failures=(failing,)))
+    return Scenario(
+        "readiness-new-port",
+        "route-planner rollout in geo is not progressing: the new pod never becomes Ready",
+        Expect("readiness_probe_failure", "route-planner", target.name),
+        c,
+        notes="Revision 2 moved the readiness probe to port 9091 (the metrics port is 9090, the app serves 8080); every "
+        "probe is refused and the pod stays out of the Service. The three old pods are Ready.",
+    )
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -163,3 +163,54 @@ def test_a_failed_post_start_hook_is_a_container_command_failure() -> None:
     }  # fmt: skip
     top = load_rules().evaluate(_facts(events=[event])).findings[0]
     assert (top.rule_id, top.category) == ("lifecycle-hook-failure", "container_command_failure")
+
+
+CITING_RULE = """
+rules:
+  - id: crash-after-change
+    category: application_crash
+    title: A crash
+    for_each: containers
+    confidence: 0.5
+    corroborate:
+      - cite: changes.filter(ch, ch.container == item.name && ch.preceded_failure)
+        add: 0.2
+        why: "revision {{ cited[0].revision }} changed {{ cited[0].field }}"
+    root_cause: Container {{ item.name }} crashes.
+    remediation: Roll back.
+"""
+
+
+def _change(container: str, preceded: bool, revision: int) -> dict:
+    return {
+        "container": container, "preceded_failure": preceded, "revision": revision,
+        "field": f"containers[{container}].image", "evidence": f"change:Deployment/api:{revision}",
+    }  # fmt: skip
+
+
+def test_a_corroboration_cites_the_facts_it_found_and_names_them(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path / "c", CITING_RULE))
+    changes = [_change("sidecar", True, 4), _change("app", False, 3), _change("app", True, 5)]
+    finding = rules.evaluate(_facts(changes=changes)).findings[0]
+    assert finding.evidence == ["container:app", "change:Deployment/api:5"]
+    assert finding.confidence == 0.7
+    assert finding.corroborated_by == ["revision 5 changed containers[app].image"]
+    # Nothing found, nothing added: the change that came after the failure is not blamed.
+    alone = rules.evaluate(_facts(changes=[_change("app", False, 3)])).findings[0]
+    assert (alone.evidence, alone.confidence, alone.corroborated_by) == (["container:app"], 0.5, [])
+
+
+def test_a_corroboration_needs_a_condition_or_a_citation(tmp_path: Path) -> None:
+    cite = "      - cite: changes.filter(ch, ch.container == item.name && ch.preceded_failure)\n"
+    broken = CITING_RULE.replace(cite, "      -\n")
+    with pytest.raises(RuleError, match=r"crash-after-change.*needs `when`, `cite` or both"):
+        load_rules(_write(tmp_path / "d", broken))
+
+
+def test_a_citation_that_trips_over_the_facts_is_reported_not_fatal(tmp_path: Path) -> None:
+    fragile = CITING_RULE.replace("ch.preceded_failure)", "ch.no_such_field)")
+    evaluation = load_rules(_write(tmp_path / "e", fragile), DEFAULT_RULES_DIR).evaluate(
+        _facts(changes=[_change("app", True, 5)])
+    )
+    assert evaluation.errors and "crash-after-change" in evaluation.errors[0]
+    assert "crash-after-change" not in {f.rule_id for f in evaluation.findings}
