@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from common import kubernetes_names
 from graphs.models import Evidence, Extracted, Report
-from knowledge.findings import Finding
+from knowledge.findings import Category, Finding
 
 IncidentStatus = Literal["pending", "investigating", "completed", "failed"]
 IncidentSource = Literal["api", "alertmanager", "mcp"]
@@ -146,3 +146,55 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to change.")
     instance: str | None = Field(None, description="The request path.")
     errors: list[FieldError] | None = Field(None, description="Each invalid field and why (422 only).")
+
+
+# --- After the verdict: feedback on it, and how often each rule was right ---
+
+Verdict = Literal["confirmed", "rejected"]
+ComponentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class FeedbackRequest(BaseModel):
+    """The body of `POST /api/v1/incidents/{id}/feedback`: was the suggested root cause right?"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"verdict": "rejected", "actual_category": "dns_resolution_failure"}]},
+    )
+
+    verdict: Verdict = Field(description="'confirmed': the suggested root cause was right; 'rejected': it was not.")
+    actual_category: Category | None = Field(None, description="What the cause really was, when rejected.")
+    actual_component: ComponentName | None = Field(None, description="The workload or component really at fault.")
+    comment: Comment | None = Field(None, description="Anything a later reader should know.")
+
+
+class Feedback(FeedbackRequest):
+    """Feedback as recorded: one per incident, the latest replacing any earlier one."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    incident_id: str
+    author: str | None = Field(None, description="The name of the API token used, when tokens are named.")
+    created_at: datetime
+
+
+class VerdictStats(BaseModel):
+    """How often the verdicts of one rule (or category) were confirmed."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    name: str = Field(description="The rule id, or the category.")
+    findings: int = Field(description="Completed incidents whose suggested root cause it gave.")
+    confirmed: int
+    rejected: int
+    precision: float | None = Field(description="confirmed / (confirmed + rejected); null without feedback.")
+
+
+class RuleStats(BaseModel):
+    """`GET /api/v1/stats/rules`: per rule and per category, findings and their feedback."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    rules: list[VerdictStats]
+    categories: list[VerdictStats]

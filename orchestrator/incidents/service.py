@@ -21,9 +21,20 @@ from pathlib import Path
 
 from graphs.models import OnStep
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
+from orchestrator.incidents import feedback
 from orchestrator.incidents.clusters import resolve_cluster
 from orchestrator.incidents.runner import InvestigationRunner, Investigator
-from orchestrator.models import AlertRecord, Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
+from orchestrator.models import (
+    AlertRecord,
+    Feedback,
+    FeedbackRequest,
+    Incident,
+    IncidentList,
+    IncidentRequest,
+    IncidentSource,
+    IncidentStatus,
+    RuleStats,
+)
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 
@@ -166,6 +177,18 @@ class IncidentService:
         if incident is None:
             raise UnknownIncident(incident_id)
         return incident
+
+    async def give_feedback(self, incident_id: str, request: FeedbackRequest, author: str | None) -> Feedback:
+        """Record whether the incident's verdict was right; UnknownIncident, or NothingToJudge before it completed."""
+        return await feedback.give_feedback(self.store, await self.get(incident_id), request, author)
+
+    async def feedback(self, incident_id: str) -> Feedback | None:
+        """The feedback recorded on an incident's verdict, if any."""
+        return await feedback.feedback_on(self.store, incident_id)
+
+    async def rule_stats(self) -> RuleStats:
+        """Per rule and per category: verdicts given, confirmed, rejected, precision."""
+        return await self.store.rule_stats()
 
     async def list_incidents(
         self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None

@@ -41,6 +41,7 @@ from orchestrator.models import (
 )
 from orchestrator.store.cursor import decode_cursor, encode_cursor
 from orchestrator.store.leases import dead_here, replica_id
+from orchestrator.store.verdicts import VerdictQueries, verdict_columns
 
 # The columns every read returns: the header's fields, then `result` (the JSON document of
 # IncidentResult). A new incident writes the header's fields and its alert group's.
@@ -78,7 +79,7 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
     return Incident.model_validate(fields)
 
 
-class IncidentStore(ABC):
+class IncidentStore(VerdictQueries, ABC):
     """One replica's view of the incidents; `owner` names it in the leases it takes.
 
     The SQL is written once, with `%s` parameters; a backend supplies the connection and the
@@ -328,7 +329,8 @@ class IncidentStore(ABC):
         self._tell(incident_id, step)
 
     async def complete(self, incident_id: str, result: IncidentResult) -> None:
-        await self._update(incident_id, status="completed", step=None, result=result.model_dump(mode="json"))
+        result_json = result.model_dump(mode="json")
+        await self._update(incident_id, status="completed", step=None, result=result_json, **verdict_columns(result))
         self._tell(incident_id, "completed")
 
     async def fail(self, incident_id: str, error: str) -> None:

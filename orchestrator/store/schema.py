@@ -37,12 +37,51 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
             alert_episode INTEGER,
             lease_owner TEXT,
             lease_expires_at {time_type},
-            claims INTEGER NOT NULL DEFAULT 0
+            claims INTEGER NOT NULL DEFAULT 0,
+            verdict_rule TEXT,
+            verdict_category TEXT,
+            culprit TEXT
         )""",
         "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
         ALERT_EPISODE_INDEX,
+        *verdict_tables(time_type),
+    ]
+
+
+# Earlier incidents of one cluster, culprit and category, newest first: one index range, so the
+# lookup stays a few milliseconds however many incidents there are.
+SEEN_BEFORE_INDEX = (
+    "CREATE INDEX incidents_seen_before ON incidents "
+    "(COALESCE(cluster, ''), culprit, verdict_category, created_at DESC) WHERE culprit IS NOT NULL"
+)
+
+
+def verdict_tables(time_type: str) -> list[str]:
+    """The feedback on verdicts (one per incident) and the seen-before index."""
+    return [
+        f"""CREATE TABLE feedback (
+            incident_id TEXT PRIMARY KEY REFERENCES incidents (incident_id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'rejected')),
+            actual_category TEXT,
+            actual_component TEXT,
+            comment TEXT,
+            author TEXT,
+            created_at {time_type} NOT NULL
+        )""",
+        SEEN_BEFORE_INDEX,
+        "CREATE INDEX incidents_by_verdict_rule ON incidents (verdict_rule) WHERE verdict_rule IS NOT NULL",
+    ]
+
+
+def verdict_upgrade(time_type: str) -> list[str]:
+    """What an existing database needs for feedback and seen-before (the incidents' new columns first)."""
+    return [
+        "ALTER TABLE incidents ADD COLUMN verdict_rule TEXT",
+        "ALTER TABLE incidents ADD COLUMN verdict_category TEXT",
+        "ALTER TABLE incidents ADD COLUMN culprit TEXT",
+        *verdict_tables(time_type),
     ]
 
 
