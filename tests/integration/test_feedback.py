@@ -9,6 +9,8 @@ from typing import Any
 import httpx2
 import pytest
 from api_server import ScriptedFactory, serve_in_thread
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
@@ -143,3 +145,31 @@ def test_stats_count_verdicts_and_feedback_per_rule_and_category(url: str) -> No
     assert 'sre_rule_precision{rule="stats-a"} 0.6667' in metrics
     assert 'sre_rule_precision{rule="stats-b"}' not in metrics
     assert 'sre_category_verdicts{category="volume_failure",outcome="rejected"} 1.0' in metrics
+
+
+async def _mcp_feedback(url: str, token: str, arguments: dict[str, Any]) -> Any:
+    headers = {"Authorization": f"Bearer {token}"}
+    transport = streamable_http_client(f"{url}/mcp", http_client=httpx2.AsyncClient(headers=headers, timeout=30))
+    async with Client(transport) as client:
+        return await client.call_tool("give_feedback", arguments)
+
+
+@pytest.mark.anyio
+async def test_the_workflow_mcp_tool_records_feedback_with_the_token_name(url: str) -> None:
+    with _client(url) as client:
+        incident = _finished(client, "mcp feedback; rule=mcp-rule")
+        pending = client.post(INCIDENTS, json={"description": "mcp early; first=hang"}).json()
+    arguments = {"incident_id": incident["incident_id"], "verdict": "rejected", "actual_category": "eviction"}
+    result = await _mcp_feedback(url, NAMED, arguments)
+    assert not result.is_error, result
+    assert result.structured_content["author"] == "alice"
+    assert "Recorded by alice" in result.content[0].text
+    with _client(url) as client:
+        recorded = client.get(f"{INCIDENTS}/{incident['incident_id']}/feedback").json()
+    assert (recorded["verdict"], recorded["actual_category"], recorded["author"]) == ("rejected", "eviction", "alice")
+    early = await _mcp_feedback(url, NAMED, {"incident_id": pending["incident_id"], "verdict": "confirmed"})
+    assert early.is_error and "once its investigation has completed" in early.content[0].text
+    unknown = await _mcp_feedback(url, NAMED, {"incident_id": "nope", "verdict": "confirmed"})
+    assert unknown.is_error and "list_incidents" in unknown.content[0].text
+    invalid = await _mcp_feedback(url, UNNAMED, {"incident_id": "nope", "verdict": "maybe"})
+    assert invalid.is_error
