@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     mcp.add_argument("--port", type=int, help="port for --transport http (default 8080)")
     mcp.add_argument("--namespace", help="namespace for the startup connection check")
 
+    rules = commands.add_parser("rules", help="what the rules did: `rules stats` prints each one's precision")
+    rules.add_argument("action", choices=["stats"], help="stats: per rule and category, findings and feedback")
+    rules.add_argument("--output", choices=["text", "json"], default="text")
+    _add_database_flag(rules)
+
     tool = commands.add_parser("tool", help="call one Kubernetes tool and print its result")
     _add_cluster_flags(tool)
     tool.add_argument("--url", help="a running tool server's streamable HTTP URL (default: in-process)")
@@ -182,6 +187,20 @@ def _investigate(args: argparse.Namespace) -> int:
     return 0 if incident.status == "completed" else 1
 
 
+def _rules(args: argparse.Namespace) -> int:
+    from orchestrator.incidents.rule_stats import read_rule_stats, render_rule_stats
+    from orchestrator.store import StoreError
+
+    settings = _settings(args, OrchestratorSettings)
+    try:
+        stats = anyio.run(read_rule_stats, settings.database_url)
+    except StoreError as exc:
+        print(f"sre-orchestrator: {exc}", file=sys.stderr)
+        return 2
+    print(stats.model_dump_json(indent=2) if args.output == "json" else render_rule_stats(stats))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -194,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _investigate(args)
         if args.command == "mcp-workflow":
             return _mcp_workflow(args)
+        if args.command == "rules":
+            return _rules(args)
         settings = _settings(args, KubernetesServerSettings)
         if args.command == "mcp":
             from mcp_servers.kubernetes import serve as kubernetes_serve

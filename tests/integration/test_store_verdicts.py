@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +129,30 @@ async def test_a_postgres_database_of_version_1_is_upgraded(postgres_url: str) -
         incident_id = await completed(upgraded, result("oom", namespace="shop", workload="api"))
         await upgraded.record_feedback(incident_id, FeedbackRequest(verdict="confirmed"), None, datetime.now(UTC))
         assert [s.confirmed for s in (await upgraded.rule_stats()).rules] == [1]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "orchestrator.cli", "rules", "stats", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+async def test_the_rules_stats_command_prints_them_for_a_database(database_url: str) -> None:
+    async with open_store(database_url) as store:
+        for verdict in ("confirmed", "rejected", "confirmed"):
+            incident_id = await completed(store, result("oom-killed"))
+            await store.record_feedback(incident_id, FeedbackRequest(verdict=verdict), None, datetime.now(UTC))
+        await completed(store, result("image-pull", "image_pull_failure"))
+    text = await asyncio.to_thread(_cli, "--database-url", database_url)
+    assert text.returncode == 0, text.stderr
+    lines = [line.split() for line in text.stdout.splitlines()]
+    assert ["oom-killed", "3", "2", "1", "0.67"] in lines
+    assert ["image-pull", "1", "0", "0", "-"] in lines
+    assert ["insufficient_memory", "3", "2", "1", "0.67"] in lines
+    as_json = json.loads((await asyncio.to_thread(_cli, "--database-url", database_url, "--output", "json")).stdout)
+    assert {row["name"]: row["precision"] for row in as_json["rules"]} == {"image-pull": None, "oom-killed": 0.6667}
+
+
+def test_the_rules_stats_command_names_a_database_it_cannot_open(tmp_path: Path) -> None:
+    run = _cli("--database-url", f"sqlite:///{tmp_path / 'missing' / 'incidents.db'}")
+    assert run.returncode == 2
+    assert "cannot open the incident database" in run.stderr
