@@ -72,6 +72,22 @@ class AlertRecord(BaseModel):
     ends_at: datetime | None = Field(None, description="When it resolved (or will, if Alertmanager set an end).")
 
 
+class RelatedIncident(BaseModel):
+    """An earlier incident of the same cluster with the same culprit and category (seen before)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    incident_id: str
+    created_at: datetime
+    culprit: str = Field(description="'component:NAME' (knowledge graph) or 'workload:NAMESPACE/NAME'.")
+    category: str
+    suggested_root_cause: str | None = None
+    verdict: Literal["confirmed", "rejected"] | None = Field(
+        None, description="The feedback on its verdict when this incident completed; null: none yet."
+    )
+    feedback_author: str | None = None
+
+
 class IncidentResult(BaseModel):
     """What an investigation adds to its incident (graphs.models.InvestigationResult); null until it completes."""
 
@@ -86,6 +102,11 @@ class IncidentResult(BaseModel):
     confidence: float | None = Field(None, ge=0, le=1)
     findings: list[Finding] | None = Field(None, description="Ranked findings, most likely first.")
     report: Report | None = None
+    related_incidents: list[RelatedIncident] | None = Field(
+        None,
+        description="Earlier incidents of the same cluster, culprit and category within the seen-before window "
+        "(SRE_SEEN_BEFORE_DAYS), newest first, with their feedback as of this one's completion.",
+    )
 
 
 class IncidentHeader(BaseModel):

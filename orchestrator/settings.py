@@ -119,6 +119,12 @@ class OrchestratorSettings(LLMSettings, BaseSettings):
     )
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
+    seen_before_days: float = Field(
+        14.0,
+        ge=0,
+        description="Link a completed incident to earlier ones of the same cluster, culprit and category within "
+        "this many days (0: never).",
+    )
 
     # What the investigation reads.
     snapshot: Path | None = Field(None, description="Investigate this cluster snapshot instead of a live cluster.")

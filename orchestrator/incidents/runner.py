@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exp
 from common.errors import innermost
 from graphs.models import OnStep
 from orchestrator import logs, metrics
+from orchestrator.incidents.seen_before import link_related
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
 from orchestrator.store import IncidentStore
 
@@ -75,12 +77,14 @@ class InvestigationRunner:
         timeout_seconds: float,
         lease_seconds: float = 30.0,
         poll_seconds: float = 2.0,
+        seen_before_days: float = 0.0,
     ) -> None:
         self._store = store
         self._investigator = investigator
         self._timeout = timeout_seconds
         self._lease = lease_seconds
         self._poll = poll_seconds
+        self._seen_before_days = seen_before_days
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -194,7 +198,7 @@ class InvestigationRunner:
             async for attempt in self._until_stored(incident_id, "outcome"):
                 with attempt:
                     if isinstance(outcome, IncidentResult):
-                        await self._store.complete(incident_id, outcome)
+                        await self._store.complete(incident_id, await self._linked(incident_id, request, outcome))
                     else:
                         await self._store.fail(incident_id, outcome)
             if isinstance(outcome, IncidentResult):
@@ -206,6 +210,22 @@ class InvestigationRunner:
                     outcome.confidence,
                 )
                 metrics.count_llm_use(outcome.report)
+
+    async def _linked(
+        self, incident_id: str, request: IncidentRequest | None, result: IncidentResult
+    ) -> IncidentResult:
+        """The result with the incidents seen before; unlinked if the lookup fails for any other reason than
+        the database refusing (which the caller retries)."""
+        cluster = request.cluster if request else None
+        try:
+            return await link_related(
+                self._store, incident_id, cluster, result, datetime.now(UTC), self._seen_before_days
+            )
+        except Exception as exc:
+            if self._store.unavailable(exc):
+                raise
+            log.exception("incident %s: cannot look up the incidents seen before; completing without them", incident_id)
+            return result
 
     def _until_stored(self, incident_id: str, what: str) -> AsyncRetrying:
         """Retry while the database cannot be written, for as long as the process runs."""

@@ -122,6 +122,7 @@ class IncidentService:
                     timeout_seconds=settings.investigation_timeout_seconds,
                     lease_seconds=settings.lease_seconds,
                     poll_seconds=settings.claim_poll_seconds,
+                    seen_before_days=settings.seen_before_days,
                 )
                 async with runner:
                     yield cls(settings, store, runner, knowledge)

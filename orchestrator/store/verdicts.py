@@ -9,12 +9,13 @@ the `incidents_seen_before` index. The SQL is written once for both backends, li
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.models import Feedback, FeedbackRequest, IncidentResult, RuleStats, VerdictStats
+from orchestrator.models import Feedback, FeedbackRequest, IncidentResult, RelatedIncident, RuleStats, VerdictStats
 
 FEEDBACK_COLUMNS = ("incident_id", "verdict", "actual_category", "actual_component", "comment", "author", "created_at")
 # A Deployment's pod: <name>-<pod-template-hash>-<suffix>; a StatefulSet's: <name>-<ordinal>;
@@ -111,6 +112,37 @@ class VerdictQueries:
             list(incident_ids),
         )
         return {row["incident_id"]: Feedback.model_validate(dict(row)) for row in rows}
+
+    async def seen_before(
+        self, incident_id: str, cluster: str | None, culprit: str, category: str, since: datetime, limit: int
+    ) -> list[RelatedIncident]:
+        """Completed incidents other than `incident_id` of the cluster, culprit and category created
+        since `since`, newest first, with their feedback: one range of `incidents_seen_before`."""
+        rows = await self._execute(
+            "SELECT i.incident_id, i.created_at, i.culprit, i.verdict_category, i.result, f.verdict, f.author "
+            "FROM incidents i LEFT JOIN feedback f ON f.incident_id = i.incident_id "
+            "WHERE COALESCE(i.cluster, '') = %s AND i.culprit = %s AND i.culprit IS NOT NULL "
+            "AND i.verdict_category = %s AND i.created_at >= %s AND i.incident_id <> %s AND i.status = 'completed' "
+            "ORDER BY i.created_at DESC LIMIT %s",
+            [cluster or "", culprit, category, self._param(since), incident_id, limit],
+        )
+        related = []
+        for row in rows:
+            result = row["result"]
+            document = json.loads(result) if isinstance(result, str) else (result or {})
+            created_at = row["created_at"]
+            related.append(
+                RelatedIncident(
+                    incident_id=row["incident_id"],
+                    created_at=created_at.astimezone(UTC) if isinstance(created_at, datetime) else created_at,
+                    culprit=row["culprit"],
+                    category=row["verdict_category"],
+                    suggested_root_cause=document.get("suggested_root_cause"),
+                    verdict=row["verdict"],
+                    feedback_author=row["author"],
+                )
+            )
+        return related
 
     async def rule_stats(self) -> RuleStats:
         """Per rule and per category: verdicts given, confirmed, rejected, precision."""
