@@ -29,6 +29,16 @@ _POD_OF_WORKLOAD = (
 )
 
 
+# Parameters: cluster ('' for the default), culprit, category, since, the incident itself, limit.
+SEEN_BEFORE_SQL = (
+    "SELECT i.incident_id, i.created_at, i.culprit, i.verdict_category, i.result, f.verdict, f.author "
+    "FROM incidents i LEFT JOIN feedback f ON f.incident_id = i.incident_id "
+    "WHERE COALESCE(i.cluster, '') = %s AND i.culprit = %s AND i.culprit IS NOT NULL "
+    "AND i.verdict_category = %s AND i.created_at >= %s AND i.incident_id <> %s AND i.status = 'completed' "
+    "ORDER BY i.created_at DESC LIMIT %s"
+)
+
+
 def workload_of_pod(pod: str) -> str:
     """The workload a pod's generated name comes from; the name itself when it follows no pattern."""
     for pattern in _POD_OF_WORKLOAD:
@@ -119,11 +129,7 @@ class VerdictQueries:
         """Completed incidents other than `incident_id` of the cluster, culprit and category created
         since `since`, newest first, with their feedback: one range of `incidents_seen_before`."""
         rows = await self._execute(
-            "SELECT i.incident_id, i.created_at, i.culprit, i.verdict_category, i.result, f.verdict, f.author "
-            "FROM incidents i LEFT JOIN feedback f ON f.incident_id = i.incident_id "
-            "WHERE COALESCE(i.cluster, '') = %s AND i.culprit = %s AND i.culprit IS NOT NULL "
-            "AND i.verdict_category = %s AND i.created_at >= %s AND i.incident_id <> %s AND i.status = 'completed' "
-            "ORDER BY i.created_at DESC LIMIT %s",
+            SEEN_BEFORE_SQL,
             [cluster or "", culprit, category, self._param(since), incident_id, limit],
         )
         related = []

@@ -3,8 +3,10 @@ REST and the web UI, and across a restart of the server."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ from orchestrator.app import create_app
 from orchestrator.incidents.seen_before import link_related, ordinal
 from orchestrator.models import FeedbackRequest, IncidentRequest, IncidentResult
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store import IncidentStore, open_store
+from orchestrator.store import IncidentStore, open_store, prepare_database
+from orchestrator.store.verdicts import SEEN_BEFORE_SQL
 
 TOKEN = "bob:seen-before-token"
 INCIDENTS = "/api/v1/incidents"
@@ -156,3 +159,14 @@ def test_rest_and_ui_show_the_incidents_seen_before_across_a_restart(tmp_path: P
     assert 'id="seen-before"' in page
     assert f'href="/ui/incidents/{first["incident_id"]}"' in page
     assert "confirmed by bob" in page
+
+
+def test_the_lookup_is_one_range_of_the_seen_before_index(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    prepare_database(f"sqlite:///{path}")
+    params = ["", "workload:shop/checkout", "insufficient_memory", "2026-01-01T00:00:00.000Z", "x", 10]
+    with closing(sqlite3.connect(path)) as db:
+        plan = db.execute("EXPLAIN QUERY PLAN " + SEEN_BEFORE_SQL.replace("%s", "?"), params).fetchall()
+    details = " ".join(row[-1] for row in plan)
+    assert "USING INDEX incidents_seen_before" in details, details
+    assert "TEMP B-TREE" not in details, details  # no sort: the index is already newest first
