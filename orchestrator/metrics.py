@@ -46,6 +46,21 @@ for _status in get_args(LLMStatus):  # every status is exposed from the start, a
     LLM_INVESTIGATIONS.labels(_status)
 
 
+NOTIFICATIONS = Counter(
+    "sre_notifications",
+    "Notification delivery attempts by target and outcome (delivered, retried, failed: gave up).",
+    ["target", "outcome"],
+)
+NOTIFICATION_DELAY_SECONDS = Histogram(
+    "sre_notification_delay_seconds",
+    "From an incident's finish to its notification's delivery, by target.",
+    ["target"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+for _target in ("webhook", "slack"):
+    for _outcome in ("delivered", "retried", "failed"):
+        NOTIFICATIONS.labels(_target, _outcome)
+
 RULE_VERDICTS = Gauge(
     "sre_rule_verdicts",
     "Verdicts (suggested root causes) of completed incidents by rule, and the feedback on them "

@@ -131,9 +131,24 @@ class IncidentHeader(BaseModel):
     )
 
 
+class NotificationState(BaseModel):
+    """Where a finished incident's notification to one target stands."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    target: str = Field(description="'webhook' or 'slack'.")
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_error: str | None = Field(None, description="Why the last attempt failed, if it did.")
+
+
 # Pydantic lays out fields from the last base to the first, so the header comes first in the JSON.
 class Incident(IncidentResult, IncidentHeader):
     """An incident and, once investigated, its findings."""
+
+    notifications: list[NotificationState] | None = Field(
+        None, description="Finished incidents: each notification target and how its delivery went (SRE_NOTIFY_*)."
+    )
 
 
 class IncidentList(BaseModel):

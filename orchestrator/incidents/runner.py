@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -32,6 +33,7 @@ from graphs.models import OnStep
 from orchestrator import logs, metrics
 from orchestrator.incidents.seen_before import link_related
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
+from orchestrator.notify.policy import NotifyPolicy
 from orchestrator.store import IncidentStore
 
 log = logging.getLogger("sre.orchestrator.incidents.runner")
@@ -78,6 +80,8 @@ class InvestigationRunner:
         lease_seconds: float = 30.0,
         poll_seconds: float = 2.0,
         seen_before_days: float = 0.0,
+        notify: NotifyPolicy | None = None,
+        on_finished: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._investigator = investigator
@@ -85,6 +89,8 @@ class InvestigationRunner:
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._seen_before_days = seen_before_days
+        self._notify = notify or NotifyPolicy(targets=())
+        self._on_finished = on_finished
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -160,7 +166,9 @@ class InvestigationRunner:
         # Its own context, so that every line it logs (and its outcome's) names the incident.
         context = logs.incident_context(incident_id)
         task = asyncio.create_task(
-            self._investigate(incident_id, request), name=f"investigation {incident_id}", context=context
+            self._investigate(incident_id, request, incident.source),
+            name=f"investigation {incident_id}",
+            context=context,
         )
         self._tasks[incident_id] = task
         task.add_done_callback(lambda done: self._forget(incident_id, done), context=context)
@@ -185,7 +193,7 @@ class InvestigationRunner:
                     log.warning("incident %s: the lease went to another replica; stopping here", incident_id)
                     task.cancel()
 
-    async def _investigate(self, incident_id: str, request: IncidentRequest | None) -> None:
+    async def _investigate(self, incident_id: str, request: IncidentRequest | None, source: str = "api") -> None:
         # The database failing (locked by another process, its disk full) is not the
         # investigation's failure: run again (resuming from the last checkpoint) and write the
         # outcome again until the database takes it, so the incident never stays unfinished
@@ -197,10 +205,15 @@ class InvestigationRunner:
                     outcome = await self._outcome(incident_id, request, label)
             async for attempt in self._until_stored(incident_id, "outcome"):
                 with attempt:
+                    cluster = request.cluster if request else None
                     if isinstance(outcome, IncidentResult):
-                        await self._store.complete(incident_id, await self._linked(incident_id, request, outcome))
+                        linked = await self._linked(incident_id, request, outcome)
+                        notify = self._notify.targets_for(source, cluster, linked)
+                        await self._store.complete(incident_id, linked, notify)
                     else:
-                        await self._store.fail(incident_id, outcome)
+                        await self._store.fail(incident_id, outcome, self._notify.targets_for(source, cluster, None))
+            if self._on_finished is not None:
+                self._on_finished()  # the deliverer looks at once rather than at its next poll
             if isinstance(outcome, IncidentResult):
                 label.set("completed")
                 log.info(

@@ -35,6 +35,8 @@ from orchestrator.models import (
     IncidentStatus,
     RuleStats,
 )
+from orchestrator.notify.deliverer import Deliverer
+from orchestrator.notify.policy import NotifyPolicy
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 
@@ -111,7 +113,7 @@ class IncidentService:
         knowledge: Knowledge | None = None,
     ) -> AsyncIterator[IncidentService]:
         """Open the store, then the investigator, and take up unfinished investigations; close all on exit."""
-        async with open_store(settings.database_url) as store:
+        async with open_store(settings.database_url) as store, Deliverer(store, settings) as deliverer:
             # After the store: it creates the schema (SQLite: the file in WAL mode) the checkpointer shares.
             investigator = await investigator_factory(settings)
             try:
@@ -123,6 +125,8 @@ class IncidentService:
                     lease_seconds=settings.lease_seconds,
                     poll_seconds=settings.claim_poll_seconds,
                     seen_before_days=settings.seen_before_days,
+                    notify=NotifyPolicy.of(settings),
+                    on_finished=deliverer.wake,
                 )
                 async with runner:
                     yield cls(settings, store, runner, knowledge)

@@ -40,13 +40,15 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
             claims INTEGER NOT NULL DEFAULT 0,
             verdict_rule TEXT,
             verdict_category TEXT,
-            culprit TEXT
+            culprit TEXT,
+            notify_targets TEXT
         )""",
         "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
         ALERT_EPISODE_INDEX,
         *verdict_tables(time_type),
+        *outbox_tables(time_type),
     ]
 
 
@@ -88,3 +90,30 @@ def verdict_upgrade(time_type: str) -> list[str]:
 def schema_changes(version: int, schema: list[str], upgrades: list[list[str]]) -> list[str]:
     """What brings a database at schema `version` (0: a new one) to version len(upgrades) + 1."""
     return schema if version == 0 else [statement for upgrade in upgrades[version - 1 :] for statement in upgrade]
+
+
+def outbox_tables(time_type: str) -> list[str]:
+    """The notifications outbox: one row per incident and target, claimed with a lease like incidents."""
+    return [
+        f"""CREATE TABLE notifications (
+            notification_id TEXT PRIMARY KEY,
+            incident_id TEXT NOT NULL REFERENCES incidents (incident_id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_at {time_type} NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at {time_type},
+            created_at {time_type} NOT NULL,
+            finished_at {time_type}
+        )""",
+        "CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending'",
+        "CREATE INDEX notifications_of_incident ON notifications (incident_id)",
+        "CREATE INDEX incidents_to_notify ON incidents (updated_at) WHERE notify_targets IS NOT NULL",
+    ]
+
+
+def outbox_upgrade(time_type: str) -> list[str]:
+    """The incidents' column of targets still to enqueue, then the outbox."""
+    return ["ALTER TABLE incidents ADD COLUMN notify_targets TEXT", *outbox_tables(time_type)]

@@ -118,6 +118,8 @@ async def test_a_postgres_database_of_version_1_is_upgraded(postgres_url: str) -
     prepare_database(postgres_url)
     with psycopg.connect(postgres_url, autocommit=True) as conn:  # back to what version 1 created
         conn.execute("DROP TABLE feedback")
+        conn.execute("DROP TABLE notifications")
+        conn.execute("ALTER TABLE incidents DROP COLUMN notify_targets")
         for column in ("verdict_rule", "verdict_category", "culprit"):
             conn.execute(f"ALTER TABLE incidents DROP COLUMN {column}")  # type: ignore[arg-type]
         conn.execute("DELETE FROM sre_schema_version")
