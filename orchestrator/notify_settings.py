@@ -61,7 +61,7 @@ class NotifySettings(BaseModel):
     notify_categories: CommaList = Field(default_factory=list, description="Only these categories (default: all).")
     notify_sources: CommaList = Field(default_factory=list, description="Only from api, alertmanager, mcp (all).")
     notify_clusters: CommaList = Field(default_factory=list, description="Only these clusters (default: all).")
-    notify_max_attempts: Annotated[int, Field(ge=1, le=100)] = 12
+    notify_max_attempts: Annotated[int, Field(ge=1, le=100)] = 20  # with the defaults: about two hours
     notify_retry_initial_seconds: float = Field(1.0, gt=0, description="First wait before a retry; doubles.")
     notify_retry_max_seconds: float = Field(600.0, gt=0, description="Longest wait between two attempts.")
     notify_timeout_seconds: float = Field(10.0, gt=0, description="Per-request timeout of a delivery.")
