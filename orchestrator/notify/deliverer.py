@@ -71,6 +71,11 @@ class Deliverer:
             self._client = httpx2.AsyncClient(
                 verify=verify, timeout=self._settings.notify_timeout_seconds, follow_redirects=False
             )
+            try:
+                if freed := await self._store.release_dead_notification_leases():
+                    log.info("took back the notifications of %d crashed process(es) on this host", freed)
+            except Exception:  # their leases lapse instead
+                log.warning("could not check for notifications left by crashed processes", exc_info=True)
             self._tasks = [asyncio.create_task(self._loop(), name=f"notify {n}") for n in range(WORKERS)]
         return self
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.models import NotificationState
+from orchestrator.store.leases import dead_here
 
 ENQUEUE_BATCH = 100
 
@@ -93,6 +94,22 @@ class OutboxQueries:
             "WHERE notification_id = %s AND lease_owner = %s AND status = 'pending'",
             [error, delay_seconds, notification_id, self.owner],
         )
+
+    async def release_dead_notification_leases(self) -> int:
+        """Free the notifications leased by processes on this host that died (SIGKILL mid-post), so a
+        restart posts them at once instead of after their lease."""
+        rows = await self._execute(
+            "SELECT DISTINCT lease_owner FROM notifications "
+            "WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> %s",
+            [self.owner],
+        )
+        dead = [row["lease_owner"] for row in rows if dead_here(row["lease_owner"])]
+        for owner in dead:
+            await self._execute(
+                "UPDATE notifications SET lease_expires_at = NULL WHERE lease_owner = %s AND status = 'pending'",
+                [owner],
+            )
+        return len(dead)
 
     async def notifications_of(self, incident_id: str) -> list[NotificationState] | None:
         """The incident's notifications (those still to enqueue as pending); None when it has none."""

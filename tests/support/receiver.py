@@ -22,6 +22,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    answered: bool = False
 
 
 class Receiver:
@@ -30,6 +31,7 @@ class Receiver:
         ca.issue_cert("localhost", "127.0.0.1").configure_cert(self._context)
         self.port = port
         self.status = 200
+        self.hold = threading.Event()  # set: keep each request waiting, unanswered, until cleared or stopped
         self.requests: list[Received] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -44,11 +46,17 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.requests.append(Received(self.path, dict(self.headers), body, time.time()))
+                received = Received(self.path, dict(self.headers), body, time.time())
+                receiver.requests.append(received)
+                while receiver.hold.is_set() and receiver._server is not None:
+                    time.sleep(0.05)
+                if receiver.hold.is_set():
+                    return  # stopped while holding: never answered
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
                 self.wfile.write(b"ok" if receiver.status < 300 else b"receiver says no")
+                received.answered = receiver.status < 300
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
