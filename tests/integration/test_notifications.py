@@ -183,6 +183,8 @@ def test_after_the_cap_it_is_failed_with_the_reason(tmp_path: Path, ca: trustme.
         _client(url) as client,
     ):
         incident = _settled(client, _report(client, "orders is down; first=fail:cluster unreachable"))
+        page = client.get(f"/ui/incidents/{incident['incident_id']}").text
+    assert "webhook: failed (3 attempts): the receiver answered 503: receiver says no" in page
     assert incident["status"] == "failed"
     assert incident["notifications"] == [
         {
