@@ -198,6 +198,17 @@ def test_after_the_cap_it_is_failed_with_the_reason(tmp_path: Path, ca: trustme.
     assert json.loads(receiver.requests[0].body)["error"] == "investigation failed in step first: cluster unreachable"
 
 
+def test_a_receiver_refuses_a_body_signed_with_another_secret(
+    tmp_path: Path, ca: trustme.CA, receiver: Receiver
+) -> None:
+    receiver.secret = "the-receivers-own-secret"
+    settings = _settings(tmp_path, ca, receiver, notify_slack_webhook_url=None, notify_max_attempts=2)
+    with _serving(settings, tmp_path) as (_, client):
+        incident = _settled(client, _report(client, "signed wrongly"))
+    (state,) = incident["notifications"]
+    assert (state["status"], state["last_error"]) == ("failed", "the receiver answered 401: bad signature")
+
+
 def test_filters_leave_incidents_out(tmp_path: Path, ca: trustme.CA, receiver: Receiver) -> None:
     settings = _settings(tmp_path, ca, receiver, notify_min_confidence=0.95, notify_sources=["alertmanager"])
     with (

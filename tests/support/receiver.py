@@ -6,6 +6,8 @@ receiver down and bring it back); `status` is what it answers; `requests` what i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ssl
 import threading
 import time
@@ -31,6 +33,7 @@ class Receiver:
         ca.issue_cert("localhost", "127.0.0.1").configure_cert(self._context)
         self.port = port
         self.status = 200
+        self.secret: str | None = None  # set: answer 401 to a body whose HMAC signature does not verify
         self.hold = threading.Event()  # set: keep each request waiting, unanswered, until cleared or stopped
         self.requests: list[Received] = []
         self._server: ThreadingHTTPServer | None = None
@@ -52,11 +55,12 @@ class Receiver:
                     time.sleep(0.05)
                 if receiver.hold.is_set():
                     return  # stopped while holding: never answered
-                self.send_response(receiver.status)
+                status = receiver.status if receiver.verified(self.headers, body) else 401
+                self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
-                self.wfile.write(b"ok" if receiver.status < 300 else b"receiver says no")
-                received.answered = receiver.status < 300
+                self.wfile.write(b"ok" if status < 300 else b"bad signature" if status == 401 else b"receiver says no")
+                received.answered = status < 300
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -69,6 +73,17 @@ class Receiver:
         self._thread = threading.Thread(target=server.serve_forever, name="notification receiver", daemon=True)
         self._thread.start()
         return self
+
+    def verified(self, headers: object, body: bytes) -> bool:
+        """The X-SRE-Signature-256 check a receiver makes: HMAC-SHA256 of "<timestamp>.<body>", fresh."""
+        if self.secret is None:
+            return True
+        get = headers.get  # type: ignore[attr-defined]
+        timestamp, signature = get("X-SRE-Timestamp", ""), get("X-SRE-Signature-256", "")
+        if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > 300:
+            return False
+        digest = hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(signature, f"sha256={digest}")
 
     def stop(self) -> None:
         if self._server is not None:
