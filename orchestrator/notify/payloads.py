@@ -99,7 +99,7 @@ def slack_message(incident: Incident, public_url: str | None) -> dict[str, Any]:
         headline = incident.suggested_root_cause or "No root cause found"
     category = incident.report.category if incident.report else "-"
     confidence = f"{incident.confidence_score} ({incident.confidence:.2f})" if incident.confidence is not None else "-"
-    text = f"{'✅' if incident.status == 'completed' else '⚠️'} {where or 'Incident'}: {headline}"
+    text = f"{'✅' if incident.status == 'completed' else '⚠️'} {_escape(where or 'Incident')}: {_escape(headline)}"
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
