@@ -112,16 +112,24 @@ class OutboxQueries:
         return len(dead)
 
     async def notifications_of(self, incident_id: str) -> list[NotificationState] | None:
-        """The incident's notifications (those still to enqueue as pending); None when it has none."""
+        """The incident's notifications (those still to enqueue as pending); None when it has none.
+
+        One round trip: the outbox's rows, and the targets the finish recorded but no deliverer has
+        enqueued yet (a row of status 'queued' holding them comma-separated).
+        """
         rows = await self._execute(
-            "SELECT target, status, attempts, last_error FROM notifications WHERE incident_id = %s ORDER BY target",
-            [incident_id],
+            "SELECT target, status, attempts, last_error FROM notifications WHERE incident_id = %s "
+            "UNION ALL SELECT notify_targets, 'queued', 0, NULL FROM incidents "
+            "WHERE incident_id = %s AND notify_targets IS NOT NULL",
+            [incident_id, incident_id],
         )
-        states = [NotificationState.model_validate(dict(row)) for row in rows]
-        waiting = await self._execute("SELECT notify_targets FROM incidents WHERE incident_id = %s", [incident_id])
-        if waiting and waiting[0]["notify_targets"]:
-            known = {state.target for state in states}
-            for target in waiting[0]["notify_targets"].split(","):
-                if target not in known:
-                    states.append(NotificationState(target=target, status="pending", attempts=0, last_error=None))
-        return states or None
+        states = [NotificationState.model_validate(dict(row)) for row in rows if row["status"] != "queued"]
+        known = {state.target for state in states}
+        for row in rows:
+            if row["status"] == "queued":
+                states += [
+                    NotificationState(target=target, status="pending", attempts=0, last_error=None)
+                    for target in row["target"].split(",")
+                    if target not in known
+                ]
+        return sorted(states, key=lambda state: state.target) or None

@@ -158,3 +158,32 @@ def test_the_rules_stats_command_names_a_database_it_cannot_open(tmp_path: Path)
     run = _cli("--database-url", f"sqlite:///{tmp_path / 'missing' / 'incidents.db'}")
     assert run.returncode == 2
     assert "cannot open the incident database" in run.stderr
+
+
+async def test_the_outbox_from_the_finish_to_delivered_or_failed(store: IncidentStore) -> None:
+    created = await store.create(IncidentRequest(description="outbox"))
+    assert await store.claim(30) is not None
+    await store.complete(created.incident_id, result("oom"), ["webhook", "slack"])
+    queued = await store.notifications_of(created.incident_id)
+    assert [(n.target, n.status, n.attempts) for n in queued or []] == [
+        ("slack", "pending", 0),
+        ("webhook", "pending", 0),
+    ]
+    assert await store.enqueue_notifications() == 1
+    assert await store.enqueue_notifications() == 0  # once
+    first = await store.claim_notification(30)
+    second = await store.claim_notification(30)
+    assert first is not None and second is not None and first.notification_id != second.notification_id
+    assert await store.claim_notification(30) is None  # both leased
+    await store.notification_retry(first.notification_id, "refused", 0)
+    retried = await store.claim_notification(30)
+    assert retried is not None and (retried.notification_id, retried.attempts) == (first.notification_id, 2)
+    assert await store.notification_done(retried.notification_id, "delivered", None)
+    assert await store.notification_done(second.notification_id, "failed", "the receiver answered 410")
+    assert not await store.notification_done(second.notification_id, "delivered", None)  # settled for good
+    states = {
+        n.target: (n.status, n.attempts, n.last_error) for n in await store.notifications_of(created.incident_id) or []
+    }
+    assert states[first.target] == ("delivered", 2, None)
+    assert states[second.target] == ("failed", 1, "the receiver answered 410")
+    assert (await store.get(created.incident_id)).notifications is not None  # type: ignore[union-attr]
