@@ -68,7 +68,8 @@ class Server:
 
     async def metrics(self, request: Request) -> Response:
         counts = await self.service.count_by_status()
-        return Response(metrics.exposition(counts, self.service.running), media_type=metrics.CONTENT_TYPE)
+        stats = await self.service.rule_stats()
+        return Response(metrics.exposition(counts, self.service.running, stats), media_type=metrics.CONTENT_TYPE)
 
 
 def create_app(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> Starlette:

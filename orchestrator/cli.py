@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     mcp.add_argument("--port", type=int, help="port for --transport http (default 8080)")
     mcp.add_argument("--namespace", help="namespace for the startup connection check")
 
+    rules = commands.add_parser("rules", help="what the rules did: `rules stats` prints each one's precision")
+    rules.add_argument("action", choices=["stats"], help="stats: per rule and category, findings and feedback")
+    rules.add_argument("--output", choices=["text", "json"], default="text")
+    _add_database_flag(rules)
+
     tool = commands.add_parser("tool", help="call one Kubernetes tool and print its result")
     _add_cluster_flags(tool)
     tool.add_argument("--url", help="a running tool server's streamable HTTP URL (default: in-process)")
@@ -203,6 +208,22 @@ def _investigate(args: argparse.Namespace) -> int:
     return 0 if incident.status == "completed" else 1
 
 
+def _rules(args: argparse.Namespace) -> int:
+    import anyio
+
+    from orchestrator.incidents.rule_stats import read_rule_stats, render_rule_stats
+    from orchestrator.store import StoreError
+
+    settings = _orchestrator_settings(args)
+    try:
+        stats = anyio.run(read_rule_stats, settings.database_url)
+    except StoreError as exc:
+        print(f"sre-orchestrator: {exc}", file=sys.stderr)
+        return 2
+    print(stats.model_dump_json(indent=2) if args.output == "json" else render_rule_stats(stats))
+    return 0
+
+
 def _mcp(args: argparse.Namespace) -> int:
     from mcp_servers.kubernetes import serve as kubernetes_serve
 
@@ -221,6 +242,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "mcp-workflow": _mcp_workflow,
     "mcp": _mcp,
     "tool": _tool,
+    "rules": _rules,
 }
 SERVERS = ("serve", "mcp", "mcp-workflow")  # they log; the other commands print
 

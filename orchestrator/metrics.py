@@ -17,7 +17,7 @@ from typing import Literal, get_args
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
 from graphs.models import LLMStatus, Report
-from orchestrator.models import IncidentStatus
+from orchestrator.models import IncidentStatus, RuleStats, VerdictStats
 
 Outcome = Literal["completed", "failed", "timed_out", "cancelled"]
 STATUSES: tuple[IncidentStatus, ...] = ("pending", "investigating", "completed", "failed")
@@ -50,6 +50,49 @@ LLM_INVESTIGATIONS = Counter(
 )
 for _status in get_args(LLMStatus):  # every status is exposed from the start, at 0
     LLM_INVESTIGATIONS.labels(_status)
+
+
+NOTIFICATIONS = Counter(
+    "sre_notifications",
+    "Notification delivery attempts by target and outcome (delivered, retried, failed: gave up).",
+    ["target", "outcome"],
+)
+NOTIFICATION_DELAY_SECONDS = Histogram(
+    "sre_notification_delay_seconds",
+    "From an incident's finish to its notification's delivery, by target.",
+    ["target"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+for _target in ("webhook", "slack"):
+    for _outcome in ("delivered", "retried", "failed"):
+        NOTIFICATIONS.labels(_target, _outcome)
+
+RULE_VERDICTS = Gauge(
+    "sre_rule_verdicts",
+    "Verdicts (suggested root causes) of completed incidents by rule, and the feedback on them "
+    "(outcome: findings, confirmed, rejected; read from the store at scrape time).",
+    ["rule", "outcome"],
+)
+RULE_PRECISION = Gauge("sre_rule_precision", "confirmed / (confirmed + rejected) by rule, once judged.", ["rule"])
+CATEGORY_VERDICTS = Gauge(
+    "sre_category_verdicts",
+    "Verdicts of completed incidents by category, and the feedback on them (outcome: findings, confirmed, rejected).",
+    ["category", "outcome"],
+)
+CATEGORY_PRECISION = Gauge(
+    "sre_category_precision", "confirmed / (confirmed + rejected) by category, once judged.", ["category"]
+)
+
+
+def _set_verdicts(counts: Gauge, precision: Gauge, rows: list[VerdictStats]) -> None:
+    counts.clear()  # a rule no longer in the store (its incidents deleted) disappears
+    precision.clear()
+    for row in rows:
+        counts.labels(row.name, "findings").set(row.findings)
+        counts.labels(row.name, "confirmed").set(row.confirmed)
+        counts.labels(row.name, "rejected").set(row.rejected)
+        if row.precision is not None:
+            precision.labels(row.name).set(row.precision)
 
 
 class OutcomeLabel:
@@ -108,8 +151,11 @@ def count_llm_use(report: Report | None) -> None:
     LLM_INVESTIGATIONS.labels(llm.status).inc()
 
 
-def exposition(incidents_by_status: Mapping[str, int], running: int) -> bytes:
+def exposition(incidents_by_status: Mapping[str, int], running: int, rule_stats: RuleStats | None = None) -> bytes:
     """The text exposition, with the store's counts and this process's investigations as of now."""
+    if rule_stats is not None:
+        _set_verdicts(RULE_VERDICTS, RULE_PRECISION, rule_stats.rules)
+        _set_verdicts(CATEGORY_VERDICTS, CATEGORY_PRECISION, rule_stats.categories)
     for status in STATUSES:
         INCIDENTS.labels(status).set(incidents_by_status.get(status, 0))
     RUNNING.set(running)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from common import kubernetes_names
 from graphs.models import Evidence, Extracted, Report
-from knowledge.findings import Finding
+from knowledge.findings import Category, Finding
 
 IncidentStatus = Literal["pending", "investigating", "completed", "failed"]
 IncidentSource = Literal["api", "alertmanager", "mcp"]
@@ -72,6 +72,22 @@ class AlertRecord(BaseModel):
     ends_at: datetime | None = Field(None, description="When it resolved (or will, if Alertmanager set an end).")
 
 
+class RelatedIncident(BaseModel):
+    """An earlier incident of the same cluster with the same culprit and category (seen before)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    incident_id: str
+    created_at: datetime
+    culprit: str = Field(description="'component:NAME' (knowledge graph) or 'workload:NAMESPACE/NAME'.")
+    category: str
+    suggested_root_cause: str | None = None
+    verdict: Literal["confirmed", "rejected"] | None = Field(
+        None, description="The feedback on its verdict when this incident completed; null: none yet."
+    )
+    feedback_author: str | None = None
+
+
 class IncidentResult(BaseModel):
     """What an investigation adds to its incident (graphs.models.InvestigationResult); null until it completes."""
 
@@ -86,6 +102,11 @@ class IncidentResult(BaseModel):
     confidence: float | None = Field(None, ge=0, le=1)
     findings: list[Finding] | None = Field(None, description="Ranked findings, most likely first.")
     report: Report | None = None
+    related_incidents: list[RelatedIncident] | None = Field(
+        None,
+        description="Earlier incidents of the same cluster, culprit and category within the seen-before window "
+        "(SRE_SEEN_BEFORE_DAYS), newest first, with their feedback as of this one's completion.",
+    )
 
 
 class IncidentHeader(BaseModel):
@@ -110,9 +131,24 @@ class IncidentHeader(BaseModel):
     )
 
 
+class NotificationState(BaseModel):
+    """Where a finished incident's notification to one target stands."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    target: str = Field(description="'webhook' or 'slack'.")
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_error: str | None = Field(None, description="Why the last attempt failed, if it did.")
+
+
 # Pydantic lays out fields from the last base to the first, so the header comes first in the JSON.
 class Incident(IncidentResult, IncidentHeader):
     """An incident and, once investigated, its findings."""
+
+    notifications: list[NotificationState] | None = Field(
+        None, description="Finished incidents: each notification target and how its delivery went (SRE_NOTIFY_*)."
+    )
 
 
 class IncidentList(BaseModel):
@@ -146,3 +182,55 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to change.")
     instance: str | None = Field(None, description="The request path.")
     errors: list[FieldError] | None = Field(None, description="Each invalid field and why (422 only).")
+
+
+# --- After the verdict: feedback on it, and how often each rule was right ---
+
+Verdict = Literal["confirmed", "rejected"]
+ComponentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class FeedbackRequest(BaseModel):
+    """The body of `POST /api/v1/incidents/{id}/feedback`: was the suggested root cause right?"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"verdict": "rejected", "actual_category": "dns_resolution_failure"}]},
+    )
+
+    verdict: Verdict = Field(description="'confirmed': the suggested root cause was right; 'rejected': it was not.")
+    actual_category: Category | None = Field(None, description="What the cause really was, when rejected.")
+    actual_component: ComponentName | None = Field(None, description="The workload or component really at fault.")
+    comment: Comment | None = Field(None, description="Anything a later reader should know.")
+
+
+class Feedback(FeedbackRequest):
+    """Feedback as recorded: one per incident, the latest replacing any earlier one."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    incident_id: str
+    author: str | None = Field(None, description="The name of the API token used, when tokens are named.")
+    created_at: datetime
+
+
+class VerdictStats(BaseModel):
+    """How often the verdicts of one rule (or category) were confirmed."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    name: str = Field(description="The rule id, or the category.")
+    findings: int = Field(description="Completed incidents whose suggested root cause it gave.")
+    confirmed: int
+    rejected: int
+    precision: float | None = Field(description="confirmed / (confirmed + rejected); null without feedback.")
+
+
+class RuleStats(BaseModel):
+    """`GET /api/v1/stats/rules`: per rule and per category, findings and their feedback."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    rules: list[VerdictStats]
+    categories: list[VerdictStats]

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common.config import CommaList, read_tokens, split_comma_list
 from graphs.llm.settings import LLMSettings
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
+from orchestrator.notify_settings import NotifySettings
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # the URIs libpq itself accepts
@@ -62,7 +63,7 @@ class LogSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class OrchestratorSettings(LLMSettings, BaseSettings):
+class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
     """Everything `serve`, `investigate` and `mcp-workflow` read; the LLM's part is graphs' LLMSettings."""
 
     # Inputs stay out of error messages: a database URL or an API key may hold a secret.
@@ -119,6 +120,12 @@ class OrchestratorSettings(LLMSettings, BaseSettings):
     )
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
+    seen_before_days: float = Field(
+        14.0,
+        ge=0,
+        description="Link a completed incident to earlier ones of the same cluster, culprit and category within "
+        "this many days (0: never).",
+    )
 
     # What the investigation reads.
     snapshot: Path | None = Field(None, description="Investigate this cluster snapshot instead of a live cluster.")

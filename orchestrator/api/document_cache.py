@@ -19,7 +19,8 @@ from orchestrator.models import Incident
 
 def is_final(incident: Incident) -> bool:
     """Whether the incident's document can no longer change."""
-    return incident.status in FINISHED and incident.source != "alertmanager"
+    settled = all(n.status != "pending" for n in incident.notifications or ())  # deliveries still move it
+    return incident.status in FINISHED and incident.source != "alertmanager" and settled
 
 
 class DocumentCache:

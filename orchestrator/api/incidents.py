@@ -18,6 +18,7 @@ from starlette.routing import Route
 from orchestrator import logs
 from orchestrator.api.document_cache import DocumentCache, is_final
 from orchestrator.api.openapi import ALERTMANAGER, INCIDENTS, openapi_document
+from orchestrator.api.verdicts import VerdictApi
 from orchestrator.bodies import BodyTooLarge, media_type, read_body
 from orchestrator.incidents import alertmanager
 from orchestrator.incidents.alert_models import AlertmanagerNotification
@@ -78,12 +79,14 @@ class IncidentApi:
         self._service = service
         self.openapi = openapi_document()
         self.documents = DocumentCache(settings.document_cache_bytes)
+        self.verdicts = VerdictApi(settings, service, read_json, _validate)
 
     @property
     def routes(self) -> list[Route]:
         return [
             Route(INCIDENTS, self.incidents, methods=["GET", "POST"]),
             Route(f"{INCIDENTS}/{{incident_id}}", self.get_incident, methods=["GET"]),
+            *self.verdicts.routes,
             Route(ALERTMANAGER, self.receive_alerts, methods=["POST"]),
             Route("/openapi.json", self.openapi_json, methods=["GET"]),
         ]

@@ -8,15 +8,26 @@ from pydantic.json_schema import models_json_schema
 
 from common.version import package_version
 from orchestrator.incidents.alert_models import AlertmanagerNotification, AlertReceipt
-from orchestrator.models import Incident, IncidentList, IncidentRequest, ListQuery, Problem
+from orchestrator.models import (
+    Feedback,
+    FeedbackRequest,
+    Incident,
+    IncidentList,
+    IncidentRequest,
+    ListQuery,
+    Problem,
+    RuleStats,
+)
 from orchestrator.problems import PROBLEM_JSON
 
 INCIDENTS = "/api/v1/incidents"
 ALERTMANAGER = "/api/v1/alerts/alertmanager"
+RULE_STATS = "/api/v1/stats/rules"
 _PROBLEMS = {
     400: "The body is not valid JSON.",
     401: "No bearer token, or not one of the server's.",
     404: "No such incident, or no such path.",
+    409: "The incident has no verdict to give feedback on (not completed, or failed).",
     405: "The path does not take this method.",
     413: "The body is larger than the server accepts.",
     415: "The body is not sent as application/json.",
@@ -47,6 +58,39 @@ def _list_parameters() -> list[dict[str, Any]]:
     return parameters
 
 
+def _verdict_paths(feedback_request: dict[str, Any], feedback: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    incident_id = [{"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        f"{INCIDENTS}/{{incident_id}}/feedback": {
+            "post": {
+                "summary": "Say whether the incident's suggested root cause was right",
+                "description": "One feedback per incident: a later one replaces it. The author is the name "
+                "of the API token used, when the token is written `name:secret`.",
+                "operationId": "giveFeedback",
+                "parameters": incident_id,
+                "requestBody": {"required": True, **_json(feedback_request)},
+                "responses": {
+                    "200": {"description": "Recorded.", **_json(feedback)},
+                    **_problems(400, 401, 404, 409, 413, 415, 422, 500, 503),
+                },
+            },
+            "get": {
+                "summary": "The feedback recorded on the incident's verdict",
+                "operationId": "getFeedback",
+                "parameters": incident_id,
+                "responses": {"200": {"description": "The feedback.", **_json(feedback)}, **_problems(401, 404)},
+            },
+        },
+        RULE_STATS: {
+            "get": {
+                "summary": "Per rule and per category: verdicts given, confirmed, rejected, precision",
+                "operationId": "ruleStats",
+                "responses": {"200": {"description": "The stats.", **_json(stats)}, **_problems(401)},
+            }
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     refs, definitions = models_json_schema(
         [
@@ -56,10 +100,13 @@ def openapi_document() -> dict[str, Any]:
             (Problem, "serialization"),
             (AlertmanagerNotification, "validation"),
             (AlertReceipt, "serialization"),
+            (FeedbackRequest, "validation"),
+            (Feedback, "serialization"),
+            (RuleStats, "serialization"),
         ],
         ref_template="#/components/schemas/{model}",
     )
-    request, incident, incident_list, problem, notification, receipt = refs.values()
+    request, incident, incident_list, problem, notification, receipt, *verdicts = refs.values()
     location = {"Location": {"description": "The incident's URL.", "schema": {"type": "string"}}}
     open_access: list[dict[str, list[str]]] = []  # probes and this document need no token
     return {
@@ -123,6 +170,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": {"description": "The incident.", **_json(incident)}, **_problems(401, 404)},
                 }
             },
+            **_verdict_paths(*verdicts),
             ALERTMANAGER: {
                 "post": {
                     "summary": "Alertmanager's webhook receiver: one incident per alert group",

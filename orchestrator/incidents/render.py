@@ -67,6 +67,8 @@ def render_incident(incident: Incident) -> str:
     ]
     if report.dependency_path:
         lines.append(f"Dependency path: {' -> '.join(report.dependency_path)}")
+    if incident.related_incidents:  # the seen-before note, e.g. "3rd time in 7 days: ..."
+        lines += [f"Seen before: {note}" for note in report.notes if " time in " in note]
     lines += _analysis_lines(report)
     if incident.findings:
         lines += ["", "Findings:"]

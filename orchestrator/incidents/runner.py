@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -29,7 +31,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exp
 from common.errors import innermost
 from graphs.models import OnStep
 from orchestrator import logs, metrics
+from orchestrator.incidents.seen_before import link_related
 from orchestrator.models import Incident, IncidentRequest, IncidentResult
+from orchestrator.notify.policy import NotifyPolicy
 from orchestrator.store import IncidentStore
 
 log = logging.getLogger("sre.orchestrator.incidents.runner")
@@ -75,12 +79,18 @@ class InvestigationRunner:
         timeout_seconds: float,
         lease_seconds: float = 30.0,
         poll_seconds: float = 2.0,
+        seen_before_days: float = 0.0,
+        notify: NotifyPolicy | None = None,
+        on_finished: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._investigator = investigator
         self._timeout = timeout_seconds
         self._lease = lease_seconds
         self._poll = poll_seconds
+        self._seen_before_days = seen_before_days
+        self._notify = notify or NotifyPolicy(targets=())
+        self._on_finished = on_finished
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -156,7 +166,9 @@ class InvestigationRunner:
         # Its own context, so that every line it logs (and its outcome's) names the incident.
         context = logs.incident_context(incident_id)
         task = asyncio.create_task(
-            self._investigate(incident_id, request), name=f"investigation {incident_id}", context=context
+            self._investigate(incident_id, request, incident.source),
+            name=f"investigation {incident_id}",
+            context=context,
         )
         self._tasks[incident_id] = task
         task.add_done_callback(lambda done: self._forget(incident_id, done), context=context)
@@ -181,7 +193,7 @@ class InvestigationRunner:
                     log.warning("incident %s: the lease went to another replica; stopping here", incident_id)
                     task.cancel()
 
-    async def _investigate(self, incident_id: str, request: IncidentRequest | None) -> None:
+    async def _investigate(self, incident_id: str, request: IncidentRequest | None, source: str = "api") -> None:
         # The database failing (locked by another process, its disk full) is not the
         # investigation's failure: run again (resuming from the last checkpoint) and write the
         # outcome again until the database takes it, so the incident never stays unfinished
@@ -193,10 +205,15 @@ class InvestigationRunner:
                     outcome = await self._outcome(incident_id, request, label)
             async for attempt in self._until_stored(incident_id, "outcome"):
                 with attempt:
+                    cluster = request.cluster if request else None
                     if isinstance(outcome, IncidentResult):
-                        await self._store.complete(incident_id, outcome)
+                        linked = await self._linked(incident_id, request, outcome)
+                        notify = self._notify.targets_for(source, cluster, linked)
+                        await self._store.complete(incident_id, linked, notify)
                     else:
-                        await self._store.fail(incident_id, outcome)
+                        await self._store.fail(incident_id, outcome, self._notify.targets_for(source, cluster, None))
+            if self._on_finished is not None:
+                self._on_finished()  # the deliverer looks at once rather than at its next poll
             if isinstance(outcome, IncidentResult):
                 label.set("completed")
                 log.info(
@@ -206,6 +223,22 @@ class InvestigationRunner:
                     outcome.confidence,
                 )
                 metrics.count_llm_use(outcome.report)
+
+    async def _linked(
+        self, incident_id: str, request: IncidentRequest | None, result: IncidentResult
+    ) -> IncidentResult:
+        """The result with the incidents seen before; unlinked if the lookup fails for any other reason than
+        the database refusing (which the caller retries)."""
+        cluster = request.cluster if request else None
+        try:
+            return await link_related(
+                self._store, incident_id, cluster, result, datetime.now(UTC), self._seen_before_days
+            )
+        except Exception as exc:
+            if self._store.unavailable(exc):
+                raise
+            log.exception("incident %s: cannot look up the incidents seen before; completing without them", incident_id)
+            return result
 
     def _until_stored(self, incident_id: str, what: str) -> AsyncRetrying:
         """Retry while the database cannot be written, for as long as the process runs."""

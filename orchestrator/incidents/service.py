@@ -21,9 +21,22 @@ from pathlib import Path
 
 from graphs.models import OnStep
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH
+from orchestrator.incidents import feedback
 from orchestrator.incidents.clusters import resolve_cluster
 from orchestrator.incidents.runner import InvestigationRunner, Investigator
-from orchestrator.models import AlertRecord, Incident, IncidentList, IncidentRequest, IncidentSource, IncidentStatus
+from orchestrator.models import (
+    AlertRecord,
+    Feedback,
+    FeedbackRequest,
+    Incident,
+    IncidentList,
+    IncidentRequest,
+    IncidentSource,
+    IncidentStatus,
+    RuleStats,
+)
+from orchestrator.notify.deliverer import Deliverer
+from orchestrator.notify.policy import NotifyPolicy
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import AlertGroupEntry, IncidentStore, open_store
 
@@ -100,7 +113,7 @@ class IncidentService:
         knowledge: Knowledge | None = None,
     ) -> AsyncIterator[IncidentService]:
         """Open the store, then the investigator, and take up unfinished investigations; close all on exit."""
-        async with open_store(settings.database_url) as store:
+        async with open_store(settings.database_url) as store, Deliverer(store, settings) as deliverer:
             # After the store: it creates the schema (SQLite: the file in WAL mode) the checkpointer shares.
             investigator = await investigator_factory(settings)
             try:
@@ -111,6 +124,9 @@ class IncidentService:
                     timeout_seconds=settings.investigation_timeout_seconds,
                     lease_seconds=settings.lease_seconds,
                     poll_seconds=settings.claim_poll_seconds,
+                    seen_before_days=settings.seen_before_days,
+                    notify=NotifyPolicy.of(settings),
+                    on_finished=deliverer.wake,
                 )
                 async with runner:
                     yield cls(settings, store, runner, knowledge)
@@ -166,6 +182,18 @@ class IncidentService:
         if incident is None:
             raise UnknownIncident(incident_id)
         return incident
+
+    async def give_feedback(self, incident_id: str, request: FeedbackRequest, author: str | None) -> Feedback:
+        """Record whether the incident's verdict was right; UnknownIncident, or NothingToJudge before it completed."""
+        return await feedback.give_feedback(self.store, await self.get(incident_id), request, author)
+
+    async def feedback(self, incident_id: str) -> Feedback | None:
+        """The feedback recorded on an incident's verdict, if any."""
+        return await feedback.feedback_on(self.store, incident_id)
+
+    async def rule_stats(self) -> RuleStats:
+        """Per rule and per category: verdicts given, confirmed, rejected, precision."""
+        return await self.store.rule_stats()
 
     async def list_incidents(
         self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None

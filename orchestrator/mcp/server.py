@@ -1,7 +1,8 @@
 """The investigation workflow as an MCP server: start, follow and read investigations.
 
 Tools: `investigate` (start one; optionally wait for its report, with progress notifications
-per step), `get_incident` (optionally waiting too), `list_incidents`. Resources: each
+per step), `get_incident` (optionally waiting too), `list_incidents`, `give_feedback` (say
+whether a verdict was right; the author is the HTTP token's name, as for the REST API). Resources: each
 incident's report `incident://{incident_id}` (JSON, the REST API's incident document), the
 knowledge graph `knowledge://graph` (YAML) and the loaded rules `knowledge://rules` (JSON).
 Prompt: `triage`, which walks an assistant through an incident with these tools and those of
@@ -34,6 +35,7 @@ from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
 from graphs.models import STEPS
 from orchestrator.incidents.clusters import UnknownCluster
+from orchestrator.incidents.feedback import NothingToJudge
 from orchestrator.incidents.render import render_incident
 from orchestrator.incidents.service import (
     FINISHED,
@@ -44,9 +46,13 @@ from orchestrator.incidents.service import (
 from orchestrator.mcp.models import INCIDENT_URI, IncidentPage, IncidentSummary, incident_uri
 from orchestrator.models import (
     DEFAULT_CLUSTER,
+    Category,
+    Feedback,
+    FeedbackRequest,
     Incident,
     IncidentRequest,
     IncidentStatus,
+    Verdict,
 )
 from orchestrator.store import InvalidCursor
 
@@ -65,6 +71,10 @@ knowledge://graph and knowledge://rules show what the investigation correlates w
 read-only Kubernetes tools (find_pods, diagnose_pod, get_events, ...) are on the separate
 Kubernetes MCP server (`sre-orchestrator mcp`). The `triage` prompt combines both."""
 
+# Records feedback (a repeat replaces it with the same content), never touches the cluster.
+GIVE_FEEDBACK = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 # Creates an incident record, so not read-only; it never changes the cluster.
 INVESTIGATE = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
@@ -222,6 +232,37 @@ class WorkflowTools:
         summary = IncidentPage.of(page)
         return _result(summary, _page_text(summary))
 
+    async def give_feedback(
+        self,
+        incident_id: IncidentId,
+        verdict: Annotated[Verdict, Field(description="'confirmed': the root cause was right; 'rejected': not.")],
+        ctx: Context,
+        actual_category: Annotated[Category | None, Field(description="What it really was, if rejected.")] = None,
+        actual_component: Annotated[
+            str | None, Field(max_length=253, description="The workload or component really at fault.")
+        ] = None,
+        comment: Annotated[
+            str | None, Field(max_length=2000, description="Anything a later reader should know.")
+        ] = None,
+    ) -> Annotated[CallToolResult, Feedback]:
+        """Say whether a completed investigation's suggested root cause was right. A later call replaces
+        the earlier feedback. The feedback feeds each rule's precision (GET /api/v1/stats/rules)."""
+        request = ctx.request_context.request
+        author = getattr(getattr(request, "state", None), "author", None)
+        try:
+            body = FeedbackRequest(
+                verdict=verdict, actual_category=actual_category, actual_component=actual_component, comment=comment
+            )
+            recorded = await self._service().give_feedback(incident_id, body, author)
+        except ValidationError as exc:
+            raise _bad_arguments(exc) from None
+        except UnknownIncident as exc:
+            raise ToolError(f"{exc}; list incidents with list_incidents") from exc
+        except NothingToJudge as exc:
+            raise ToolError(str(exc)) from None
+        by = f" by {recorded.author}" if recorded.author else ""
+        return tool_result(recorded, f"Recorded{by}: the verdict of incident {incident_id} {recorded.verdict}.")
+
     async def incident_report(self, incident_id: str) -> str:
         try:
             incident = await self._service().get(incident_id)
@@ -278,6 +319,7 @@ TOOLS = (
     ("investigate", "Investigate an incident", INVESTIGATE),
     ("get_incident", "Get an incident", READ_ONLY),
     ("list_incidents", "List incidents", READ_ONLY),
+    ("give_feedback", "Give feedback on a verdict", GIVE_FEEDBACK),
 )
 
 

@@ -41,6 +41,8 @@ from orchestrator.models import (
 )
 from orchestrator.store.cursor import decode_cursor, encode_cursor
 from orchestrator.store.leases import dead_here, replica_id
+from orchestrator.store.outbox import OutboxQueries
+from orchestrator.store.verdicts import VerdictQueries, verdict_columns
 
 # The columns every read returns: the header's fields, then `result` (the JSON document of
 # IncidentResult). A new incident writes the header's fields and its alert group's.
@@ -78,7 +80,7 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
     return Incident.model_validate(fields)
 
 
-class IncidentStore(ABC):
+class IncidentStore(VerdictQueries, OutboxQueries, ABC):
     """One replica's view of the incidents; `owner` names it in the leases it takes.
 
     The SQL is written once, with `%s` parameters; a backend supplies the connection and the
@@ -230,7 +232,12 @@ class IncidentStore(ABC):
 
     async def get(self, incident_id: str) -> Incident | None:
         rows = await self._execute(f"SELECT {SELECTED} FROM incidents WHERE incident_id = %s", [incident_id])  # noqa: S608
-        return incident_from_row(rows[0]) if rows else None
+        if not rows:
+            return None
+        incident = incident_from_row(rows[0])
+        if incident.status in ("completed", "failed"):
+            incident.notifications = await self.notifications_of(incident_id)
+        return incident
 
     async def list_incidents(
         self, *, limit: int, cursor: str | None = None, status: IncidentStatus | None = None
@@ -327,12 +334,20 @@ class IncidentStore(ABC):
         await self._update(incident_id, status="investigating", step=step)
         self._tell(incident_id, step)
 
-    async def complete(self, incident_id: str, result: IncidentResult) -> None:
-        await self._update(incident_id, status="completed", step=None, result=result.model_dump(mode="json"))
+    async def complete(self, incident_id: str, result: IncidentResult, notify: Sequence[str] = ()) -> None:
+        """Record the result and, in the same write, the targets to notify (the outbox's entry)."""
+        result_json = result.model_dump(mode="json")
+        columns = verdict_columns(result)
+        targets = ",".join(notify) or None
+        await self._update(
+            incident_id, status="completed", step=None, result=result_json, notify_targets=targets, **columns
+        )
         self._tell(incident_id, "completed")
 
-    async def fail(self, incident_id: str, error: str) -> None:
-        await self._update(incident_id, status="failed", step=None, error=error)
+    async def fail(self, incident_id: str, error: str, notify: Sequence[str] = ()) -> None:
+        await self._update(
+            incident_id, status="failed", step=None, error=error, notify_targets=",".join(notify) or None
+        )
         self._tell(incident_id, "failed")
 
     @contextlib.contextmanager

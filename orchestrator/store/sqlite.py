@@ -27,7 +27,13 @@ from pydantic_core import to_json
 from orchestrator.store.base import IncidentStore, StoreError
 from orchestrator.store.cursor import timestamp
 from orchestrator.store.group_commit import GroupCommit
-from orchestrator.store.schema import ALERT_EPISODE_INDEX, incidents_schema, schema_changes
+from orchestrator.store.schema import (
+    ALERT_EPISODE_INDEX,
+    incidents_schema,
+    outbox_upgrade,
+    schema_changes,
+    verdict_upgrade,
+)
 
 BUSY_TIMEOUT_MS = 5000
 _TIME_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'"  # fixed width (milliseconds), so text order is time order
@@ -50,6 +56,8 @@ _UPGRADES: list[list[str]] = [
         "ALTER TABLE incidents ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX incidents_by_lease_owner ON incidents (lease_owner)",
     ],
+    verdict_upgrade("TEXT"),  # 3 -> 4: feedback on verdicts, the verdict's rule and culprit, seen-before
+    outbox_upgrade("TEXT"),  # 4 -> 5: the notifications outbox
 ]
 SCHEMA_VERSION = len(_UPGRADES) + 1
 

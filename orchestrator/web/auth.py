@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
@@ -29,6 +30,15 @@ SESSION_COOKIE = "sre_ui_session"
 _OPEN_UI_PATHS = (LOGIN_PATH,)
 _OPEN_UI_PREFIXES = (f"{UI_PREFIX}/static/",)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A token written `name:secret` has a name, recorded as the author of what is sent with it (feedback).
+_TOKEN_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@-]{0,62}):.")
+AUTHOR_STATE = "author"
+
+
+def token_name(token: str) -> str | None:
+    """The name of a `name:secret` token; None for a token without one."""
+    match = _TOKEN_NAME.match(token.strip())
+    return match.group(1) if match else None
 
 
 def is_ui_path(path: str) -> bool:
@@ -76,7 +86,15 @@ class Sessions:
         """The cookie value for a valid token, else None; compared with every token in constant time."""
         candidate = self._fingerprint(presented.strip())
         matches = [hmac.compare_digest(candidate, known) for known in self._fingerprints]
-        return self._serializer.dumps({"token": candidate}) if any(matches) else None
+        return self._serializer.dumps({"token": candidate, "name": token_name(presented)}) if any(matches) else None
+
+    def name(self, cookie: str | None) -> str | None:
+        """The name of the token a valid session was opened with, if it has one."""
+        if not self.valid(cookie):
+            return None
+        data = self._serializer.loads(cookie or "", max_age=self.max_age_seconds)
+        name = data.get("name") if isinstance(data, dict) else None
+        return name if isinstance(name, str) else None
 
     def valid(self, cookie: str | None) -> bool:
         if not cookie:
@@ -114,11 +132,21 @@ class ApiAndUiAuth(BearerTokenMiddleware):
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_ui_path(scope["path"]):
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope)
-        bearer = bool(self.tokens) and self.authorized(request.headers.get("authorization", ""))
+        header = request.headers.get("authorization", "")
+        bearer = bool(self.tokens) and self.authorized(header)
+        # Who sends it, for what records an author: the name of the bearer token, or of the session's.
+        author = token_name(header.partition(" ")[2]) if bearer else None
+        if not is_ui_path(scope["path"]):
+            scope.setdefault("state", {})[AUTHOR_STATE] = author
+            await super().__call__(scope, receive, send)
+            return
+        if not bearer and self.sessions.required:
+            author = self.sessions.name(request.cookies.get(SESSION_COOKIE))
+        scope.setdefault("state", {})[AUTHOR_STATE] = author
         refusal = self._refusal(request, bearer)
         if refusal is not None:
             await refusal(scope, receive, send)

@@ -20,8 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from orchestrator.bodies import BodyTooLarge, media_type, read_body
+from orchestrator.incidents.feedback import NothingToJudge
 from orchestrator.incidents.service import FINISHED, IncidentService, UnknownIncident
-from orchestrator.models import IncidentRequest, IncidentStatus
+from orchestrator.models import Category, FeedbackRequest, IncidentRequest, IncidentStatus
 from orchestrator.problems import ProblemError
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import InvalidCursor
@@ -35,6 +36,7 @@ STATUSES: tuple[str, ...] = get_args(IncidentStatus)
 _FORM_FIELDS = ("description", "namespace", "pod")
 _OPTIONAL_FIELDS = ("namespace", "pod")
 _FORM = "application/x-www-form-urlencoded"
+_FEEDBACK_FIELDS = ("verdict", "actual_category", "actual_component", "comment")
 
 
 class WebUi:
@@ -45,7 +47,9 @@ class WebUi:
         self._service = service
         self.sessions = Sessions(settings.tokens(), settings.ui_secret(), settings.ui_session_max_age_seconds)
         self.templates = Jinja2Templates(directory=_HERE / "templates")
-        self.templates.env.globals.update(ui=UI_PREFIX, statuses=STATUSES, age=age, target=incident_target)
+        self.templates.env.globals.update(
+            ui=UI_PREFIX, statuses=STATUSES, age=age, target=incident_target, categories=get_args(Category)
+        )
 
     @property
     def mount(self) -> Mount:
@@ -57,6 +61,7 @@ class WebUi:
                 Route("/incidents/new", self.new_incident, methods=["GET"]),
                 Route("/incidents/{incident_id}.json", self.incident_json, methods=["GET"]),
                 Route("/incidents/{incident_id}", self.incident_page, methods=["GET"]),
+                Route("/incidents/{incident_id}/feedback", self.give_feedback, methods=["POST"]),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
@@ -100,16 +105,51 @@ class WebUi:
             refresh=REFRESH_SECONDS if running else None,
         )
 
-    async def incident_page(self, request: Request) -> Response:
+    async def incident_page(
+        self,
+        request: Request,
+        status_code: int = 200,
+        feedback_values: dict[str, str] | None = None,
+        feedback_errors: dict[str, str] | None = None,
+    ) -> Response:
         incident_id: str = request.path_params["incident_id"]
+        service = self._service()
         try:
-            incident = await self._service().get(incident_id)
+            incident = await service.get(incident_id)
         except UnknownIncident as exc:
             return self._render(request, "not_found.html", 404, message=str(exc))
         running = incident.status not in FINISHED
         return self._render(
-            request, "incident.html", view=incident_view(incident), refresh=REFRESH_SECONDS if running else None
+            request,
+            "incident.html",
+            status_code,
+            view=incident_view(incident),
+            refresh=REFRESH_SECONDS if running else None,
+            feedback=await service.feedback(incident_id) if incident.status == "completed" else None,
+            feedback_values=feedback_values or {},
+            feedback_errors=feedback_errors or {},
         )
+
+    async def give_feedback(self, request: Request) -> Response:
+        """The incident page's feedback form: a verdict button and the optional fields."""
+        incident_id: str = request.path_params["incident_id"]
+        form = await self._read_form(request)
+        if isinstance(form, Response):
+            return form
+        values = {field: form.get(field, "") for field in _FEEDBACK_FIELDS}
+        try:
+            feedback = FeedbackRequest.model_validate({k: v for k, v in values.items() if v.strip()})
+            author = getattr(request.state, "author", None)
+            await self._service().give_feedback(incident_id, feedback, author)
+        except ValidationError as exc:
+            problem = ProblemError.invalid(exc, FeedbackRequest)
+            errors = {e.field: e.message for e in problem.errors or []}
+            return await self.incident_page(request, 422, values, errors)
+        except UnknownIncident as exc:
+            return self._render(request, "not_found.html", 404, message=str(exc))
+        except NothingToJudge as exc:
+            return await self.incident_page(request, 409, values, {"incident": str(exc)})
+        return RedirectResponse(f"{UI_PREFIX}/incidents/{incident_id}#feedback", 303)
 
     async def not_found(self, request: Request) -> Response:
         return self._render(request, "not_found.html", 404, message=f"there is no page {request.url.path}")

@@ -201,3 +201,37 @@ def test_the_keyboard_reaches_everything_and_scripts_in_logs_never_run(browser: 
     page.keyboard.press("Enter")
     expect(page.locator("ol.findings details").first).to_have_attribute("open", "")
     context.close()
+
+
+def test_feedback_on_the_verdict_by_keyboard_alone(browser: Browser, base: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _log_in(page, base)
+    page.goto(f"{base}{UI}/incidents/new")
+    page.get_by_label("What is wrong?").fill(DESCRIPTION)
+    page.get_by_label("Namespace").fill("orders")
+    page.get_by_role("button", name="Investigate").click()
+    expect(page).to_have_url(INCIDENT_PATH)
+    expect(page.locator(".status").first).to_have_text("completed", timeout=15_000)
+
+    _tab_to(page, "el.id === 'actual_category'", limit=40)
+    page.keyboard.type("dns")  # a focused <select> picks the option typed
+    expect(page.get_by_label("If wrong, what was it?")).to_have_value("dns_resolution_failure")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Component or workload really at fault")).to_be_focused()
+    page.keyboard.type("coredns")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.value === 'rejected'")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused verdict button must show a focus ring"
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/ui/incidents/[0-9a-f-]{36}#feedback$"))
+    recorded = page.get_by_role("status").filter(has_text="Recorded")
+    expect(recorded).to_contain_text("rejected")
+    expect(recorded).to_contain_text("dns_resolution_failure")
+    expect(recorded).to_contain_text("coredns")
+    _screenshot(page, "incident-feedback.png")
+
+    _tab_to(page, "el.tagName === 'BUTTON' && el.value === 'confirmed'", limit=40)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("status").filter(has_text="Recorded")).to_contain_text("confirmed")
+    context.close()

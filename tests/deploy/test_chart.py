@@ -114,6 +114,16 @@ CUSTOM_VALUES: dict[str, Any] = {
     "knowledgeGraph": {"content": KNOWLEDGE_GRAPH},
     "rules": {"files": {"custom.yaml": RULE}},
     "persistence": {"storageClassName": "fast", "size": "5Gi"},
+    "notifications": {
+        "webhook": {"url": "https://hooks.example.com/sre", "secret": {"name": "notify", "key": "hmac"}},
+        "slack": {"urlSecret": {"name": "notify", "key": "slack-url"}},
+        "caBundleConfigMap": {"name": "notify-ca", "key": "ca.pem"},
+        "minConfidence": 0.6,
+        "sources": ["alertmanager", "api"],
+        "clusters": ["prod-eu"],
+        "categories": ["insufficient_memory", "eviction"],
+        "maxAttempts": 30,
+    },
 }
 VALUE_SETS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -225,6 +235,9 @@ def test_lint_is_clean(value_set: str) -> None:
         ({"clusters": {"default": {"url": "http://mcp:8080/mcp"}}}, "invalid propertyName 'default'"),
         ({"mcp": {"rbac": {"genericResources": ["secrets"]}}}, "/mcp/rbac/genericResources/0"),
         ({"mcp": {"rbac": {"genericResources": ["*"]}}}, "/mcp/rbac/genericResources/0"),
+        ({"notifications": {"sources": ["email"]}}, "/notifications/sources/0"),
+        ({"notifications": {"minConfidence": 2}}, "/notifications/minConfidence"),
+        ({"notifications": {"webhook": {"url": "hooks.example.com"}}}, "/notifications/webhook/url"),
     ],
 )
 def test_schema_refuses_bad_values(values: dict[str, Any], complaint: str) -> None:
@@ -463,6 +476,8 @@ def test_default_wiring() -> None:
         "storage": "1Gi"
     }
     assert not any(k.startswith("SRE_LLM_") for k in api), "no LLM unless a model is set"
+    assert "SRE_NOTIFY_WEBHOOK_URL" not in api and "SRE_NOTIFY_SLACK_WEBHOOK_URL_FILE" not in api, "no notifications"
+    assert api["SRE_SEEN_BEFORE_DAYS"] == "14"
     assert "SRE_CLUSTERS" not in api, "one cluster unless more are named"
     assert "SRE_KNOWLEDGE_GRAPH" not in api, "the bundled graph"
     # The API tokens: generated, mounted as a file.
@@ -557,6 +572,37 @@ def test_custom_wiring() -> None:
     # The REST API admits only the clients named.
     (api_policy,) = [p for p in of_kind(docs, "NetworkPolicy") if p["metadata"]["name"] == "incidents"]
     assert api_policy["spec"]["ingress"][0]["from"] == CUSTOM_VALUES["orchestrator"]["allowedClients"]
+
+
+def test_notification_settings_and_their_secret_files() -> None:
+    api_deployment = deployments(objects(render(CUSTOM_VALUES)))["orchestrator"]
+    api = env(api_deployment)
+    assert api["SRE_NOTIFY_WEBHOOK_URL"] == "https://hooks.example.com/sre"
+    assert (api["SRE_NOTIFY_MIN_CONFIDENCE"], api["SRE_NOTIFY_MAX_ATTEMPTS"]) == ("0.6", "30")
+    assert api["SRE_NOTIFY_SOURCES"] == "alertmanager,api"
+    assert api["SRE_NOTIFY_CLUSTERS"] == "prod-eu"
+    assert api["SRE_NOTIFY_CATEGORIES"] == "insufficient_memory,eviction"
+    assert "SRE_NOTIFY_ALLOW_INSECURE_HTTP" not in api
+    secret_file, slack_file = (
+        Path(api["SRE_NOTIFY_WEBHOOK_SECRET_FILE"]),
+        Path(api["SRE_NOTIFY_SLACK_WEBHOOK_URL_FILE"]),
+    )
+    assert mounts(api_deployment)[str(secret_file.parent)]["secret"]["items"] == [
+        {"key": "hmac", "path": secret_file.name}
+    ]
+    assert mounts(api_deployment)[str(slack_file.parent)]["secret"]["items"] == [
+        {"key": "slack-url", "path": slack_file.name}
+    ]
+    ca_file = Path(api["SRE_NOTIFY_CA_BUNDLE"])
+    assert mounts(api_deployment)[str(ca_file.parent)]["configMap"] == {
+        "name": "notify-ca",
+        "items": [{"key": "ca.pem", "path": ca_file.name}],
+    }
+    # Every SRE_NOTIFY_* the chart sets is a setting the orchestrator reads.
+    from orchestrator.settings import OrchestratorSettings
+
+    fields = {f"SRE_{name.upper()}" for name in OrchestratorSettings.model_fields}
+    assert {k for k in api if k.startswith(("SRE_NOTIFY_", "SRE_SEEN_", "SRE_PUBLIC_"))} <= fields
 
 
 def test_existing_objects_and_no_persistence() -> None:

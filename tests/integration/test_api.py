@@ -120,6 +120,8 @@ def test_openapi_describes_the_api(api: Api) -> None:
         "/ready",
         INCIDENTS,
         f"{INCIDENTS}/{{incident_id}}",
+        f"{INCIDENTS}/{{incident_id}}/feedback",
+        "/api/v1/stats/rules",
         "/api/v1/alerts/alertmanager",
         "/openapi.json",
     }

@@ -33,6 +33,7 @@ from orchestrator.store import (
     open_store,
     prepare_database,
 )
+from orchestrator.store.postgres import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
 from orchestrator.store.sqlite import SqliteIncidentStore
 
 pytestmark = pytest.mark.anyio
@@ -319,13 +320,13 @@ async def test_alert_group_episodes(store: IncidentStore) -> None:
 def test_replicas_starting_together_create_the_schema_once(database_url: str) -> None:
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: prepare_database(database_url), range(4)))
-    tables = {"incidents", "checkpoints", "checkpoint_writes"}
+    tables = {"incidents", "feedback", "checkpoints", "checkpoint_writes"}
     if database_url.startswith("sqlite"):
         found = _query(database_url, "SELECT name FROM sqlite_master WHERE type = 'table'")
     else:
         found = _query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         tables |= {"checkpoint_blobs", "sre_schema_version"}
-        assert _query(database_url, "SELECT version FROM sre_schema_version") == [(1,)]
+        assert _query(database_url, "SELECT version FROM sre_schema_version") == [(POSTGRES_SCHEMA_VERSION,)]
     if database_url.startswith("sqlite"):
         tables -= {"checkpoints", "checkpoint_writes"}  # LangGraph's SQLite saver creates its own on first use
     assert tables <= {name for (name,) in found}

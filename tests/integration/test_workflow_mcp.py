@@ -56,7 +56,7 @@ CATEGORY: str = EXPECT["expect"]["category"]
 TOKEN = "workflow-mcp-test-token-8c1d"
 ALLOWED_HOST = "sre-orchestrator.sre.svc:8080"
 
-TOOLS = {"investigate", "get_incident", "list_incidents"}
+TOOLS = {"investigate", "get_incident", "list_incidents", "give_feedback"}
 RESOURCES = {"knowledge://graph", "knowledge://rules"}
 TEMPLATE = "incident://{incident_id}"
 WAIT = {"wait_seconds": 60}
@@ -129,6 +129,10 @@ async def test_tools_are_annotated_and_have_output_schemas(tmp_path: Path) -> No
     # investigate records an incident (so it is not read-only), but never changes anything.
     assert tools["investigate"].annotations.read_only_hint is False
     assert tools["investigate"].annotations.destructive_hint is False
+    # give_feedback records a verdict's feedback (a repeat replaces it): not read-only, idempotent.
+    assert tools["give_feedback"].annotations.read_only_hint is False
+    assert tools["give_feedback"].annotations.idempotent_hint is True
+    assert tools["give_feedback"].input_schema["required"] == ["incident_id", "verdict"]
     for tool in tools.values():
         assert tool.title and tool.description, tool.name
         assert tool.output_schema["type"] == "object", tool.name

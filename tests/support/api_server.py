@@ -111,17 +111,21 @@ class ScriptedInvestigator:
         finally:
             self.running -= 1
         state = await self.graph.aget_state(config)
-        return scripted_result(state.values["visited"])
+        return scripted_result(state.values["visited"], state.values["description"])
 
     async def aclose(self) -> None:
         await self._connection.close()
 
 
-def scripted_result(visited: list[str]) -> dict[str, Any]:
-    """What the double reports: a valid investigation result whose evidence lists the steps it ran."""
+def scripted_result(visited: list[str], description: str = "") -> dict[str, Any]:
+    """What the double reports: a valid investigation result whose evidence lists the steps it ran.
+
+    `rule=ID`, `category=NAME` and `workload=NAME` in the description choose its verdict and culprit.
+    """
+    rule, category, workload = (_action(description, key) for key in ("rule", "category", "workload"))
     finding = Finding(
-        rule_id="double",
-        category="application_crash",
+        rule_id=rule if rule != "0" else "double",
+        category=category if category != "0" else "application_crash",  # type: ignore[arg-type]
         title="The double's verdict",
         root_cause="the double always blames the application",
         confidence=0.9,
@@ -130,7 +134,9 @@ def scripted_result(visited: list[str]) -> dict[str, Any]:
         remediation="none: this is a test double",
     )
     return InvestigationResult(
-        extracted=Extracted(resolution="scripted"),
+        extracted=Extracted(resolution="scripted")
+        if workload == "0"
+        else Extracted(resolution="scripted", namespace="shop", workload=workload),
         extraction_method="deterministic",
         evidence=Evidence(
             target="scripted", items=[EvidenceItem(id=f"step:{step}", kind="step", summary=step) for step in visited]
@@ -139,7 +145,7 @@ def scripted_result(visited: list[str]) -> dict[str, Any]:
         confidence_score="high",
         confidence=0.9,
         findings=[finding],
-        report=Report(category="application_crash", summary="scripted", next_steps=[]),
+        report=Report(category=finding.category, summary="scripted", next_steps=[]),
     ).model_dump(mode="json")
 
 
