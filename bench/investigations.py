@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from scenario_expectations import equivalent_pod
 
-from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
 from graphs.mcp_client import ClusterConnection, Clusters
+from graphs.steps import Dependencies
 from knowledge import load_knowledge_graph
 from knowledge.rule_engine import load_rules
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend

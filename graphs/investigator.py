@@ -11,12 +11,9 @@ from typing import Any
 
 from langgraph.types import Checkpointer
 
-from graphs.graph import Dependencies, build_graph
+from graphs.graph import build_graph
 from graphs.models import OnStep
-
-
-class ResumeError(RuntimeError):
-    pass
+from graphs.steps import Dependencies, ResumeError
 
 
 class GraphInvestigator:

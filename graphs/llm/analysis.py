@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any, get_args
 
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from graphs.llm.client import LLM, LLMCallFailed, estimate_tokens
@@ -75,6 +74,9 @@ def _messages(description: str, findings: list[dict[str, Any]], digest: Digest) 
             f"<evidence>{digest.as_json()}</evidence>",
         ]
     )
+    # LangChain is imported only when an LLM is configured (a deployment without one never loads it).
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(SYSTEM_PROMPT.format(hypothesis_rule=rule)), HumanMessage(human)]
 
 

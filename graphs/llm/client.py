@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from langchain_core.exceptions import OutputParserException
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from graphs.models import LLMCall, Purpose
@@ -236,6 +235,8 @@ def describe_llm_failure(exc: BaseException, budget_left: float | None = None) -
             return "the LLM's answer is not valid JSON"
         where = ".".join(map(str, first["loc"])) or "the answer"
         return f"the LLM's answer does not fit the schema ({where}: {first['msg']})"
+    from langchain_core.exceptions import OutputParserException  # only where an LLM answered
+
     if isinstance(exc, (OutputParserException, ValueError)):  # e.g. an empty answer
         return "the LLM gave no usable structured answer"
     return f"the LLM call failed ({type(exc).__name__})"

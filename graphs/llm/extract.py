@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from common.redaction import redact_text
@@ -72,6 +71,9 @@ def _messages(graph: KnowledgeGraph, description: str, namespace: str | None, po
     )
     given = [f"{label}: {value}" for label, value in (("namespace", namespace), ("pod", pod)) if value]
     report = "\n".join(["Incident report:", "<report>", redact_text(description)[0], "</report>", *given])
+    # LangChain is imported only when an LLM is configured (a deployment without one never loads it).
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(SYSTEM_PROMPT.format(components=components or "(none)")), HumanMessage(report)]
 
 

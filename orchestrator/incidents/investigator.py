@@ -11,18 +11,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx2
-from mcp.client.streamable_http import streamable_http_client
-
-from graphs.graph import Dependencies
-from graphs.investigator import GraphInvestigator
 from graphs.llm.client import LLM
 from graphs.mcp_client import ClusterConnection, Clusters, RemoteCluster
+from graphs.steps import Dependencies, InOrderInvestigator
 from knowledge import DEFAULT_KNOWLEDGE_GRAPH, KnowledgeGraph, load_knowledge_graph
 from knowledge.rule_engine import DEFAULT_RULES_DIR, RuleSet, load_rules
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
+from orchestrator.incidents.runner import Investigator
 from orchestrator.settings import OrchestratorSettings
-from orchestrator.store.checkpointer import open_checkpointer
 
 
 def load_knowledge(settings: OrchestratorSettings) -> tuple[KnowledgeGraph, RuleSet]:
@@ -46,6 +42,9 @@ def remote_target(url: str, token: Callable[[], str | None], timeout: float) -> 
 @asynccontextmanager
 async def _remote_transport(url: str, headers: dict[str, str], timeout: float) -> AsyncIterator[Any]:
     """Streamable HTTP with an HTTP client of its own, closed with the connection."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
     async with (
         httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
         streamable_http_client(url, http_client=http) as streams,
@@ -79,8 +78,13 @@ def _remote_clusters(settings: OrchestratorSettings) -> dict[str, RemoteCluster]
     }
 
 
-async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str | None = None) -> GraphInvestigator:
-    """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`."""
+async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str | None = None) -> Investigator:
+    """An investigator holding its MCP client (and its checkpointer, its LLM client) until `aclose()`.
+
+    With `checkpoints` (a database URL), the LangGraph state machine checkpointing every step
+    there, so an incident resumes after a restart; without, the same steps run in order (one
+    investigation in a terminal, which has nothing to resume and need not load LangGraph).
+    """
     graph, rules = load_knowledge(settings)
     llm = LLM.from_settings(settings)  # before anything opens: a refused LLM setting is a ValueError
     resources = AsyncExitStack()
@@ -99,18 +103,19 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
         )
         clusters = Clusters(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
         resources.push_async_callback(clusters.aclose)
-        saver = (
-            None
-            if checkpoints is None
-            else await open_checkpointer(checkpoints, settings.max_concurrent_investigations + 1, resources)
-        )
         deps = Dependencies(clusters=clusters, knowledge=graph, rules=rules, llm=llm)
-        return GraphInvestigator(deps, saver, resources)
+        if checkpoints is None:
+            return InOrderInvestigator(deps, resources)
+        from graphs.investigator import GraphInvestigator
+        from orchestrator.store.checkpointer import open_checkpointer
+
+        pool_size = settings.max_concurrent_investigations + 1
+        return GraphInvestigator(deps, await open_checkpointer(checkpoints, pool_size, resources), resources)
     except BaseException:
         await resources.aclose()
         raise
 
 
-async def open_server_investigator(settings: OrchestratorSettings) -> GraphInvestigator:
+async def open_server_investigator(settings: OrchestratorSettings) -> Investigator:
     """The REST server's investigator: checkpoints in the incidents' own database."""
     return await open_investigator(settings, checkpoints=settings.database_url)
