@@ -30,6 +30,7 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.problem_models import ProblemReport
 
 Model = TypeVar("Model", bound=BaseModel)
 log = logging.getLogger("sre.graphs.mcp_client")
@@ -108,6 +109,10 @@ class ClusterTools:
 
     async def get_service(self, namespace: str, name: str) -> ServiceDetail:
         return await self._call("get_service", ServiceDetail, namespace=namespace, name=name)
+
+    async def find_problems(self, namespaces: list[str] | None = None, limit: int = 50) -> ProblemReport:
+        """What is unhealthy in `namespaces` (None: every namespace the server may read), most severe first."""
+        return await self._call("find_problems", ProblemReport, namespaces=namespaces or None, limit=limit)
 
 
 class ClusterConnection:

@@ -59,6 +59,34 @@ class DependencyState(BaseModel):
     summary: str
 
 
+class SweptProblem(BaseModel):
+    """One problem of the sweep, with how it relates to the ticket."""
+
+    severity: str
+    kind: str
+    namespace: str | None = None
+    name: str
+    reason: str
+    why: str
+    since: str | None = None
+    component: str | None = Field(None, description="Its knowledge-graph component, when one is known.")
+    relevance: int = Field(0, description="How closely it relates to the ticket; 0: only by being in the scope.")
+    relation: str = Field("", description="Why it is relevant, for the reader.")
+
+
+class Triage(BaseModel):
+    """How the culprit was looked for when the ticket named no workload (symptom-first triage)."""
+
+    scope: list[str] | None = Field(description="The namespaces swept; None for every namespace readable.")
+    scope_reason: str
+    components: list[str] = Field(default_factory=list, description="Components the ticket's words describe.")
+    problems: list[SweptProblem] = Field(default_factory=list, description="What was unhealthy, most relevant first.")
+    investigated: list[str] = Field(default_factory=list, description="Each candidate investigated and its outcome.")
+    culprit: str | None = Field(None, description="The candidate whose finding explains the symptom.")
+    path: list[str] = Field(default_factory=list, description="From what users see to the culprit.")
+    consequences: list[str] = Field(default_factory=list, description="Candidates explained by the culprit.")
+
+
 class Report(BaseModel):
     category: str
     summary: str
@@ -69,6 +97,7 @@ class Report(BaseModel):
     tool_calls: int = 0
     analysis: Analysis | None = Field(None, description="The LLM's narrative, when an LLM is configured.")
     llm: LLMUsage = Field(default_factory=lambda: LLMUsage(status="not_configured"))
+    triage: Triage | None = Field(None, description="How the culprit was found when the ticket named none.")
 
 
 class LLMCall(BaseModel):

@@ -17,6 +17,7 @@ from graphs.models import (
     InvestigationResult,
     LLMUsage,
     Report,
+    Triage,
 )
 from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
@@ -80,6 +81,32 @@ def _verdict(
     return summary, ("Unknown: no rule matched the evidence.", UNKNOWN_CONFIDENCE, "low", "unknown")
 
 
+def _triage_sentence(triage: Triage) -> str:
+    where = ", ".join(triage.scope) if triage.scope else "every readable namespace"
+    found = f"{len(triage.problems)} problem{'s' if len(triage.problems) != 1 else ''}"
+    sentence = f"The ticket names no workload: swept {where} ({triage.scope_reason}), found {found}"
+    if triage.culprit:
+        sentence += f"; the culprit is {triage.culprit}"
+        if len(triage.path) > 1:
+            sentence += f" ({' -> '.join(triage.path)})"
+    return sentence + "."
+
+
+def _sweep_items(triage: Triage) -> list[dict[str, Any]]:
+    """The sweep is evidence too: what was unhealthy in the scope, or that nothing was."""
+    where = ", ".join(triage.scope) if triage.scope else "all readable namespaces"
+    if not triage.problems:
+        return [{"id": "sweep:none", "kind": "sweep", "summary": f"find_problems over {where}: nothing unhealthy"}]
+    return [
+        {
+            "id": f"sweep:{p.kind}/{p.namespace}/{p.name}",
+            "kind": "sweep",
+            "summary": f"{p.severity} {p.kind} {p.namespace}/{p.name}: {p.reason}: {p.why} ({p.relation})",
+        }
+        for p in triage.problems[:10]
+    ]
+
+
 def build_result(
     extracted: Extracted,
     evaluation: Evaluation,
@@ -89,6 +116,7 @@ def build_result(
     tool_calls: int,
     analysis: Analysis | None = None,
     llm: LLMUsage | None = None,
+    triage: Triage | None = None,
 ) -> InvestigationResult:
     findings = evaluation.findings
     top = findings[0] if findings else None
@@ -100,6 +128,9 @@ def build_result(
     path: list[str] = []
     if top and top.dependency and extracted.component:
         path = knowledge.dependency_path(extracted.component, top.dependency) or []
+    if triage is not None:
+        summary += " " + _triage_sentence(triage)
+        catalog = [*catalog, *_sweep_items(triage)]
     report = Report(
         category=category,
         summary=summary,
@@ -114,6 +145,7 @@ def build_result(
         tool_calls=tool_calls,
         analysis=analysis,
         llm=llm or LLMUsage(status="not_configured"),
+        triage=triage,
     )
     return InvestigationResult(
         extracted=extracted,
