@@ -24,7 +24,7 @@ from graphs.mcp_client import Clusters
 from graphs.models import STEPS, Analysis, CollectedEvidence, Extracted, LLMCall, LLMUsage, Triage
 from graphs.report import build_result
 from graphs.state import InvestigationState
-from graphs.triage import MAX_CANDIDATES, investigate_candidates, sweep
+from graphs.triage import MAX_CANDIDATES, investigate_candidates, past_a_healthy_target, sweep
 from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
 from knowledge.rule_engine import RuleSet
@@ -58,7 +58,17 @@ async def collect(state: InvestigationState, deps: Dependencies) -> dict[str, An
     extracted = Extracted.model_validate(state["extracted"])
     if extracted.pod or extracted.workload:
         evidence = await collect_evidence(cluster, deps.knowledge, extracted)
-        return {"evidence": evidence.model_dump(mode="json"), "tool_calls": cluster.calls}
+        extracted, evidence, triage = await past_a_healthy_target(
+            cluster, deps.knowledge, deps.rules, state["description"], extracted, evidence, deps.max_candidates
+        )
+        if triage is None:
+            return {"evidence": evidence.model_dump(mode="json"), "tool_calls": cluster.calls}
+        return {
+            "extracted": extracted.model_dump(mode="json"),
+            "evidence": evidence.model_dump(mode="json"),
+            "triage": triage.model_dump(mode="json"),
+            "tool_calls": cluster.calls,
+        }
     # The ticket names no workload: sweep what is unhealthy near the symptom and pick the culprit.
     triage, problems = await sweep(cluster, deps.knowledge, state["description"], extracted.namespace)
     extracted, evidence = await investigate_candidates(

@@ -84,7 +84,7 @@ def _verdict(
 def _triage_sentence(triage: Triage) -> str:
     where = ", ".join(triage.scope) if triage.scope else "every readable namespace"
     found = f"{len(triage.problems)} problem{'s' if len(triage.problems) != 1 else ''}"
-    sentence = f"The ticket names no workload: swept {where} ({triage.scope_reason}), found {found}"
+    sentence = f"Symptom-first triage swept {where} ({triage.scope_reason}) and found {found}"
     if triage.culprit:
         sentence += f"; the culprit is {triage.culprit}"
         if len(triage.path) > 1:

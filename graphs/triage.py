@@ -25,7 +25,7 @@ from graphs.correlate import correlate
 from graphs.extract import _STOP_WORDS, Candidates, Target, find_target
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, Extracted, SweptProblem, Triage
-from graphs.scope import Scope, scope_of, stem
+from graphs.scope import ComponentMatch, Scope, scope_of, stem
 from knowledge.findings import Finding
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
@@ -94,10 +94,23 @@ def rank(problems: list[Problem], scope: Scope, graph: KnowledgeGraph, text: str
     return ranked
 
 
+def _downstream_of(origin: Component, graph: KnowledgeGraph) -> Scope:
+    """The scope behind a named component that looks fine: what it depends on, where those run."""
+    needs = [origin, *graph.dependencies(origin.name, transitive=True)]
+    namespaces = list(dict.fromkeys(c.namespace for c in needs if c.namespace))
+    reason = f"what {origin.name} depends on (it looks healthy itself)"
+    return Scope(namespaces, reason, [], [ComponentMatch(origin.name, 4, "named")])
+
+
 async def sweep(
-    cluster: ClusterTools, graph: KnowledgeGraph, description: str, namespace: str | None
+    cluster: ClusterTools,
+    graph: KnowledgeGraph,
+    description: str,
+    namespace: str | None,
+    origin: Component | None = None,
 ) -> tuple[Triage, list[Problem]]:
-    scope = scope_of(description, graph, namespace, _STOP_WORDS)
+    """The ranked problems of the ticket's scope; with `origin`, only those of what it depends on."""
+    scope = scope_of(description, graph, namespace, _STOP_WORDS) if origin is None else _downstream_of(origin, graph)
     triage = Triage(scope=scope.namespaces, scope_reason=scope.reason, components=[m.name for m in scope.components])
     try:
         report = await cluster.find_problems(scope.namespaces, limit=_SWEEP_LIMIT)
@@ -105,6 +118,9 @@ async def sweep(
         triage.investigated.append(f"the sweep failed: {exc.message}")
         return triage, []
     triage.problems = rank(report.problems, scope, graph, description)
+    if origin is not None:
+        upstream = _upstream(origin.name, graph)
+        triage.problems = [p for p in triage.problems if p.component in upstream]
     by_key = {(p.kind, p.namespace, p.name): p for p in report.problems}
     ordered = [by_key[(p.kind, p.namespace, p.name)] for p in triage.problems]
     return triage, ordered
@@ -206,3 +222,42 @@ def _describe(target: Target) -> str:
     if target.pod:
         return f"pod {target.namespace}/{target.pod}"
     return f"{target.workload_kind} {target.namespace}/{target.workload}"
+
+
+async def past_a_healthy_target(
+    cluster: ClusterTools,
+    graph: KnowledgeGraph,
+    rules: RuleSet,
+    description: str,
+    extracted: Extracted,
+    evidence: CollectedEvidence,
+    max_candidates: int = MAX_CANDIDATES,
+) -> tuple[Extracted, CollectedEvidence, Triage | None]:
+    """'checkout returns 503 but the pods look fine': when no rule explains the named target, a
+    failing dependency may; the culprit is taken only from what the target depends on."""
+    origin = graph.component(extracted.component) if extracted.component else None
+    if (
+        origin is None
+        or not graph.dependencies(origin.name)
+        or correlate(rules, graph, extracted, evidence)[0].findings
+    ):
+        return extracted, evidence, None
+    triage, problems = await sweep(cluster, graph, description, extracted.namespace, origin)
+    if not triage.problems:
+        return extracted, evidence, None
+    found, found_evidence = await investigate_candidates(
+        cluster, graph, rules, extracted, triage, problems, max_candidates
+    )
+    if triage.culprit is None:
+        return extracted, evidence, None
+    triage.path = _path(triage, graph, found.component, None) if not triage.path else triage.path
+    return (
+        found.model_copy(
+            update={
+                "resolution": f"{extracted.resolution}; it looks healthy, and "
+                f"{triage.culprit}, which it depends on, does not"
+            }
+        ),
+        found_evidence,
+        triage,
+    )

@@ -1,0 +1,249 @@
+"""Scenarios whose ticket names no workload: symptom-first triage (issue 15).
+
+Tickets as people and Alertmanager write them: a business function ('payments are failing'),
+a namespace, an alert with no pod, a fuzzy name ('the indexer workers'). Some reuse an
+existing scenario's cluster with a ticket that no longer names the workload; the others are
+built here. `generate.py` registers every `@symptom` function with the backdrops it defines
+(`g`: the generate module), so the files are generated like every other scenario.
+"""
+
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+from scenario_builder import (
+    Cluster,
+    Expect,
+    Scenario,
+    config_error,
+    crash_loop,
+    exited,
+    go_service,
+    oom_killed,
+    postgres,
+    python_service,
+    running,
+    secret_ref,
+    t,
+)
+from scenario_builder.logs import LogContext, PythonLog
+
+BUILDERS: list[Callable[[ModuleType], Scenario]] = []
+
+
+def symptom(build: Callable[[ModuleType], Scenario]) -> Callable[[ModuleType], Scenario]:
+    BUILDERS.append(build)
+    return build
+
+
+def _retold(original: Scenario, name: str, description: str, notes: str) -> Scenario:
+    """The same cluster and expected answer, told by someone who does not know the workload's name."""
+    return Scenario(name, description, original.expect, original.cluster, notes=notes, secrets=original.secrets)
+
+
+# --- the same incidents, told without a workload name ----------------------------------------
+
+
+@symptom
+def symptom_logged_out_web_namespace(g: ModuleType) -> Scenario:
+    return _retold(
+        g.redis_refused_node(),
+        "symptom-logged-out-web-namespace",
+        "people keep getting logged out of the site since just after 3, login sometimes gives a 500. something in the web namespace?",
+        "As redis-refused-node, but the ticket names only the namespace: the sweep of `web` finds session-api not "
+        "ready and redis-cache without endpoints; session-api's logs tie the refusal to redis-cache.",
+    )
+
+
+@symptom
+def symptom_alert_crashlooping_warehouse(g: ModuleType) -> Scenario:
+    return _retold(
+        g.oom_killed_java(),
+        "symptom-alert-crashlooping-warehouse",
+        "[FIRING:1] KubePodCrashLooping (namespace=warehouse severity=warning) summary: Pod is crash looping. "
+        "description: a container has been restarting repeatedly over the last 15 minutes",
+        "As oom-killed-java, as Alertmanager's grouped notification reads when the pod label is dropped: only the "
+        "namespace is known.",
+    )
+
+
+@symptom
+def symptom_transcode_backlog(g: ModuleType) -> Scenario:
+    return _retold(
+        g.pending_insufficient_cpu(),
+        "symptom-transcode-backlog",
+        "media team says the transcode backlog keeps growing and the extra workers never come up",
+        "As pending-insufficient-cpu; 'transcode' is a fuzzy form of video-transcoder, the only media component it fits.",
+    )
+
+
+@symptom
+def symptom_add_to_cart_errors(g: ModuleType) -> Scenario:
+    return _retold(
+        g.application_crash_node(),
+        "symptom-add-to-cart-errors",
+        "some customers get an error when they add items to their cart in the shop, started after the deploy tonight",
+        "As application-crash-node; 'cart' is a distinctive part of cart-service's name.",
+    )
+
+
+# --- new clusters ----------------------------------------------------------------------------
+
+
+def _payments_api_refused(db_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = PythonLog(ctx).gunicorn_boot(port=8000).app_ready()
+        for i, status in enumerate((200, 200, 201)):
+            log.access(30.0 + i * 40, "POST", "/v1/payments", status, client="10.0.3.17")
+        log.line(
+            -8.0,
+            "ERROR",
+            "payments.db",
+            f'connection failed: connection to server at "payments-db" ({db_ip}), port 5432 failed: Connection refused',
+        )
+        log.access(-7.9, "POST", "/v1/payments", 503, client="10.0.3.17")
+        log.line(-2.0, "WARNING", "payments.health", "readiness check failed: database unavailable")
+        return log.text()
+
+    return render
+
+
+def _postgres_until_oom(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.raw(f"""{log.at(0.1):%Y-%m-%d %H:%M:%S}.118 UTC [1] LOG:  starting PostgreSQL 16.4 on x86_64-pc-linux-gnu
+{log.at(0.2):%Y-%m-%d %H:%M:%S}.301 UTC [1] LOG:  listening on IPv4 address "0.0.0.0", port 5432
+{log.at(0.4):%Y-%m-%d %H:%M:%S}.622 UTC [27] LOG:  database system was interrupted; last known up at {t("02:41:07"):%Y-%m-%d %H:%M:%S} UTC
+{log.at(0.9):%Y-%m-%d %H:%M:%S}.014 UTC [27] LOG:  database system was not properly shut down; automatic recovery in progress
+{log.at(1.2):%Y-%m-%d %H:%M:%S}.530 UTC [27] LOG:  redo starts at 3/1A2B4C90""")
+    return log.text()
+
+
+@symptom
+def symptom_payments_failing(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    pay = c.namespace("payments")
+    db = pay.statefulset("payments-db", postgres(memory="1Gi"), port=5432, component="database")
+    db_ip = pay.get_service("payments-db").cluster_ip
+    api = pay.deployment(
+        "ledger-api",
+        python_service(
+            "ledger-api",
+            "ghcr.io/acme/ledger-api:4.2.0",
+            env={"DATABASE_URL": "postgresql://ledger@payments-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
+        ),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["payments-db"],
+    )
+    c.graph.component("ledger-api").aliases = ("payments", "payment")
+    c.graph.depends("frontend", "ledger-api")
+    target = db.pod(0)
+    target.set(
+        "postgres",
+        crash_loop(oom_killed(t("03:14:02"), t("03:15:31")), restarts=9, since=t("02:41:10"), logs=_postgres_until_oom),
+    )
+    for pod in api.pods:
+        pod.set(
+            "app",
+            running(pod.created, ready=False, since=t("02:41:30"), logs=_payments_api_refused(db_ip)),
+        )
+    return Scenario(
+        "symptom-payments-failing",
+        "payments are failing for everyone since about 2:45, checkout shows 'payment could not be processed'",
+        Expect("insufficient_memory", "payments-db", target.name),
+        c,
+        notes="Two faults, one the cause: payments-db (Postgres, 1Gi limit) is OOMKilled during crash recovery and "
+        "crash-loops; ledger-api (alias 'payments') logs connection refused to payments-db and is not ready. The "
+        "database is upstream on the dependency path, so it is the culprit and ledger-api its consequence.",
+    )
+
+
+@symptom
+def symptom_healthy_shop(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    return Scenario(
+        "symptom-healthy-shop",
+        "the shop feels a bit slow this morning, can someone take a look?",
+        Expect("unknown"),
+        c,
+        notes="Nothing is wrong in the cluster: the sweep of `shop` finds no problem, so the answer is unknown.",
+    )
+
+
+def _tax_crash(ctx: LogContext) -> str:
+    log = PythonLog(ctx).gunicorn_boot(port=8000)
+    log.raw(f"""[{log.at(1.5):%Y-%m-%d %H:%M:%S} +0000] [7] [ERROR] Exception in worker process
+Traceback (most recent call last):
+  File "/app/tax/rounding.py", line 44, in warm_up
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+           ^^^^^^^^^^^^^^^
+AttributeError: 'float' object has no attribute 'quantize'
+[{log.at(1.6):%Y-%m-%d %H:%M:%S} +0000] [7] [INFO] Worker exiting (pid: 7)
+[{log.at(1.8):%Y-%m-%d %H:%M:%S} +0000] [1] [ERROR] Reason: Worker failed to boot.""")
+    return log.text()
+
+
+@symptom
+def symptom_checkout_503(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    shop = g.storefront(c)
+    shop.deployment(
+        "checkout",
+        go_service("checkout", "ghcr.io/acme/checkout:v5.1.3"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["tax-service"],
+    )
+    tax = shop.deployment(
+        "tax-service",
+        python_service("tax-service", "ghcr.io/acme/tax-service:1.8.0"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    c.graph.depends("frontend", "checkout")
+    new = tax.release(t("03:02:10"), image="ghcr.io/acme/tax-service:1.9.0", new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    target.set("app", crash_loop(exited(3, t("03:17:40"), t("03:17:42")), restarts=7, since=t("03:02:16"), logs=_tax_crash))
+    return Scenario(
+        "symptom-checkout-503",
+        "checkout returns 503 for some orders but the pods look fine",
+        Expect("application_crash", "tax-service", target.name),
+        c,
+        notes="checkout itself is healthy; the tax-service it depends on crash-loops on its new release (a bug at "
+        "boot, AttributeError, exit 3). The culprit is one hop downstream of what the ticket names.",
+    )
+
+
+@symptom
+def symptom_indexer_workers(g: ModuleType) -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    g.back_office(c, "ops")
+    search = c.namespace("search")
+    search.statefulset("opensearch", g.opensearch_node(), port=9200, component="database", storage="20Gi")
+    app = go_service("es-indexer", "harbor.internal.acme.io/search/es-indexer:v2.4.0").but(
+        env_from=(g.env_from_configmap("es-indexer-settings"),)
+    )
+    indexer = search.deployment(
+        "es-indexer", app, replicas=1, component="service", depends_on=["opensearch"], created=t("03:05:12")
+    )
+    target = indexer.pod(0)
+    target.set("app", config_error('configmap "es-indexer-settings" not found', since=t("03:05:15")))
+    return Scenario(
+        "symptom-indexer-workers",
+        "search results are hours old, looks like the indexer workers are stuck",
+        Expect("missing_config", "es-indexer", target.name),
+        c,
+        notes="'indexer workers' names es-indexer only through a part of its name, in the plural. Its ConfigMap was "
+        "never created: CreateContainerConfigError.",
+    )
+
