@@ -86,9 +86,9 @@ async def run(rounds: int) -> None:
                 start = time.perf_counter()
                 result = await investigator.run(f"{scenario.name}-{round_number}", request, _no_progress)
                 latencies.append((time.perf_counter() - start) * 1000)
-            if expect.get("pod"):
+            namespace = result["extracted"]["namespace"]
+            if expect.get("pod") and namespace:  # no floor when the investigation found no namespace
                 tools = session.tools()
-                namespace = result["extracted"]["namespace"]
                 for _ in range(rounds):
                     start = time.perf_counter()
                     await tools.diagnose_pod(namespace, expect["pod"])

@@ -57,6 +57,8 @@ class DependencyState(BaseModel):
     not_ready_endpoints: int | None = None
     pods: list[dict[str, Any]] = Field(default_factory=list)
     summary: str
+    addresses: list[str] = Field(default_factory=list, description="Its Service's ClusterIP and endpoint IPs.")
+    named_by: str | None = Field(None, description="The address in the logs that named it, when the graph does not.")
 
 
 class SweptProblem(BaseModel):

@@ -17,6 +17,7 @@ from types import ModuleType
 from scenario_builder import (
     Cluster,
     Expect,
+    ProbeFailure,
     Scenario,
     config_error,
     crash_loop,
@@ -29,7 +30,7 @@ from scenario_builder import (
     secret_ref,
     t,
 )
-from scenario_builder.logs import LogContext, PythonLog
+from scenario_builder.logs import LogContext, NodeLog, PythonLog
 
 BUILDERS: list[Callable[[ModuleType], Scenario]] = []
 
@@ -37,6 +38,11 @@ BUILDERS: list[Callable[[ModuleType], Scenario]] = []
 def symptom(build: Callable[[ModuleType], Scenario]) -> Callable[[ModuleType], Scenario]:
     BUILDERS.append(build)
     return build
+
+
+def _since(ctx: LogContext, clock: str) -> float:
+    """Offset of a wall-clock moment of the incident night from the start of a container instance."""
+    return (t(clock) - ctx.start).total_seconds()
 
 
 def _retold(original: Scenario, name: str, description: str, notes: str) -> Scenario:
@@ -247,3 +253,85 @@ def symptom_indexer_workers(g: ModuleType) -> Scenario:
         "never created: CreateContainerConfigError.",
     )
 
+
+
+# --- addresses in logs -----------------------------------------------------------------------
+
+
+def _saved_items_refused(broker_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = NodeLog(ctx)
+        log.line(0.4, "info", "saved-items-api 3.2.0 starting", env="production", node="v20.18.1")
+        log.line(0.9, "info", "Server listening at http://0.0.0.0:3000")
+        for i, clock in enumerate(("03:01:02", "03:02:19")):
+            log.line(_since(ctx, clock), "info", "request completed", res={"statusCode": 201}, responseTime=12.4 + i)
+        lost = _since(ctx, "03:03:05")
+        log.line(lost, "warn", "amqp connection closed", reason="CONNECTION_FORCED - broker forced connection closure")
+        refused = {"message": f"connect ECONNREFUSED {broker_ip}:5672", "code": "ECONNREFUSED", "port": 5672}
+        for attempt in range(1, 4):
+            log.line(lost + attempt * 5.0, "error", "amqp reconnect failed", err=refused, attempt=attempt)
+        log.line(lost + 16.0, "error", "request failed", res={"statusCode": 503}, reason="event channel unavailable")
+        return log.text()
+
+    return render
+
+
+def _wishlist_cluster(g: ModuleType, *, graph_knows_the_broker: bool) -> tuple[Cluster, object]:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    messaging = c.namespace("messaging")
+    broker = messaging.statefulset("rabbitmq", g.rabbitmq_server(), port=5672, component="queue", storage="8Gi")
+    broker.scale(0, t("03:03:02"))
+    broker_ip = messaging.get_service("rabbitmq").cluster_ip
+    shop = c.namespace("shop")
+    api = shop.deployment(
+        "saved-items-api",
+        g.node_service("saved-items-api", "ghcr.io/acme/saved-items-api:3.2.0", env={"AMQP_URL": secret_ref("amqp", "url")}),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["rabbitmq"] if graph_knows_the_broker else [],
+    )
+    c.graph.component("saved-items-api").aliases = ("wishlist", "favourites")
+    c.graph.depends("frontend", "saved-items-api")
+    for i, pod in enumerate(api.pods):
+        pod.set(
+            "app",
+            running(
+                pod.created,
+                ready=False,
+                since=t("03:03:25"),
+                probe_failures=(
+                    ProbeFailure("Readiness", "HTTP probe failed with statuscode: 503", count=97 - i, since=t("03:03:25")),
+                ),
+                logs=_saved_items_refused(broker_ip),
+            ),
+        )
+    return c, api.pod(0)
+
+
+@symptom
+def symptom_wishlist_broker_scaled_to_zero(g: ModuleType) -> Scenario:
+    c, target = _wishlist_cluster(g, graph_knows_the_broker=True)
+    return Scenario(
+        "symptom-wishlist-broker-scaled-to-zero",
+        "customers can't save items to their wishlist since about 3, the button just spins",
+        Expect("dependency_unreachable", "saved-items-api", target.name),  # type: ignore[attr-defined]
+        c,
+        notes="The rabbitmq StatefulSet (messaging) was scaled to 0 at 03:03:02; saved-items-api (alias 'wishlist') logs "
+        "only 'ECONNREFUSED <ClusterIP>:5672', no host name: the ClusterIP maps the line to rabbitmq, which has no endpoints.",
+    )
+
+
+@symptom
+def symptom_favourites_unlisted_broker(g: ModuleType) -> Scenario:
+    c, target = _wishlist_cluster(g, graph_knows_the_broker=False)
+    return Scenario(
+        "symptom-favourites-unlisted-broker",
+        "favourites page errors out with 503 for all customers",
+        Expect("dependency_unreachable", "saved-items-api", target.name),  # type: ignore[attr-defined]
+        c,
+        notes="As symptom-wishlist-broker-scaled-to-zero, but the knowledge graph does not say saved-items-api needs "
+        "rabbitmq: the ClusterIP in the log line is the only link, and it is enough.",
+    )
