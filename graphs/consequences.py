@@ -8,7 +8,10 @@ cluster:
 - a container that cannot run (killed for memory, crashing, unable to start, misconfigured)
   cannot answer its readiness probe, and the kubelet backs off restarting it;
 - an application whose dependency is unreachable reports itself not ready;
-- a container OOMKilled does not answer its liveness probe while it restarts.
+- a container OOMKilled does not answer its liveness probe while it restarts;
+- a container that exits non-zero (a generic crash) does so for the specific reason another
+  finding names: its configuration, a dependency, DNS, a permission, a command that cannot run,
+  or the kubelet killing it for a failed liveness probe (exit 143).
 Nothing is dropped: a consequence stays in the report, under its cause.
 """
 
@@ -32,6 +35,19 @@ _CANNOT_RUN = frozenset(
 _EXPLAINED_BY: dict[str, frozenset[str]] = {
     "readiness_probe_failure": _CANNOT_RUN | {"dependency_unreachable", "dns_resolution_failure"},
     "liveness_probe_failure": frozenset({"insufficient_memory"}),
+    # "It exits non-zero" is what any specific reason for exiting looks like from outside.
+    "application_crash": frozenset(
+        {
+            "insufficient_memory",
+            "container_command_failure",
+            "configuration_error",
+            "missing_config",
+            "dependency_unreachable",
+            "dns_resolution_failure",
+            "permission_denied",
+            "liveness_probe_failure",
+        }
+    ),
 }
 
 
