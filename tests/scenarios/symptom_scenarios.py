@@ -108,7 +108,7 @@ def _payments_api_refused(db_ip: str) -> Callable[[LogContext], str]:
             -8.0,
             "ERROR",
             "payments.db",
-            f'connection failed: connection to server at "payments-db" ({db_ip}), port 5432 failed: Connection refused',
+            f'connection failed: connection to server at "ledger-db" ({db_ip}), port 5432 failed: Connection refused',
         )
         log.access(-7.9, "POST", "/v1/payments", 503, client="10.0.3.17")
         log.line(-2.0, "WARNING", "payments.health", "readiness check failed: database unavailable")
@@ -133,19 +133,19 @@ def symptom_payments_failing(g: ModuleType) -> Scenario:
     g.storefront(c)
     g.back_office(c, "ops")
     pay = c.namespace("payments")
-    db = pay.statefulset("payments-db", postgres(memory="1Gi"), port=5432, component="database")
-    db_ip = pay.get_service("payments-db").cluster_ip
+    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
+    db_ip = pay.get_service("ledger-db").cluster_ip
     api = pay.deployment(
         "ledger-api",
         python_service(
             "ledger-api",
             "ghcr.io/acme/ledger-api:4.2.0",
-            env={"DATABASE_URL": "postgresql://ledger@payments-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
+            env={"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
         ),
         replicas=2,
         port=80,
         component="service",
-        depends_on=["payments-db"],
+        depends_on=["ledger-db"],
     )
     c.graph.component("ledger-api").aliases = ("payments", "payment")
     c.graph.depends("frontend", "ledger-api")
@@ -162,10 +162,10 @@ def symptom_payments_failing(g: ModuleType) -> Scenario:
     return Scenario(
         "symptom-payments-failing",
         "payments are failing for everyone since about 2:45, checkout shows 'payment could not be processed'",
-        Expect("insufficient_memory", "payments-db", target.name),
+        Expect("insufficient_memory", "ledger-db", target.name),
         c,
-        notes="Two faults, one the cause: payments-db (Postgres, 1Gi limit) is OOMKilled during crash recovery and "
-        "crash-loops; ledger-api (alias 'payments') logs connection refused to payments-db and is not ready. The "
+        notes="Two faults, one the cause: ledger-db (Postgres, 1Gi limit) is OOMKilled during crash recovery and "
+        "crash-loops; ledger-api (alias 'payments') logs connection refused to ledger-db and is not ready. The "
         "database is upstream on the dependency path, so it is the culprit and ledger-api its consequence.",
     )
 
