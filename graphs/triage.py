@@ -234,15 +234,23 @@ async def past_a_healthy_target(
     max_candidates: int = MAX_CANDIDATES,
 ) -> tuple[Extracted, CollectedEvidence, Triage | None]:
     """'checkout returns 503 but the pods look fine': when no rule explains the named target, a
-    failing dependency may; the culprit is taken only from what the target depends on."""
-    origin = graph.component(extracted.component) if extracted.component else None
-    if (
-        origin is None
-        or not graph.dependencies(origin.name)
-        or correlate(rules, graph, extracted, evidence)[0].findings
-    ):
+    failing dependency may (only what the target depends on is considered); failing that, a
+    problem the ticket's own words point at (a word read as a name may have named the wrong
+    thing: 'billing' for billing-db when a billing Job failed)."""
+    if correlate(rules, graph, extracted, evidence)[0].findings:
         return extracted, evidence, None
-    triage, problems = await sweep(cluster, graph, description, extracted.namespace, origin)
+    origin = graph.component(extracted.component) if extracted.component else None
+    triage, problems = Triage(scope=None, scope_reason=""), []
+    if origin is not None and graph.dependencies(origin.name):
+        triage, problems = await sweep(cluster, graph, description, extracted.namespace, origin)
+    if not triage.problems:
+        triage, problems = await sweep(cluster, graph, description, None)
+        related = [
+            (t, p)
+            for t, p in zip(triage.problems, problems, strict=True)
+            if t.relevance > 0 and t.component != (origin.name if origin else None)
+        ]
+        triage.problems, problems = [t for t, _ in related], [p for _, p in related]
     if not triage.problems:
         return extracted, evidence, None
     found, found_evidence = await investigate_candidates(

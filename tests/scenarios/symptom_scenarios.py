@@ -335,3 +335,84 @@ def symptom_favourites_unlisted_broker(g: ModuleType) -> Scenario:
         notes="As symptom-wishlist-broker-scaled-to-zero, but the knowledge graph does not say saved-items-api needs "
         "rabbitmq: the ClusterIP in the log line is the only link, and it is enough.",
     )
+
+
+# --- more retellings: each ticket as a person or an alert without the workload's name ----------
+
+_RETOLD = {
+    "symptom-orders-503": (
+        "db_connection_refused_java",
+        "orders are failing with 503 for everyone since about 02:50, orders namespace",
+        "Namespace only; the sweep finds the orders API not ready and its logs blame its database.",
+    ),
+    "symptom-finance-nothing-starts": (
+        "quota_exceeded",
+        "nothing new in the finance namespace comes up since tonight's release, 0 pods",
+        "Namespace only; the workload has no pods at all, and the sweep names it.",
+    ),
+    "symptom-alert-rollout-stuck-payments": (
+        "image_pull_backoff",
+        "[FIRING:1] KubeDeploymentRolloutStuck (namespace=payments severity=warning) summary: Deployment rollout is not progressing.",
+        "Alertmanager text with the namespace and no workload.",
+    ),
+    "symptom-embeddings-never-start": (
+        "node_selector_mismatch",
+        "the embeddings workers never start, ml team is blocked",
+        "'embeddings' is the plural of a distinctive part of embedding-worker's name.",
+    ),
+    "symptom-reconciliation-missing": (
+        "job_backoff_limit",
+        "finance is missing last night's reconciliation numbers, something in billing failed",
+        "Namespace only; the sweep finds the failed Job.",
+    ),
+    "symptom-reports-missing": (
+        "evicted_disk_pressure",
+        "last night's reports are missing, reporting namespace",
+        "Namespace only; the sweep finds the evicted pod.",
+    ),
+    "symptom-alert-container-waiting-identity": (
+        "missing_secret",
+        "[FIRING:1] KubeContainerWaiting (namespace=identity severity=warning) summary: Pod container waiting longer than 1 hour",
+        "Alertmanager text with the namespace and no pod.",
+    ),
+    "symptom-no-metrics": (
+        "failed_attach_volume",
+        "no metrics and no alerts since the helm upgrade at 3, monitoring namespace",
+        "Namespace only; the sweep finds the pod stuck in ContainerCreating on its volume.",
+    ),
+    "symptom-search-slow-healthy": (
+        "unknown_cause",
+        "the search page feels slow tonight, search namespace",
+        "Nothing unhealthy in the namespace, so the answer is unknown.",
+    ),
+    "symptom-mobile-app-crawling": (
+        "liveness_timeout",
+        "the mobile app is crawling since the push campaign went out at 3:00",
+        "'mobile' is the distinctive part of mobile-bff's name.",
+    ),
+    "symptom-catalog-rollout-hanging": (
+        "readiness_probe_failure",
+        "the catalog rollout is hanging, the new pods never become ready",
+        "'catalog' is the distinctive part of catalog-api's name.",
+    ),
+    "symptom-thumbnails-missing": (
+        "segfault_native",
+        "thumbnails are not generated since about 3am, media namespace",
+        "Namespace only; the sweep finds the crashing resizer.",
+    ),
+}
+
+
+def _retelling(name: str, original: str, description: str, notes: str) -> Callable[[ModuleType], Scenario]:
+    def build(g: ModuleType) -> Scenario:
+        told = _retold(getattr(g, original)(), name, description, f"As {original.replace('_', '-')}. {notes}")
+        if told.expect.category == "unknown":  # nothing is at fault, so no pod is the answer either
+            told.expect = Expect("unknown")
+        return told
+
+    build.__name__ = name.replace("-", "_")
+    return build
+
+
+for _name, (_original, _description, _notes) in _RETOLD.items():
+    symptom(_retelling(_name, _original, _description, _notes))
