@@ -85,6 +85,9 @@ class Triage(BaseModel):
     problems: list[SweptProblem] = Field(default_factory=list, description="What was unhealthy, most relevant first.")
     investigated: list[str] = Field(default_factory=list, description="Each candidate investigated and its outcome.")
     culprit: str | None = Field(None, description="The candidate whose finding explains the symptom.")
+    culprit_relevance: int | None = Field(
+        None, description="How the ticket relates to the culprit; 0: only by being in the scope (confidence capped)."
+    )
     path: list[str] = Field(default_factory=list, description="From what users see to the culprit.")
     consequences: list[str] = Field(default_factory=list, description="Candidates explained by the culprit.")
 

@@ -19,10 +19,11 @@ from graphs.models import (
     Report,
     Triage,
 )
-from knowledge.findings import Evaluation, Finding
+from knowledge.findings import Evaluation, Finding, confidence_score
 from knowledge.graph import KnowledgeGraph
 
 UNKNOWN_CONFIDENCE = 0.2
+UNRELATED_CULPRIT_CONFIDENCE = 0.6
 
 
 def _target(extracted: Extracted) -> str:
@@ -122,6 +123,11 @@ def build_result(
     top = findings[0] if findings else None
     target = _target(extracted)
     summary, (root_cause, confidence, score, category) = _verdict(top, target, len(catalog), extracted)
+    if triage is not None and triage.culprit_relevance == 0 and confidence > UNRELATED_CULPRIT_CONFIDENCE:
+        # Something is broken, but nothing in the ticket points at it: a plausible lead, not a verdict.
+        confidence = UNRELATED_CULPRIT_CONFIDENCE
+        score = confidence_score(confidence)
+        summary += " Nothing in the ticket points at this workload beyond the scope swept: confidence capped."
     hypothesis = analysis.hypothesis if analysis else None
     if hypothesis is not None:
         summary += f" An LLM's hypothesis, not confirmed by any rule (low confidence): {hypothesis.text}"

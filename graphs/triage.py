@@ -180,6 +180,7 @@ async def investigate_candidates(
 ) -> tuple[Extracted, CollectedEvidence]:
     """The best candidate's extraction and evidence (the original ones when no candidate is found)."""
     outcomes: list[tuple[Target, CollectedEvidence, Finding | None]] = []
+    relevance: list[int] = []
     seen: set[tuple[str | None, str]] = set()
     for swept, problem in zip(triage.problems, problems, strict=True):
         if len(outcomes) >= max_candidates:
@@ -197,6 +198,7 @@ async def investigate_candidates(
         evaluation, _ = correlate(rules, graph, candidate, evidence)
         top = evaluation.findings[0] if evaluation.findings else None
         outcomes.append((target, evidence, top))
+        relevance.append(swept.relevance)
         outcome = f"{top.title} ({top.confidence_score})" if top else "no rule matched"
         triage.investigated.append(f"{_describe(target)}: {outcome}")
     if not outcomes:
@@ -207,6 +209,7 @@ async def investigate_candidates(
         chosen = _upstream_first(chosen, outcomes, graph)
     target, evidence, top = outcomes[chosen]
     triage.culprit = _describe(target) if top is not None else None
+    triage.culprit_relevance = relevance[chosen] if top is not None else None
     if top is not None:
         triage.consequences = [
             _describe(other)

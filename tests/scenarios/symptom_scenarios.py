@@ -395,6 +395,12 @@ _RETOLD = {
         "the catalog rollout is hanging, the new pods never become ready",
         "'catalog' is the distinctive part of catalog-api's name.",
     ),
+    "symptom-vague-ticket": (
+        "segfault_native",
+        "everything feels off tonight, can someone look?",
+        "Nothing in the ticket points anywhere: the sweep covers every namespace of the knowledge graph and finds the "
+        "crashing resizer, reported at medium confidence at most since no word of the ticket relates to it.",
+    ),
     "symptom-thumbnails-missing": (
         "segfault_native",
         "thumbnails are not generated since about 3am, media namespace",
