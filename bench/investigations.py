@@ -32,7 +32,7 @@ from scenario_expectations import equivalent_pod
 
 from graphs.graph import Dependencies
 from graphs.investigator import GraphInvestigator
-from graphs.mcp_client import ClusterConnection, Clusters
+from graphs.mcp_client import ClusterConnection, Clusters, ToolCallError
 from knowledge import load_knowledge_graph
 from knowledge.rule_engine import load_rules
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
@@ -91,7 +91,10 @@ async def run(rounds: int) -> None:
                 tools = session.tools()
                 for _ in range(rounds):
                     start = time.perf_counter()
-                    await tools.diagnose_pod(namespace, expect["pod"])
+                    try:
+                        await tools.diagnose_pod(namespace, expect["pod"])
+                    except ToolCallError:
+                        break  # a wrong answer's namespace does not hold the expected pod
                     floors.append((time.perf_counter() - start) * 1000)
         category = result["report"]["category"]
         extracted = result["extracted"]
