@@ -422,3 +422,47 @@ def _retelling(name: str, original: str, description: str, notes: str) -> Callab
 
 for _name, (_original, _description, _notes) in _RETOLD.items():
     symptom(_retelling(_name, _original, _description, _notes))
+
+
+# --- a number that looks like an HTTP status, in a metrics line ------------------------------
+
+
+def _recommender_crash(ctx: LogContext) -> str:
+    log = PythonLog(ctx).gunicorn_boot(port=8000).app_ready()
+    log.line(2.4, "INFO", "recommender.cache", "cache stats hits=403 misses=12 evictions=0 size=415")
+    log.line(2.9, "INFO", "recommender.model", "loading model similar-items v2026.11.19 (184 MB)")
+    log.raw(f"""[{log.at(4.1):%Y-%m-%d %H:%M:%S} +0000] [7] [ERROR] Exception in ASGI application
+Traceback (most recent call last):
+  File "/app/recommender/model.py", line 88, in normalise
+    return [score / total for score in scores]
+            ~~~~~~^~~~~~~
+ZeroDivisionError: division by zero
+[{log.at(4.2):%Y-%m-%d %H:%M:%S} +0000] [7] [INFO] Worker exiting (pid: 7)
+[{log.at(4.4):%Y-%m-%d %H:%M:%S} +0000] [1] [ERROR] Reason: Worker failed to boot.""")
+    return log.text()
+
+
+@symptom
+def symptom_recommendations_missing(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    shop = g.storefront(c)
+    rec = shop.deployment(
+        "recommender",
+        python_service("recommender", "ghcr.io/acme/recommender:2026.11.19"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    c.graph.component("recommender").description = "Similar items and recommendations on product pages"
+    c.graph.depends("frontend", "recommender")
+    new = rec.release(t("02:58:40"), image="ghcr.io/acme/recommender:2026.11.20", new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    target.set("app", crash_loop(exited(3, t("03:16:50"), t("03:16:55")), restarts=8, since=t("02:58:47"), logs=_recommender_crash))
+    return Scenario(
+        "symptom-recommendations-missing",
+        "no recommendations on the product pages since the night deploy",
+        Expect("application_crash", "recommender", target.name),
+        c,
+        notes="The new recommender release crashes at boot (ZeroDivisionError, exit 3). Its cache stats line says "
+        "hits=403: a counter, not an HTTP status, so no 'access denied' finding may come of it.",
+    )
