@@ -119,6 +119,9 @@ class OrchestratorSettings(LLMSettings, BaseSettings):
     )
     max_concurrent_investigations: int = Field(4, ge=1)
     investigation_timeout_seconds: float = Field(120.0, gt=0)
+    triage_candidates: int = Field(
+        3, ge=1, le=10, description="Swept problems a ticket that names no workload investigates (graphs/triage.py)."
+    )
 
     # What the investigation reads.
     snapshot: Path | None = Field(None, description="Investigate this cluster snapshot instead of a live cluster.")

@@ -104,7 +104,9 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
             if checkpoints is None
             else await open_checkpointer(checkpoints, settings.max_concurrent_investigations + 1, resources)
         )
-        deps = Dependencies(clusters=clusters, knowledge=graph, rules=rules, llm=llm)
+        deps = Dependencies(
+            clusters=clusters, knowledge=graph, rules=rules, llm=llm, max_candidates=settings.triage_candidates
+        )
         return GraphInvestigator(deps, saver, resources)
     except BaseException:
         await resources.aclose()
