@@ -1,7 +1,7 @@
 """Symptom-first triage: when the ticket names no workload, sweep the scope and find the culprit.
 
 Contract:
-- `sweep` runs only when extraction resolved no target. It reads the scope from the ticket
+- `sweep` runs when extraction resolved no target. It reads the scope from the ticket
   (`scope.py`), asks the Kubernetes server for what is unhealthy there (`find_problems`) and
   ranks the problems by relevance to the ticket (a name in the text, a described component,
   being on the dependency path of one, in either direction, a mentioned namespace), then by
@@ -12,7 +12,12 @@ Contract:
   the one furthest upstream on the dependency path, because a dependency that is down explains
   its dependents' failures and not the other way round. The others that depend on it are named
   as its consequences.
+- `past_a_healthy_target` runs when a target was named but no rule explains it: the sweep of
+  what it depends on (only those problems), else of the ticket's scope (only problems the words
+  relate to, never the target itself).
 - Everything is deterministic; no candidate is invented, every one is a problem the cluster showed.
+  `Triage` (the report's `triage` section) records the scope, the problems, the candidates
+  investigated, the culprit, the path to it and its consequences.
 """
 
 from __future__ import annotations
@@ -50,7 +55,10 @@ def _component_of(problem: Problem, graph: KnowledgeGraph) -> Component | None:
     return None
 
 
-def _relevance(problem: Problem, component: Component | None, scope: Scope, graph: KnowledgeGraph, words: set[str]):
+def _relevance(
+    problem: Problem, component: Component | None, scope: Scope, graph: KnowledgeGraph, words: set[str]
+) -> tuple[int, str]:
+    """How strongly the ticket points at the problem, and why in words."""
     score, why = 0, []
     owner = problem.owner.name if problem.owner else problem.name
     if stem(owner.lower()) in words or owner.lower() in words:
@@ -126,7 +134,10 @@ async def sweep(
     return triage, ordered
 
 
-async def _target_of(cluster: ClusterTools, graph: KnowledgeGraph, swept: SweptProblem, problem: Problem):
+async def _target_of(
+    cluster: ClusterTools, graph: KnowledgeGraph, swept: SweptProblem, problem: Problem
+) -> Target | None:
+    """The pod (else the workload) to investigate for a problem: the best pod of its workload."""
     if swept.kind not in _TARGET_KINDS or not problem.namespace:
         return None
     names = [problem.name] if problem.kind == "Pod" else []
