@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphs.addresses import components_named_in_logs
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, DependencyState, Extracted, ServiceState
 from knowledge.graph import KnowledgeGraph
@@ -52,6 +53,13 @@ async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, ext
     if extracted.component and extracted.component in knowledge:
         for dependency in knowledge.dependencies(extracted.component):
             evidence.dependencies.append(await dependency_state(cluster, dependency))
+    # A log line may blame a component the graph does not list as a dependency, by name or address.
+    named = await components_named_in_logs(cluster, knowledge, evidence, extracted.namespace, extracted.component)
+    for name, address in named.items():
+        state = await dependency_state(cluster, knowledge.component(name))  # type: ignore[arg-type]
+        state.named_by = address
+        state.summary += f" (named in the logs as {address})"
+        evidence.dependencies.append(state)
     return evidence
 
 
@@ -99,9 +107,12 @@ async def dependency_state(cluster: ClusterTools, component: Component) -> Depen
     if component.type == "external" or not component.namespace:
         return DependencyState(**base, summary=f"{component.name} is external to the cluster; not checked")
     ready = not_ready = None
+    addresses: list[str] = []
     try:
         if component.service:
             service = await cluster.get_service(component.namespace, component.service)
+            endpoints = service.ready_endpoints + service.not_ready_endpoints
+            addresses = [a for a in (service.cluster_ip, *(e.ip for e in endpoints)) if a and a != "None"]
             if service.endpoints_known:
                 ready, not_ready = len(service.ready_endpoints), len(service.not_ready_endpoints)
         selector = ",".join(f"{k}={v}" for k, v in (component.selector or {}).items()) or None
@@ -120,6 +131,7 @@ async def dependency_state(cluster: ClusterTools, component: Component) -> Depen
         not_ready_endpoints=not_ready,
         pods=pod_states,
         summary=_dependency_summary(component, healthy, ready, pod_states),
+        addresses=addresses,
     )
 
 

@@ -1,9 +1,11 @@
-"""Step 3: correlate. The rules engine over facts built from the evidence and the knowledge graph."""
+"""Step 3: correlate. The rules engine over facts built from the evidence and the knowledge graph;
+findings another finding explains are marked as its consequences (consequences.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from graphs.consequences import explain
 from graphs.facts import FactBuilder
 from graphs.models import CollectedEvidence, Extracted
 from knowledge.findings import Evaluation
@@ -18,6 +20,8 @@ def correlate(
     builder = FactBuilder(knowledge, extracted, evidence)
     facts = builder.build()
     evaluation = rules.evaluate(facts)
+    # A probe failing on a container that crash-loops is what the crash looks like, not a second cause.
+    evaluation.findings = explain(evaluation.findings)
     log_lines = {line["evidence"]: line for line in facts["log_lines"]}
     cited: dict[str, Any] = {}
     for finding in evaluation.findings:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import Extracted
+from graphs.scope import stated_namespaces
 from knowledge.graph import KnowledgeGraph
 from mcp_servers.kubernetes.models import HEALTHY_POD_STATUSES, PodMatch
 
@@ -75,7 +76,13 @@ def candidates_of(text: str, graph: KnowledgeGraph, namespace: str | None, pod: 
             return 1
         return 2 if "-" in token else 3
 
-    names = [t for t in tokens if len(t) >= 3 and t not in _STOP_WORDS and not t.isdigit() and "." not in t]
+    # A word the text states is a namespace ("in the web namespace") names where, not what.
+    stated = set(stated_namespaces(lowered))
+    names = [
+        t
+        for t in tokens
+        if len(t) >= 3 and t not in _STOP_WORDS and not t.isdigit() and "." not in t and t not in stated
+    ]
     names.sort(key=score)
     if pod:
         names.insert(0, pod)

@@ -231,6 +231,10 @@ class FactBuilder:
             component = self.graph.component_for_host(token, namespace)
             if component is not None and component.name in dependencies:
                 return dependencies[component.name]
+            # A ClusterIP or pod IP (with or without port) names the component behind it.
+            for dependency in dependencies.values():
+                if token.rsplit(":", 1)[0] in dependency["addresses"]:
+                    return dependency
         return None
 
     def cite_log_line(self, fact: dict[str, Any]) -> None:

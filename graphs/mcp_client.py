@@ -31,6 +31,7 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.problem_models import ProblemReport
 
 Model = TypeVar("Model", bound=BaseModel)
 log = logging.getLogger("sre.graphs.mcp_client")
@@ -114,6 +115,10 @@ class ClusterTools:
         return await self._call(
             "get_rollout_history", RolloutHistory, kind=kind, namespace=namespace, name=name, limit=limit
         )
+
+    async def find_problems(self, namespaces: list[str] | None = None, limit: int = 50) -> ProblemReport:
+        """What is unhealthy in `namespaces` (None: every namespace the server may read), most severe first."""
+        return await self._call("find_problems", ProblemReport, namespaces=namespaces or None, limit=limit)
 
 
 class ClusterConnection:

@@ -58,6 +58,39 @@ class DependencyState(BaseModel):
     not_ready_endpoints: int | None = None
     pods: list[dict[str, Any]] = Field(default_factory=list)
     summary: str
+    addresses: list[str] = Field(default_factory=list, description="Its Service's ClusterIP and endpoint IPs.")
+    named_by: str | None = Field(None, description="The address in the logs that named it, when the graph does not.")
+
+
+class SweptProblem(BaseModel):
+    """One problem of the sweep, with how it relates to the ticket."""
+
+    severity: str
+    kind: str
+    namespace: str | None = None
+    name: str
+    reason: str
+    why: str
+    since: str | None = None
+    component: str | None = Field(None, description="Its knowledge-graph component, when one is known.")
+    relevance: int = Field(0, description="How closely it relates to the ticket; 0: only by being in the scope.")
+    relation: str = Field("", description="Why it is relevant, for the reader.")
+
+
+class Triage(BaseModel):
+    """How the culprit was looked for when the ticket named no workload (symptom-first triage)."""
+
+    scope: list[str] | None = Field(description="The namespaces swept; None for every namespace readable.")
+    scope_reason: str
+    components: list[str] = Field(default_factory=list, description="Components the ticket's words describe.")
+    problems: list[SweptProblem] = Field(default_factory=list, description="What was unhealthy, most relevant first.")
+    investigated: list[str] = Field(default_factory=list, description="Each candidate investigated and its outcome.")
+    culprit: str | None = Field(None, description="The candidate whose finding explains the symptom.")
+    culprit_relevance: int | None = Field(
+        None, description="How the ticket relates to the culprit; 0: only by being in the scope (confidence capped)."
+    )
+    path: list[str] = Field(default_factory=list, description="From what users see to the culprit.")
+    consequences: list[str] = Field(default_factory=list, description="Candidates explained by the culprit.")
 
 
 class Report(BaseModel):
@@ -72,6 +105,7 @@ class Report(BaseModel):
     llm: LLMUsage = Field(default_factory=lambda: LLMUsage(status="not_configured"))
     changes: list[ChangeRecord] = Field(default_factory=list, description="What changed: the owner's revisions.")
     timeline: list[TimelineEntry] = Field(default_factory=list, description="Events and changes, oldest first.")
+    triage: Triage | None = Field(None, description="How the culprit was found when the ticket named none.")
 
 
 class ChangeRecord(BaseModel):

@@ -18,11 +18,13 @@ from graphs.models import (
     InvestigationResult,
     LLMUsage,
     Report,
+    Triage,
 )
-from knowledge.findings import Evaluation, Finding
+from knowledge.findings import Evaluation, Finding, confidence_score
 from knowledge.graph import KnowledgeGraph
 
 UNKNOWN_CONFIDENCE = 0.2
+UNRELATED_CULPRIT_CONFIDENCE = 0.6
 
 
 def _target(extracted: Extracted) -> str:
@@ -81,6 +83,42 @@ def _verdict(
     return summary, ("Unknown: no rule matched the evidence.", UNKNOWN_CONFIDENCE, "low", "unknown")
 
 
+def _triage_sentence(triage: Triage) -> str:
+    where = ", ".join(triage.scope) if triage.scope else "every readable namespace"
+    found = f"{len(triage.problems)} problem{'s' if len(triage.problems) != 1 else ''}"
+    sentence = f"Symptom-first triage swept {where} ({triage.scope_reason}) and found {found}"
+    if triage.culprit:
+        sentence += f"; the culprit is {triage.culprit}"
+        if len(triage.path) > 1:
+            sentence += f" ({' -> '.join(triage.path)})"
+    return sentence + "."
+
+
+def _sweep_items(triage: Triage) -> list[dict[str, Any]]:
+    """The sweep is evidence too: what was unhealthy in the scope, or that nothing was."""
+    where = ", ".join(triage.scope) if triage.scope else "all readable namespaces"
+    if not triage.problems:
+        return [{"id": "sweep:none", "kind": "sweep", "summary": f"find_problems over {where}: nothing unhealthy"}]
+    return [
+        {
+            "id": f"sweep:{p.kind}/{p.namespace}/{p.name}",
+            "kind": "sweep",
+            "summary": f"{p.severity} {p.kind} {p.namespace}/{p.name}: {p.reason}: {p.why} ({p.relation})",
+        }
+        for p in triage.problems[:10]
+    ]
+
+
+def _capped_when_unrelated(
+    triage: Triage | None, summary: str, confidence: float, score: Literal["high", "medium", "low"]
+) -> tuple[str, float, Literal["high", "medium", "low"]]:
+    """Something is broken, but nothing in the ticket points at it: a plausible lead, not a verdict."""
+    if triage is None or triage.culprit_relevance != 0 or confidence <= UNRELATED_CULPRIT_CONFIDENCE:
+        return summary, confidence, score
+    summary += " Nothing in the ticket points at this workload beyond the scope swept: confidence capped."
+    return summary, UNRELATED_CULPRIT_CONFIDENCE, confidence_score(UNRELATED_CULPRIT_CONFIDENCE)
+
+
 def build_result(
     extracted: Extracted,
     evaluation: Evaluation,
@@ -90,11 +128,13 @@ def build_result(
     tool_calls: int,
     analysis: Analysis | None = None,
     llm: LLMUsage | None = None,
+    triage: Triage | None = None,
 ) -> InvestigationResult:
     findings = evaluation.findings
     top = findings[0] if findings else None
     target = _target(extracted)
     summary, (root_cause, confidence, score, category) = _verdict(top, target, len(catalog), extracted)
+    summary, confidence, score = _capped_when_unrelated(triage, summary, confidence, score)
     hypothesis = analysis.hypothesis if analysis else None
     if hypothesis is not None:
         summary += f" An LLM's hypothesis, not confirmed by any rule (low confidence): {hypothesis.text}"
@@ -105,6 +145,9 @@ def build_result(
     next_steps = _next_steps(top, extracted, knowledge, findings[1:])
     if top and (rollback := changes.rollback_step(records, top.evidence)):
         next_steps.insert(1, rollback)
+    if triage is not None:
+        summary += " " + _triage_sentence(triage)
+        catalog = [*catalog, *_sweep_items(triage)]
     report = Report(
         category=category,
         summary=summary,
@@ -121,6 +164,7 @@ def build_result(
         llm=llm or LLMUsage(status="not_configured"),
         changes=records,
         timeline=changes.timeline(evidence, records),
+        triage=triage,
     )
     return InvestigationResult(
         extracted=extracted,

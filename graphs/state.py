@@ -18,6 +18,7 @@ class InvestigationState(TypedDict, total=False):
     cluster: str | None  # a configured cluster's name; None: the default cluster
     extracted: dict[str, Any]
     evidence: dict[str, Any]
+    triage: dict[str, Any]  # only when the ticket named no workload (graphs/triage.py)
     findings: list[dict[str, Any]]
     rule_errors: list[str]
     catalog: list[dict[str, Any]]

@@ -19,9 +19,10 @@ from graphs.correlate import correlate
 from graphs.llm.client import LLM
 from graphs.llm.extract import extract_preferring_llm
 from graphs.mcp_client import Clusters
-from graphs.models import STEPS, Analysis, CollectedEvidence, Extracted, LLMCall, LLMUsage, OnStep
+from graphs.models import STEPS, Analysis, CollectedEvidence, Extracted, LLMCall, LLMUsage, OnStep, Triage
 from graphs.report import build_result
 from graphs.state import InvestigationState
+from graphs.triage import MAX_CANDIDATES, investigate_candidates, past_a_healthy_target, sweep
 from knowledge.findings import Evaluation, Finding
 from knowledge.graph import KnowledgeGraph
 from knowledge.rule_engine import RuleSet
@@ -35,6 +36,7 @@ class Dependencies:
     knowledge: KnowledgeGraph
     rules: RuleSet
     llm: LLM | None = None  # None: deterministic extraction and no narrative
+    max_candidates: int = MAX_CANDIDATES  # how many swept problems a symptom-only ticket investigates
 
 
 async def extract(state: InvestigationState, deps: Dependencies) -> dict[str, Any]:
@@ -51,8 +53,26 @@ async def extract(state: InvestigationState, deps: Dependencies) -> dict[str, An
 
 async def collect(state: InvestigationState, deps: Dependencies) -> dict[str, Any]:
     cluster = (await deps.clusters.get(state.get("cluster"))).tools()
-    evidence = await collect_evidence(cluster, deps.knowledge, Extracted.model_validate(state["extracted"]))
-    return {"evidence": evidence.model_dump(mode="json"), "tool_calls": cluster.calls}
+    extracted = Extracted.model_validate(state["extracted"])
+    if extracted.pod or extracted.workload:
+        evidence = await collect_evidence(cluster, deps.knowledge, extracted)
+        extracted, evidence, triage = await past_a_healthy_target(
+            cluster, deps.knowledge, deps.rules, state["description"], extracted, evidence, deps.max_candidates
+        )
+        if triage is None:
+            return {"evidence": evidence.model_dump(mode="json"), "tool_calls": cluster.calls}
+    else:
+        # The ticket names no workload: sweep what is unhealthy near the symptom and pick the culprit.
+        triage, problems = await sweep(cluster, deps.knowledge, state["description"], extracted.namespace)
+        extracted, evidence = await investigate_candidates(
+            cluster, deps.knowledge, deps.rules, extracted, triage, problems, deps.max_candidates
+        )
+    return {
+        "extracted": extracted.model_dump(mode="json"),
+        "evidence": evidence.model_dump(mode="json"),
+        "triage": triage.model_dump(mode="json"),
+        "tool_calls": cluster.calls,
+    }
 
 
 def correlate_evidence(state: InvestigationState, deps: Dependencies) -> dict[str, Any]:
@@ -91,6 +111,7 @@ async def report(state: InvestigationState, deps: Dependencies) -> dict[str, Any
         state.get("tool_calls", 0),
         analysis=analysis,
         llm=LLMUsage.of(calls, configured=deps.llm is not None),
+        triage=Triage.model_validate(state["triage"]) if state.get("triage") else None,
     )
     return {"result": result.model_dump(mode="json")}
 

@@ -29,6 +29,8 @@ class Component(BaseModel):
     runbook: str | None = None
     description: str | None = None
     hosts: tuple[str, ...] = ()
+    # Words people use for it in tickets ("wishlist", "favourites"): symptom-first triage matches them.
+    aliases: tuple[str, ...] = ()
 
     # The selector dict is not hashable; a name is unique within a graph, so it identifies a component.
     def __hash__(self) -> int:

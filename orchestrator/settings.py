@@ -126,6 +126,9 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
         description="Link a completed incident to earlier ones of the same cluster, culprit and category within "
         "this many days (0: never).",
     )
+    triage_candidates: int = Field(
+        3, ge=1, le=10, description="Swept problems a ticket that names no workload investigates (graphs/triage.py)."
+    )
 
     # What the investigation reads.
     snapshot: Path | None = Field(None, description="Investigate this cluster snapshot instead of a live cluster.")

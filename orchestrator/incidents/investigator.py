@@ -103,7 +103,9 @@ async def open_investigator(settings: OrchestratorSettings, *, checkpoints: str 
         )
         clusters = Clusters(session, _remote_clusters(settings), settings.mcp_timeout_seconds)
         resources.push_async_callback(clusters.aclose)
-        deps = Dependencies(clusters=clusters, knowledge=graph, rules=rules, llm=llm)
+        deps = Dependencies(
+            clusters=clusters, knowledge=graph, rules=rules, llm=llm, max_candidates=settings.triage_candidates
+        )
         if checkpoints is None:
             return InOrderInvestigator(deps, resources)
         from graphs.investigator import GraphInvestigator

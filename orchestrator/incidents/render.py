@@ -49,6 +49,24 @@ def _change_lines(report: Report) -> list[str]:
     return lines
 
 
+def _triage_lines(report: Report) -> list[str]:
+    """How the culprit was found when the ticket named none: scope, problems, path."""
+    triage = report.triage
+    if triage is None:
+        return []
+    where = ", ".join(triage.scope) if triage.scope else "every readable namespace"
+    lines = ["", f"Symptom-first triage: swept {where} ({triage.scope_reason})"]
+    if triage.components:
+        lines.append(f"  components the ticket describes: {', '.join(triage.components)}")
+    lines += [f"  {p.severity} {p.kind} {p.namespace}/{p.name}: {p.reason} ({p.relation})" for p in triage.problems[:8]]
+    lines += [f"  investigated {outcome}" for outcome in triage.investigated]
+    if triage.culprit:
+        path = f" via {' -> '.join(triage.path)}" if len(triage.path) > 1 else ""
+        lines.append(f"  culprit: {triage.culprit}{path}")
+    lines += [f"  consequence of the culprit: {c}" for c in triage.consequences]
+    return lines
+
+
 def render_incident(incident: Incident) -> str:
     if incident.status == "failed":
         return f"Investigation failed: {incident.error}"
@@ -69,11 +87,14 @@ def render_incident(incident: Incident) -> str:
         lines.append(f"Dependency path: {' -> '.join(report.dependency_path)}")
     if incident.related_incidents:  # the seen-before note, e.g. "3rd time in 7 days: ..."
         lines += [f"Seen before: {note}" for note in report.notes if " time in " in note]
+    lines += _triage_lines(report)
     lines += _analysis_lines(report)
     if incident.findings:
         lines += ["", "Findings:"]
         for rank, finding in enumerate(incident.findings, start=1):
             lines.append(f"  {rank}. {finding.title} [{finding.category}] {finding.confidence:.2f}")
+            if finding.consequence_of:
+                lines.append(f"     consequence of {finding.consequence_of}, not a root cause of its own")
             lines.append(f"     evidence: {', '.join(finding.evidence)}")
     if evidence.items:
         lines += ["", "Evidence:"]

@@ -24,6 +24,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -3987,6 +3988,13 @@ def demo() -> Scenario:
         notes="auth-service (Spring Boot, 512Mi limit) is OOMKilled while warming its session cache; CrashLoopBackOff.",
         secrets=("customer JWT in a DEBUG TokenFilter line", "JWT_SIGNING_KEY literal env value"),
     )
+
+
+# Tickets that name no workload (symptom-first triage) live in their own module; they use the backdrops above.
+import symptom_scenarios
+
+for _build in symptom_scenarios.BUILDERS:
+    SCENARIOS[_build.__name__.replace("_", "-")] = partial(_build, sys.modules[__name__])
 
 
 def write_demo(scenario: Scenario, directory: Path) -> dict[str, str]:

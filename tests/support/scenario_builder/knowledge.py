@@ -18,6 +18,7 @@ class Component:
     service: str | None = None
     runbook: str | None = None
     description: str | None = None
+    aliases: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"name": self.name, "type": self.type}
@@ -25,6 +26,8 @@ class Component:
             value = getattr(self, key)
             if value:
                 body[key] = value
+        if self.aliases:
+            body["aliases"] = list(self.aliases)
         return body
 
 

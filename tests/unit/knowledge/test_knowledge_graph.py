@@ -429,7 +429,7 @@ BAD_FILES = {
         """,
         5,
         "component 'a': unknown key 'selectors'"
-        " (allowed: name, type, namespace, selector, service, runbook, description, hosts)",
+        " (allowed: name, type, namespace, selector, service, runbook, description, hosts, aliases)",
     ),
     "empty file": ("", 1, "the file is empty: expected a mapping with a 'components' list"),
     "only comments": ("# to do\n", 1, "the file is empty: expected a mapping with a 'components' list"),

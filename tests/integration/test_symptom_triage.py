@@ -1,0 +1,67 @@
+"""Symptom-first triage as a person sees it: the web page and the CLI text say how the culprit
+was found (the scope swept, the problems, the path from the symptom to the culprit) and show a
+consequence under its cause, for a ticket that names no workload."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from html import unescape
+from pathlib import Path
+
+import yaml
+from paths import SCENARIOS
+
+from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.incidents.render import render_incident
+from orchestrator.models import Incident
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.web import WebUi
+from orchestrator.web.views import incident_view
+
+
+def _investigate(name: str, tmp_path: Path) -> Incident:
+    scenario = SCENARIOS / name
+    settings = OrchestratorSettings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        snapshot=scenario / "cluster",
+        knowledge_graph=scenario / "knowledge_graph.yaml",
+    )
+    description = yaml.safe_load((scenario / "scenario.yaml").read_text(encoding="utf-8"))["description"]
+    return asyncio.run(investigate_once(settings, description))
+
+
+def _page(incident: Incident, tmp_path: Path) -> str:
+    ui = WebUi(OrchestratorSettings(database_url=f"sqlite:///{tmp_path / 'x.db'}"), lambda: None)  # type: ignore[arg-type,return-value]
+    html = ui.templates.get_template("incident.html").render(view=incident_view(incident), refresh=None, logout=False)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_the_cause_upstream_is_the_culprit_and_its_dependent_a_consequence(tmp_path: Path) -> None:
+    incident = _investigate("symptom-payments-failing", tmp_path)
+    triage = incident.report.triage if incident.report else None
+    assert triage is not None and triage.scope == ["payments"]
+    assert triage.culprit == "pod payments/ledger-db-0"
+    assert triage.path == ["ledger-api", "ledger-db"]
+    assert [c.split("/")[1].rsplit("-", 2)[0] for c in triage.consequences] == ["ledger-api"]
+    page, text = _page(incident, tmp_path), render_incident(incident)
+    for shown in (page, text):
+        assert "ledger-db-0" in shown and "ledger-api" in shown
+    assert "How the culprit was found" in page and "ledger-api → ledger-db" in page
+    assert "culprit: pod payments/ledger-db-0 via ledger-api -> ledger-db" in text
+
+
+def test_a_named_workload_without_triage_shows_no_triage_section(tmp_path: Path) -> None:
+    incident = _investigate("oom-killed-java", tmp_path)
+    assert incident.report is not None and incident.report.triage is None
+    assert "How the culprit was found" not in _page(incident, tmp_path)
+    assert "Symptom-first triage" not in render_incident(incident)
+
+
+def test_a_consequence_is_shown_under_its_cause(tmp_path: Path) -> None:
+    incident = _investigate("redis-refused-node", tmp_path)
+    readiness = [f for f in incident.findings if f.category == "readiness_probe_failure"]
+    assert readiness and readiness[0].consequence_of == incident.findings[0].rule_id
+    assert incident.findings[0].category == "dependency_unreachable" and readiness[0].confidence < 0.5
+    assert "Consequence of" in _page(incident, tmp_path)
+    assert f"consequence of {incident.findings[0].rule_id}" in render_incident(incident)

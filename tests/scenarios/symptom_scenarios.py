@@ -1,0 +1,468 @@
+"""Scenarios whose ticket names no workload: symptom-first triage (issue 15).
+
+Tickets as people and Alertmanager write them: a business function ('payments are failing'),
+a namespace, an alert with no pod, a fuzzy name ('the indexer workers'). Some reuse an
+existing scenario's cluster with a ticket that no longer names the workload; the others are
+built here. `generate.py` registers every `@symptom` function with the backdrops it defines
+(`g`: the generate module), so the files are generated like every other scenario.
+"""
+
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+from scenario_builder import (
+    Cluster,
+    Expect,
+    ProbeFailure,
+    Scenario,
+    config_error,
+    crash_loop,
+    exited,
+    go_service,
+    oom_killed,
+    postgres,
+    python_service,
+    running,
+    secret_ref,
+    t,
+)
+from scenario_builder.logs import LogContext, NodeLog, PythonLog
+
+BUILDERS: list[Callable[[ModuleType], Scenario]] = []
+
+
+def symptom(build: Callable[[ModuleType], Scenario]) -> Callable[[ModuleType], Scenario]:
+    BUILDERS.append(build)
+    return build
+
+
+def _since(ctx: LogContext, clock: str) -> float:
+    """Offset of a wall-clock moment of the incident night from the start of a container instance."""
+    return (t(clock) - ctx.start).total_seconds()
+
+
+def _retold(original: Scenario, name: str, description: str, notes: str) -> Scenario:
+    """The same cluster and expected answer, told by someone who does not know the workload's name."""
+    return Scenario(name, description, original.expect, original.cluster, notes=notes, secrets=original.secrets)
+
+
+# --- the same incidents, told without a workload name ----------------------------------------
+
+
+@symptom
+def symptom_logged_out_web_namespace(g: ModuleType) -> Scenario:
+    return _retold(
+        g.redis_refused_node(),
+        "symptom-logged-out-web-namespace",
+        "people keep getting logged out of the site since just after 3, login sometimes gives a 500. something in the web namespace?",
+        "As redis-refused-node, but the ticket names only the namespace: the sweep of `web` finds session-api not "
+        "ready and redis-cache without endpoints; session-api's logs tie the refusal to redis-cache.",
+    )
+
+
+@symptom
+def symptom_alert_crashlooping_warehouse(g: ModuleType) -> Scenario:
+    return _retold(
+        g.oom_killed_java(),
+        "symptom-alert-crashlooping-warehouse",
+        "[FIRING:1] KubePodCrashLooping (namespace=warehouse severity=warning) summary: Pod is crash looping. "
+        "description: a container has been restarting repeatedly over the last 15 minutes",
+        "As oom-killed-java, as Alertmanager's grouped notification reads when the pod label is dropped: only the "
+        "namespace is known.",
+    )
+
+
+@symptom
+def symptom_transcode_backlog(g: ModuleType) -> Scenario:
+    return _retold(
+        g.pending_insufficient_cpu(),
+        "symptom-transcode-backlog",
+        "media team says the transcode backlog keeps growing and the extra workers never come up",
+        "As pending-insufficient-cpu; 'transcode' is a fuzzy form of video-transcoder, the only media component it fits.",
+    )
+
+
+@symptom
+def symptom_add_to_cart_errors(g: ModuleType) -> Scenario:
+    return _retold(
+        g.application_crash_node(),
+        "symptom-add-to-cart-errors",
+        "some customers get an error when they add items to their cart in the shop, started after the deploy tonight",
+        "As application-crash-node; 'cart' is a distinctive part of cart-service's name.",
+    )
+
+
+# --- new clusters ----------------------------------------------------------------------------
+
+
+def _payments_api_refused(db_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = PythonLog(ctx).gunicorn_boot(port=8000).app_ready()
+        for i, status in enumerate((200, 200, 201)):
+            log.access(30.0 + i * 40, "POST", "/v1/payments", status, client="10.0.3.17")
+        log.line(
+            -8.0,
+            "ERROR",
+            "payments.db",
+            f'connection failed: connection to server at "ledger-db" ({db_ip}), port 5432 failed: Connection refused',
+        )
+        log.access(-7.9, "POST", "/v1/payments", 503, client="10.0.3.17")
+        log.line(-2.0, "WARNING", "payments.health", "readiness check failed: database unavailable")
+        return log.text()
+
+    return render
+
+
+def _postgres_until_oom(ctx: LogContext) -> str:
+    log = PythonLog(ctx)
+    log.raw(f"""{log.at(0.1):%Y-%m-%d %H:%M:%S}.118 UTC [1] LOG:  starting PostgreSQL 16.4 on x86_64-pc-linux-gnu
+{log.at(0.2):%Y-%m-%d %H:%M:%S}.301 UTC [1] LOG:  listening on IPv4 address "0.0.0.0", port 5432
+{log.at(0.4):%Y-%m-%d %H:%M:%S}.622 UTC [27] LOG:  database system was interrupted; last known up at {t("02:41:07"):%Y-%m-%d %H:%M:%S} UTC
+{log.at(0.9):%Y-%m-%d %H:%M:%S}.014 UTC [27] LOG:  database system was not properly shut down; automatic recovery in progress
+{log.at(1.2):%Y-%m-%d %H:%M:%S}.530 UTC [27] LOG:  redo starts at 3/1A2B4C90""")
+    return log.text()
+
+
+@symptom
+def symptom_payments_failing(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    pay = c.namespace("payments")
+    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
+    db_ip = pay.get_service("ledger-db").cluster_ip
+    api = pay.deployment(
+        "ledger-api",
+        python_service(
+            "ledger-api",
+            "ghcr.io/acme/ledger-api:4.2.0",
+            env={"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
+        ),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["ledger-db"],
+    )
+    c.graph.component("ledger-api").aliases = ("payments", "payment")
+    c.graph.depends("frontend", "ledger-api")
+    target = db.pod(0)
+    target.set(
+        "postgres",
+        crash_loop(oom_killed(t("03:14:02"), t("03:15:31")), restarts=9, since=t("02:41:10"), logs=_postgres_until_oom),
+    )
+    for pod in api.pods:
+        pod.set(
+            "app",
+            running(pod.created, ready=False, since=t("02:41:30"), logs=_payments_api_refused(db_ip)),
+        )
+    return Scenario(
+        "symptom-payments-failing",
+        "payments are failing for everyone since about 2:45, checkout shows 'payment could not be processed'",
+        Expect("insufficient_memory", "ledger-db", target.name),
+        c,
+        notes="Two faults, one the cause: ledger-db (Postgres, 1Gi limit) is OOMKilled during crash recovery and "
+        "crash-loops; ledger-api (alias 'payments') logs connection refused to ledger-db and is not ready. The "
+        "database is upstream on the dependency path, so it is the culprit and ledger-api its consequence.",
+    )
+
+
+@symptom
+def symptom_healthy_shop(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    return Scenario(
+        "symptom-healthy-shop",
+        "the shop feels a bit slow this morning, can someone take a look?",
+        Expect("unknown"),
+        c,
+        notes="Nothing is wrong in the cluster: the sweep of `shop` finds no problem, so the answer is unknown.",
+    )
+
+
+def _tax_crash(ctx: LogContext) -> str:
+    log = PythonLog(ctx).gunicorn_boot(port=8000)
+    log.raw(f"""[{log.at(1.5):%Y-%m-%d %H:%M:%S} +0000] [7] [ERROR] Exception in worker process
+Traceback (most recent call last):
+  File "/app/tax/rounding.py", line 44, in warm_up
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+           ^^^^^^^^^^^^^^^
+AttributeError: 'float' object has no attribute 'quantize'
+[{log.at(1.6):%Y-%m-%d %H:%M:%S} +0000] [7] [INFO] Worker exiting (pid: 7)
+[{log.at(1.8):%Y-%m-%d %H:%M:%S} +0000] [1] [ERROR] Reason: Worker failed to boot.""")
+    return log.text()
+
+
+@symptom
+def symptom_checkout_503(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    shop = g.storefront(c)
+    shop.deployment(
+        "checkout",
+        go_service("checkout", "ghcr.io/acme/checkout:v5.1.3"),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["tax-service"],
+    )
+    tax = shop.deployment(
+        "tax-service",
+        python_service("tax-service", "ghcr.io/acme/tax-service:1.8.0"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    c.graph.depends("frontend", "checkout")
+    new = tax.release(t("03:02:10"), image="ghcr.io/acme/tax-service:1.9.0", new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    target.set("app", crash_loop(exited(3, t("03:17:40"), t("03:17:42")), restarts=7, since=t("03:02:16"), logs=_tax_crash))
+    return Scenario(
+        "symptom-checkout-503",
+        "checkout returns 503 for some orders but the pods look fine",
+        Expect("application_crash", "tax-service", target.name),
+        c,
+        notes="checkout itself is healthy; the tax-service it depends on crash-loops on its new release (a bug at "
+        "boot, AttributeError, exit 3). The culprit is one hop downstream of what the ticket names.",
+    )
+
+
+@symptom
+def symptom_indexer_workers(g: ModuleType) -> Scenario:
+    c = Cluster.kubeadm(workers=2)
+    g.back_office(c, "ops")
+    search = c.namespace("search")
+    search.statefulset("opensearch", g.opensearch_node(), port=9200, component="database", storage="20Gi")
+    app = go_service("es-indexer", "harbor.internal.acme.io/search/es-indexer:v2.4.0").but(
+        env_from=(g.env_from_configmap("es-indexer-settings"),)
+    )
+    indexer = search.deployment(
+        "es-indexer", app, replicas=1, component="service", depends_on=["opensearch"], created=t("03:05:12")
+    )
+    target = indexer.pod(0)
+    target.set("app", config_error('configmap "es-indexer-settings" not found', since=t("03:05:15")))
+    return Scenario(
+        "symptom-indexer-workers",
+        "search results are hours old, looks like the indexer workers are stuck",
+        Expect("missing_config", "es-indexer", target.name),
+        c,
+        notes="'indexer workers' names es-indexer only through a part of its name, in the plural. Its ConfigMap was "
+        "never created: CreateContainerConfigError.",
+    )
+
+
+
+# --- addresses in logs -----------------------------------------------------------------------
+
+
+def _saved_items_refused(broker_ip: str) -> Callable[[LogContext], str]:
+    def render(ctx: LogContext) -> str:
+        log = NodeLog(ctx)
+        log.line(0.4, "info", "saved-items-api 3.2.0 starting", env="production", node="v20.18.1")
+        log.line(0.9, "info", "Server listening at http://0.0.0.0:3000")
+        for i, clock in enumerate(("03:01:02", "03:02:19")):
+            log.line(_since(ctx, clock), "info", "request completed", res={"statusCode": 201}, responseTime=12.4 + i)
+        lost = _since(ctx, "03:03:05")
+        log.line(lost, "warn", "amqp connection closed", reason="CONNECTION_FORCED - broker forced connection closure")
+        refused = {"message": f"connect ECONNREFUSED {broker_ip}:5672", "code": "ECONNREFUSED", "port": 5672}
+        for attempt in range(1, 4):
+            log.line(lost + attempt * 5.0, "error", "amqp reconnect failed", err=refused, attempt=attempt)
+        log.line(lost + 16.0, "error", "request failed", res={"statusCode": 503}, reason="event channel unavailable")
+        return log.text()
+
+    return render
+
+
+def _wishlist_cluster(g: ModuleType, *, graph_knows_the_broker: bool) -> tuple[Cluster, object]:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    messaging = c.namespace("messaging")
+    broker = messaging.statefulset("rabbitmq", g.rabbitmq_server(), port=5672, component="queue", storage="8Gi")
+    broker.scale(0, t("03:03:02"))
+    broker_ip = messaging.get_service("rabbitmq").cluster_ip
+    shop = c.namespace("shop")
+    api = shop.deployment(
+        "saved-items-api",
+        g.node_service("saved-items-api", "ghcr.io/acme/saved-items-api:3.2.0", env={"AMQP_URL": secret_ref("amqp", "url")}),
+        replicas=2,
+        port=80,
+        component="service",
+        depends_on=["rabbitmq"] if graph_knows_the_broker else [],
+    )
+    c.graph.component("saved-items-api").aliases = ("wishlist", "favourites")
+    c.graph.depends("frontend", "saved-items-api")
+    for i, pod in enumerate(api.pods):
+        pod.set(
+            "app",
+            running(
+                pod.created,
+                ready=False,
+                since=t("03:03:25"),
+                probe_failures=(
+                    ProbeFailure("Readiness", "HTTP probe failed with statuscode: 503", count=97 - i, since=t("03:03:25")),
+                ),
+                logs=_saved_items_refused(broker_ip),
+            ),
+        )
+    return c, api.pod(0)
+
+
+@symptom
+def symptom_wishlist_broker_scaled_to_zero(g: ModuleType) -> Scenario:
+    c, target = _wishlist_cluster(g, graph_knows_the_broker=True)
+    return Scenario(
+        "symptom-wishlist-broker-scaled-to-zero",
+        "customers can't save items to their wishlist since about 3, the button just spins",
+        Expect("dependency_unreachable", "saved-items-api", target.name),  # type: ignore[attr-defined]
+        c,
+        notes="The rabbitmq StatefulSet (messaging) was scaled to 0 at 03:03:02; saved-items-api (alias 'wishlist') logs "
+        "only 'ECONNREFUSED <ClusterIP>:5672', no host name: the ClusterIP maps the line to rabbitmq, which has no endpoints.",
+    )
+
+
+@symptom
+def symptom_favourites_unlisted_broker(g: ModuleType) -> Scenario:
+    c, target = _wishlist_cluster(g, graph_knows_the_broker=False)
+    return Scenario(
+        "symptom-favourites-unlisted-broker",
+        "favourites page errors out with 503 for all customers",
+        Expect("dependency_unreachable", "saved-items-api", target.name),  # type: ignore[attr-defined]
+        c,
+        notes="As symptom-wishlist-broker-scaled-to-zero, but the knowledge graph does not say saved-items-api needs "
+        "rabbitmq: the ClusterIP in the log line is the only link, and it is enough.",
+    )
+
+
+# --- more retellings: each ticket as a person or an alert without the workload's name ----------
+
+_RETOLD = {
+    "symptom-orders-503": (
+        "db_connection_refused_java",
+        "orders are failing with 503 for everyone since about 02:50, orders namespace",
+        "Namespace only; the sweep finds the orders API not ready and its logs blame its database.",
+    ),
+    "symptom-finance-nothing-starts": (
+        "quota_exceeded",
+        "nothing new in the finance namespace comes up since tonight's release, 0 pods",
+        "Namespace only; the workload has no pods at all, and the sweep names it.",
+    ),
+    "symptom-alert-rollout-stuck-payments": (
+        "image_pull_backoff",
+        "[FIRING:1] KubeDeploymentRolloutStuck (namespace=payments severity=warning) summary: Deployment rollout is not progressing.",
+        "Alertmanager text with the namespace and no workload.",
+    ),
+    "symptom-embeddings-never-start": (
+        "node_selector_mismatch",
+        "the embeddings workers never start, ml team is blocked",
+        "'embeddings' is the plural of a distinctive part of embedding-worker's name.",
+    ),
+    "symptom-reconciliation-missing": (
+        "job_backoff_limit",
+        "finance is missing last night's reconciliation numbers, something in billing failed",
+        "Namespace only; the sweep finds the failed Job.",
+    ),
+    "symptom-reports-missing": (
+        "evicted_disk_pressure",
+        "last night's reports are missing, reporting namespace",
+        "Namespace only; the sweep finds the evicted pod.",
+    ),
+    "symptom-alert-container-waiting-identity": (
+        "missing_secret",
+        "[FIRING:1] KubeContainerWaiting (namespace=identity severity=warning) summary: Pod container waiting longer than 1 hour",
+        "Alertmanager text with the namespace and no pod.",
+    ),
+    "symptom-no-metrics": (
+        "failed_attach_volume",
+        "no metrics and no alerts since the helm upgrade at 3, monitoring namespace",
+        "Namespace only; the sweep finds the pod stuck in ContainerCreating on its volume.",
+    ),
+    "symptom-search-slow-healthy": (
+        "unknown_cause",
+        "the search page feels slow tonight, search namespace",
+        "Nothing unhealthy in the namespace, so the answer is unknown.",
+    ),
+    "symptom-mobile-app-crawling": (
+        "liveness_timeout",
+        "the mobile app is crawling since the push campaign went out at 3:00",
+        "'mobile' is the distinctive part of mobile-bff's name.",
+    ),
+    "symptom-catalog-rollout-hanging": (
+        "readiness_probe_failure",
+        "the catalog rollout is hanging, the new pods never become ready",
+        "'catalog' is the distinctive part of catalog-api's name.",
+    ),
+    "symptom-vague-ticket": (
+        "segfault_native",
+        "everything feels off tonight, can someone look?",
+        "Nothing in the ticket points anywhere: the sweep covers every namespace of the knowledge graph and finds the "
+        "crashing resizer, reported at medium confidence at most since no word of the ticket relates to it.",
+    ),
+    "symptom-thumbnails-missing": (
+        "segfault_native",
+        "thumbnails are not generated since about 3am, media namespace",
+        "Namespace only; the sweep finds the crashing resizer.",
+    ),
+}
+
+
+def _retelling(name: str, original: str, description: str, notes: str) -> Callable[[ModuleType], Scenario]:
+    def build(g: ModuleType) -> Scenario:
+        told = _retold(getattr(g, original)(), name, description, f"As {original.replace('_', '-')}. {notes}")
+        if told.expect.category == "unknown":  # nothing is at fault, so no pod is the answer either
+            told.expect = Expect("unknown")
+        return told
+
+    build.__name__ = name.replace("-", "_")
+    return build
+
+
+for _name, (_original, _description, _notes) in _RETOLD.items():
+    symptom(_retelling(_name, _original, _description, _notes))
+
+
+# --- a number that looks like an HTTP status, in a metrics line ------------------------------
+
+
+def _recommender_crash(ctx: LogContext) -> str:
+    log = PythonLog(ctx).gunicorn_boot(port=8000).app_ready()
+    log.line(2.4, "INFO", "recommender.cache", "cache stats hits=403 misses=12 evictions=0 size=415")
+    log.line(2.9, "INFO", "recommender.model", "loading model similar-items v2026.11.19 (184 MB)")
+    log.raw(f"""[{log.at(4.1):%Y-%m-%d %H:%M:%S} +0000] [7] [ERROR] Exception in ASGI application
+Traceback (most recent call last):
+  File "/app/recommender/model.py", line 88, in normalise
+    return [score / total for score in scores]
+            ~~~~~~^~~~~~~
+ZeroDivisionError: division by zero
+[{log.at(4.2):%Y-%m-%d %H:%M:%S} +0000] [7] [INFO] Worker exiting (pid: 7)
+[{log.at(4.4):%Y-%m-%d %H:%M:%S} +0000] [1] [ERROR] Reason: Worker failed to boot.""")
+    return log.text()
+
+
+@symptom
+def symptom_recommendations_missing(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    shop = g.storefront(c)
+    rec = shop.deployment(
+        "recommender",
+        python_service("recommender", "ghcr.io/acme/recommender:2026.11.19"),
+        replicas=2,
+        port=80,
+        component="service",
+    )
+    c.graph.component("recommender").description = "Similar items and recommendations on product pages"
+    c.graph.depends("frontend", "recommender")
+    new = rec.release(t("02:58:40"), image="ghcr.io/acme/recommender:2026.11.20", new_pods=1, old_pods_left=2)
+    target = new.pods[0]
+    target.set("app", crash_loop(exited(3, t("03:16:50"), t("03:16:55")), restarts=8, since=t("02:58:47"), logs=_recommender_crash))
+    return Scenario(
+        "symptom-recommendations-missing",
+        "no recommendations on the product pages since the night deploy",
+        Expect("application_crash", "recommender", target.name),
+        c,
+        notes="The new recommender release crashes at boot (ZeroDivisionError, exit 3). Its cache stats line says "
+        "hits=403: a counter, not an HTTP status, so no 'access denied' finding may come of it.",
+    )
