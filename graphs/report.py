@@ -154,11 +154,7 @@ def build_result(
         next_steps=next_steps,
         dependency_path=path,
         rule_errors=evaluation.errors,
-        notes=[
-            *evidence.notes,
-            *(evidence.diagnosis.notes if evidence.diagnosis else []),
-            *_llm_notes(analysis, llm),
-        ],
+        notes=[*evidence.notes, *(evidence.diagnosis.notes if evidence.diagnosis else []), *_llm_notes(analysis, llm)],
         tool_calls=tool_calls,
         analysis=analysis,
         llm=llm or LLMUsage(status="not_configured"),
