@@ -23,6 +23,7 @@ from typing import Any
 
 import aiosqlite
 from pydantic_core import to_json
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from orchestrator.store.base import IncidentStore, StoreError
 from orchestrator.store.cursor import timestamp
@@ -64,17 +65,29 @@ SCHEMA_VERSION = len(_UPGRADES) + 1
 
 def prepare_sqlite(path: Path) -> None:
     """Create the database file and its schema, or bring an older one up to date."""
+    # Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once rather
+    # than through the busy timeout when another process is doing the same: try again a while.
+    retrying = Retrying(
+        retry=retry_if_exception(lambda exc: isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)),
+        wait=wait_exponential_jitter(initial=0.01, max=0.2),
+        stop=stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+        reraise=True,
+    )
     try:
-        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("BEGIN IMMEDIATE")  # two processes starting at once migrate one after the other
-            (version,) = db.execute("PRAGMA user_version").fetchone()
-            for statement in schema_changes(version, _SCHEMA, _UPGRADES):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
-            db.execute("COMMIT")
+        retrying(_migrate, path)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the incident database {path}: {exc}") from exc
+
+
+def _migrate(path: Path) -> None:
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("BEGIN IMMEDIATE")  # two processes starting at once migrate one after the other
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        for statement in schema_changes(version, _SCHEMA, _UPGRADES):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
+        db.execute("COMMIT")
 
 
 # SQLite's words for a database that cannot take writes for now (locked by another process, its

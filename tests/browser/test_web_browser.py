@@ -133,7 +133,7 @@ def test_reading_an_investigation_without_javascript(browser: Browser, base: str
     expect(page).to_have_url(f"{base}{UI}/incidents/{incident_id}")
     expect(page.get_by_role("heading", name="Root cause")).to_be_visible()
     expect(page.locator(".root-cause")).to_contain_text("cannot reach its database orders-db")
-    expect(page.get_by_role("heading", name="Database unreachable")).to_be_visible()
+    expect(page.get_by_role("heading", name="Database unreachable", exact=True)).to_be_visible()
     expect(page.get_by_text("Dependency path: orders-service → orders-db")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile(r"^orders-db database NOT healthy"))).to_be_visible()
     expect(page.get_by_role("rowheader", name="Unhealthy").first).to_be_visible()
