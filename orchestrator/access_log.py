@@ -9,6 +9,7 @@ it to the LineWriter.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import UTC, datetime
@@ -20,6 +21,24 @@ from orchestrator import logs
 from orchestrator.log_writer import LineWriter
 
 LOGGER = "uvicorn.access"  # the logger name log pipelines already know these lines by
+
+
+@functools.lru_cache(maxsize=4)
+def _second(seconds: int, utc: bool) -> str:
+    """The time to the second, formatted once per second rather than once per request."""
+    if utc:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _local_stamp(now: float) -> str:
+    """As logging's default asctime: '2026-12-06 02:40:01,123'."""
+    return f"{_second(int(now), False)},{int(now % 1 * 1000):03d}"
+
+
+def _utc_stamp(now: float) -> str:
+    """As the JSON log lines' time: '2026-12-06T02:40:01.123+00:00'."""
+    return f"{_second(int(now), True)}.{int(now % 1 * 1000):03d}+00:00"
 
 
 class AccessLog:
@@ -57,11 +76,10 @@ class AccessLog:
         incident_id = logs.INCIDENT_ID.get()
         now = time.time()
         if not self.json:
-            stamp = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
             incident = f" [{incident_id}]" if incident_id else ""
-            return f"{stamp} INFO {LOGGER}{incident}: {message}\n"
+            return f"{_local_stamp(now)} INFO {LOGGER}{incident}: {message}\n"
         line: dict[str, object] = {
-            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc_stamp(now),
             "level": "INFO",
             "logger": LOGGER,
             "message": message,
