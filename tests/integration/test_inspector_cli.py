@@ -331,3 +331,27 @@ def test_list_namespaces_and_contexts(inspector, server, target):
     assert contexts.result["structuredContent"]["contexts"] == [
         {"name": "snapshot", "default": True, "backend": "snapshot", "allowed_namespaces": None}
     ]
+
+
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_rollout_history_and_the_sweep(inspector, server, target):
+    """What changed in the target's Deployment, and what is broken in its namespace, as a client sees them."""
+    owner = target.name.rsplit("-", 2)[0]
+    history = call(
+        inspector,
+        server,
+        "get_rollout_history",
+        "--tool-arg",
+        "kind=Deployment",
+        "--tool-arg",
+        f"namespace={target.namespace}",
+        "--tool-arg",
+        f"name={owner}",
+    )
+    assert history.returncode == EXIT_OK, history
+    revisions = history.result["structuredContent"]["revisions"]
+    assert revisions and all(r["revision"] > 0 for r in revisions), history
+    sweep = call(inspector, server, "find_problems", "--tool-arg", f"namespace={target.namespace}")
+    assert sweep.returncode == EXIT_OK, sweep
+    problems = sweep.result["structuredContent"]["problems"]
+    assert any(p["name"] == target.name or (p.get("owner") or {}).get("name") == owner for p in problems), sweep
