@@ -34,10 +34,6 @@ class Resource:
     namespaced: bool
     snapshot_file: str  # file name inside the namespace folder (or the top folder when cluster-scoped)
 
-    @property
-    def api_prefix(self) -> str:
-        return "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
-
 
 RESOURCES: dict[str, Resource] = {
     r.name: r
