@@ -13,6 +13,7 @@ from typing import Any
 
 from . import ids
 from .clock import days_ago, recent, seconds
+from .deployments import Deployment
 from .events import Event, ObjectRef
 from .knowledge import Component, KnowledgeGraph
 from .network import Service, ServicePort
@@ -20,8 +21,9 @@ from .nodes import EKS, KUBEADM, Flavor, Node, eks_nodes, kubeadm_nodes
 from .pods import Owner, Pod
 from .presets import ISTIO_VOLUMES, fluent_bit, istio_init, istio_proxy
 from .spec import Container, Json, PodTemplate, configmap_volume, empty_dir
+from .statefulsets import ClaimTemplate, StatefulSet
 from .storage import Claim
-from .workloads import ClaimTemplate, DaemonSet, Deployment, Job, StatefulSet
+from .workloads import DaemonSet, Job
 
 # File name, List kind and apiVersion of every per-namespace file, in the order kubectl writes
 # them, then our optional extensions.
