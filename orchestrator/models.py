@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from common import kubernetes_names
 from graphs.models import Evidence, Extracted, Report
@@ -36,7 +36,17 @@ PATTERN_MESSAGES = {
     "starting and ending with a letter or digit",
 }
 
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text, SQLite keeps it: refused on both, the same answer either way.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return value
+
+
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(_no_nul)
+]
 NamespaceName = Annotated[str, StringConstraints(max_length=63, pattern=DNS_LABEL)]
 PodName = Annotated[str, StringConstraints(max_length=253, pattern=DNS_SUBDOMAIN)]
 ClusterName = Annotated[str, StringConstraints(max_length=63, pattern=CLUSTER_NAME)]

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from common.errors import nul_path
 from orchestrator import logs
 from orchestrator.api.document_cache import DocumentCache, is_final
 from orchestrator.api.openapi import ALERTMANAGER, INCIDENTS, openapi_document
@@ -62,13 +63,16 @@ async def read_json(request: Request, max_bytes: int, shorten: str = "shorten th
     if not body.strip():
         raise ProblemError(400, 'the body is empty; send a JSON object such as {"description": "..."}')
     try:
-        return json.loads(body)
+        document = json.loads(body)
     except json.JSONDecodeError as exc:
         raise ProblemError(
             400, f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except (ValueError, RecursionError) as exc:  # not UTF-8, a number too long, nesting too deep
         raise ProblemError(400, f"the body is not valid JSON: {exc}") from None
+    if field := nul_path(document):
+        raise ProblemError.field(422, field, "must not contain NUL characters (\\u0000)")
+    return document
 
 
 class IncidentApi:

@@ -41,6 +41,15 @@ class WebhookAlert(BaseModel):
     def _zero_is_none(cls, value: datetime | None) -> datetime | None:
         return None if value is None or value.year <= 1 else value
 
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _within_the_calendar(cls, value: datetime | None) -> datetime | None:
+        # 0001-01-01T00:00:00+14:00 or 9999-12-31T23:59:59-14:00 has no UTC time.
+        try:
+            return None if value is None else value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range: it has no UTC time between years 1 and 9999") from None
+
     def record(self) -> AlertRecord:
         return AlertRecord(
             fingerprint=self.fingerprint,

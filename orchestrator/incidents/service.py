@@ -178,6 +178,8 @@ class IncidentService:
         return await self.store.record_alerts(incident, alerts, resolved_at)
 
     async def get(self, incident_id: str) -> Incident:
+        if "\x00" in incident_id:  # no id holds one, and PostgreSQL would refuse the query
+            raise UnknownIncident(incident_id)
         incident = await self.store.get(incident_id)
         if incident is None:
             raise UnknownIncident(incident_id)

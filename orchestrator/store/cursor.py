@@ -27,9 +27,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise refused
     try:
         created_at = datetime.fromisoformat(position[0])
-    except ValueError as exc:
+        # A date at the edge of the calendar (0001-01-01T00:00:00+14:00) overflows in UTC.
+        created_at.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise refused from exc
-    if created_at.utcoffset() is None:
+    if created_at.utcoffset() is None or "\x00" in position[1]:
         raise refused
     return created_at, position[1]
 

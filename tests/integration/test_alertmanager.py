@@ -299,3 +299,21 @@ def test_the_openapi_document_describes_the_webhook(served: Served) -> None:
     assert {"200", "202", "401", "413", "415", "422"} <= set(post["responses"])
     notification = document["components"]["schemas"]["AlertmanagerNotification"]
     assert {"version", "groupKey", "status", "alerts"} <= set(notification["required"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("startsAt", "0001-01-01T00:00:00+14:00"), ("endsAt", "9999-12-31T23:59:59-14:00")],
+    ids=["before-year-1-in-utc", "after-year-9999-in-utc"],
+)
+def test_a_time_with_no_utc_equivalent_is_422_not_500(served: Served, field: str, value: str) -> None:
+    alert = _alert("firing") | {field: value}
+    problem = _problem(served.client.post(WEBHOOK, json=_notification(_group(), alerts=[alert])), 422)
+    assert problem["errors"][0]["field"] == f"alerts.0.{field}"
+    assert "out of range" in problem["errors"][0]["message"], problem
+
+
+def test_a_nul_character_anywhere_is_422_naming_where(served: Served) -> None:
+    body = _notification(_group()) | {"groupKey": "group\u0000key"}
+    problem = _problem(served.client.post(WEBHOOK, json=body), 422)
+    assert problem["errors"] == [{"field": "groupKey", "message": "must not contain NUL characters (\\u0000)"}]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -312,6 +314,26 @@ def test_a_wrong_method_is_405(api: Api, method: str, path: str) -> None:
 def test_an_invalid_list_query_is_422(api: Api, query: str, field: str, message: str) -> None:
     problem = _problem(api.client.get(f"{INCIDENTS}?{query}"), 422)
     assert problem["errors"] == [{"field": field, "message": message}]
+
+
+@pytest.mark.parametrize(
+    "position",
+    [["0001-01-01T00:00:00+14:00", "z"], ["9999-12-31T23:59:59-14:00", "z"], ["2026-01-01T00:00:00Z", "a\u0000b"]],
+    ids=["before-year-1-in-utc", "after-year-9999-in-utc", "nul-in-id"],
+)
+def test_a_forged_cursor_is_422_not_500(api: Api, position: list[str]) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+    problem = _problem(api.client.get(INCIDENTS, params={"cursor": cursor}), 422)
+    assert problem["errors"][0]["field"] == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"description": "disk\u0000full"}, "description"), ({"description": "x", "namespace": "a\u0000"}, "namespace")],
+)
+def test_a_nul_character_is_422_naming_the_field(api: Api, body: dict[str, str], field: str) -> None:
+    problem = _problem(api.client.post(INCIDENTS, json=body), 422)
+    assert problem["errors"] == [{"field": field, "message": "must not contain NUL characters (\\u0000)"}]
 
 
 # --- errors of the server ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ when the module is collected: the server only starts for the tests that call it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx2
 import pytest
@@ -20,6 +21,7 @@ from paths import ROOT
 from processes import ServerProcess, cli_server
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from common.errors import nul_path
 from orchestrator.api.openapi import openapi_document
 
 ROOT = ROOT
@@ -50,10 +52,29 @@ def test_every_response_matches_the_document(case: schemathesis.Case, api: Serve
     configured = (case.query or {}).get("cursor") is not None or (
         isinstance(case.body, dict) and case.body.get("cluster") is not None
     )
-    excluded = [positive_data_acceptance] if configured else []
+    # Text with a NUL character and a time with no UTC equivalent fit the schema's strings and
+    # date-times, and are refused on purpose (422, listed): PostgreSQL cannot store the one, and
+    # the other cannot be compared with any other time.
+    refused_on_purpose = nul_path(case.body) is not None or _no_utc_time(case.body)
+    excluded = [positive_data_acceptance] if configured or refused_on_purpose else []
     case.call_and_validate(
         base_url=api.base_url, headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded
     )
+
+
+def _no_utc_time(body: object) -> bool:
+    alerts = body.get("alerts") if isinstance(body, dict) else None
+    for alert in alerts if isinstance(alerts, list) else []:
+        for field in ("startsAt", "endsAt"):
+            value = alert.get(field) if isinstance(alert, dict) else None
+            try:
+                if isinstance(value, str):
+                    datetime.fromisoformat(value).astimezone(UTC)
+            except OverflowError:
+                return True
+            except ValueError:
+                continue
+    return False
 
 
 def test_an_alert_that_ended_in_the_year_3_is_stored_and_read_back(api: ServerProcess) -> None:
