@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from graphs.collect import collect_evidence
@@ -124,6 +125,7 @@ NODES: dict[str, Callable[..., Any]] = {
 }
 
 
+@cache
 def _reducers() -> dict[str, Callable[[Any, Any], Any]]:
     """The state keys that accumulate (Annotated with a reducer, as LangGraph reads them)."""
     hints = get_type_hints(InvestigationState, include_extras=True)
