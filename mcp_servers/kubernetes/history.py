@@ -18,15 +18,26 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from common.redaction import redact_text
 from mcp_servers.kubernetes import template_diff
-from mcp_servers.kubernetes.backend import KubeObject
+from mcp_servers.kubernetes.backend import Backend, KubeObject
 from mcp_servers.kubernetes.history_models import Revision, RevisionChange, RolloutHistory, RolloutKind
 
-if TYPE_CHECKING:
-    from mcp_servers.kubernetes.cluster import ClusterReader
+
+class _ScanLimits(Protocol):
+    find_scan: int
+
+
+class ClusterReader(Protocol):
+    """What the history needs of cluster.ClusterReader (which calls into this module, so it is not imported)."""
+
+    backend: Backend
+    limits: _ScanLimits
+
+    def check_namespace(self, namespace: str) -> None: ...
+
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"

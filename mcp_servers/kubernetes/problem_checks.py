@@ -16,7 +16,7 @@ from mcp_servers.kubernetes.problem_models import SEVERITIES, Problem, Severity
 from mcp_servers.kubernetes.summaries import event_time, pod_status_text
 
 if TYPE_CHECKING:
-    from mcp_servers.kubernetes.problems import Owners
+    from mcp_servers.kubernetes.problem_inventory import Owners
 
 RECENT = timedelta(hours=1)
 STUCK = timedelta(minutes=5)  # a pod still Pending (scheduled) after this is stuck, not starting

@@ -21,7 +21,7 @@ from mcp_servers.kubernetes.problem_models import Problem, Severity
 from mcp_servers.kubernetes.summaries import event_time
 
 if TYPE_CHECKING:
-    from mcp_servers.kubernetes.problems import Inventory
+    from mcp_servers.kubernetes.problem_inventory import Inventory
 
 _REVISION = "deployment.kubernetes.io/revision"
 _WORKLOADS = (("deployments", "Deployment"), ("statefulsets", "StatefulSet"), ("daemonsets", "DaemonSet"))

@@ -20,12 +20,11 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mcp_servers.kubernetes import problem_checks, problem_workloads, summaries
+from mcp_servers.kubernetes import problem_checks, problem_workloads
 from mcp_servers.kubernetes.backend import Backend, BackendError, KubeObject, ListPage, NotFoundError
-from mcp_servers.kubernetes.models import ObjectRef
+from mcp_servers.kubernetes.problem_inventory import Inventory, Owners
 from mcp_servers.kubernetes.problem_models import SEVERITIES, Problem, ProblemReport
 from mcp_servers.kubernetes.slim import slim
 
@@ -46,18 +45,6 @@ _NAMESPACED = (
     "events",
 )
 _KIND_ORDER = {"Node": 0, "Deployment": 1, "StatefulSet": 2, "DaemonSet": 3, "Job": 4, "Service": 5, "Pod": 6}
-
-
-@dataclass
-class Inventory:
-    """Everything read for one sweep, by resource name, plus what could not be read."""
-
-    objects: dict[str, list[KubeObject]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    truncated: bool = False
-
-    def __getitem__(self, resource: str) -> list[KubeObject]:
-        return self.objects.get(resource, [])
 
 
 def _scope(reader: ClusterReader, namespaces: list[str] | None) -> list[str | None]:
@@ -103,32 +90,6 @@ def read_inventory(reader: ClusterReader, scope: list[str | None]) -> Inventory:
         _read(reader, inventory, resource, scope)
     _read(reader, inventory, "nodes", [None])
     return inventory
-
-
-class Owners:
-    """The top workload of a pod or ReplicaSet or Job, from the lists already read."""
-
-    def __init__(self, inventory: Inventory) -> None:
-        self._parents: dict[tuple[str, str, str], ObjectRef] = {}
-        for resource, kind in (("replicasets", "ReplicaSet"), ("jobs", "Job")):
-            for obj in inventory[resource]:
-                ref = summaries.controller_ref(obj)
-                if ref is not None:
-                    meta = obj.get("metadata") or {}
-                    self._parents[(meta.get("namespace", ""), kind, meta.get("name", ""))] = ref
-
-    def top(self, namespace: str, ref: ObjectRef | None) -> ObjectRef | None:
-        for _ in range(3):
-            if ref is None:
-                return None
-            parent = self._parents.get((namespace, ref.kind, ref.name))
-            if parent is None:
-                return ref
-            ref = parent
-        return ref
-
-    def of(self, obj: KubeObject) -> ObjectRef | None:
-        return self.top((obj.get("metadata") or {}).get("namespace", ""), summaries.controller_ref(obj))
 
 
 def _rank(problem: Problem) -> tuple[int, int, str, str, str]:
