@@ -10,7 +10,6 @@ dump with large logs costs time and memory in proportion to the lines asked for.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from mcp_servers.kubernetes.backend import (
     LogsUnavailableError,
     NotFoundError,
 )
+from mcp_servers.kubernetes.backends.snapshot_files import read_list
 from mcp_servers.kubernetes.backends.snapshot_resources import SnapshotResources
 from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
 from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
@@ -45,7 +45,8 @@ class SnapshotBackend:
             raise BackendError(f"snapshot directory {self.directory} does not exist or is not a directory")
         self._cache: dict[tuple[ResourceName, str | None], list[KubeObject]] = {}
         self._lock = threading.Lock()
-        self.resources = SnapshotResources(self)  # any other resource type, for the generic tools
+        # any other resource type, for the generic tools
+        self.resources = SnapshotResources(self.directory, self.namespaces, self._objects)
 
     def namespaces(self) -> list[str]:
         return sorted(p.name for p in self.directory.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -64,25 +65,12 @@ class SnapshotBackend:
     def _load(self, resource: ResourceName, namespace: str | None) -> list[KubeObject]:
         spec = RESOURCES[resource]
         folder = self.directory / namespace if spec.namespaced and namespace else self.directory
-        objects = self._read_list(folder / spec.snapshot_file)
+        objects = read_list(folder / spec.snapshot_file)
         if spec.namespaced and namespace:
             for obj in objects:
                 obj.setdefault("metadata", {}).setdefault("namespace", namespace)
         objects.sort(key=lambda o: o.get("metadata", {}).get("name", ""))
         return objects
-
-    @staticmethod
-    def _read_list(path: Path) -> list[KubeObject]:
-        if not path.is_file():
-            return []
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BackendError(f"snapshot file {path} is not readable JSON: {exc}") from exc
-        items = document.get("items") if isinstance(document, dict) else None
-        if not isinstance(items, list):
-            raise BackendError(f"snapshot file {path} is not a Kubernetes List (no 'items' array)")
-        return [item for item in items if isinstance(item, dict)]
 
     def list(
         self,

@@ -18,24 +18,25 @@ from __future__ import annotations
 import datetime
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
 from mcp_servers.kubernetes import printers
 from mcp_servers.kubernetes.backend import KubeObject, ListPage, NotFoundError
 from mcp_servers.kubernetes.backends.generic import QueryRefusedError, TablePage, TableRow
+from mcp_servers.kubernetes.backends.snapshot_files import ReadObjects, read_list
 from mcp_servers.kubernetes.kinds import CRDS, NAMESPACES, WELL_KNOWN, ResourceType, custom_resource_types, field_labels
 from mcp_servers.kubernetes.kinds import printer_columns as crd_printer_columns
 from mcp_servers.kubernetes.resources import RESOURCES
 from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
 
-if TYPE_CHECKING:
-    from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
-
 
 class SnapshotResources:
-    def __init__(self, backend: SnapshotBackend) -> None:
-        self._backend = backend
-        self.directory = backend.directory
+    def __init__(self, directory: Path, namespaces: Callable[[], list[str]], builtin_objects: ReadObjects) -> None:
+        """`namespaces` and `builtin_objects` are the snapshot backend's cached readers."""
+        self.directory = directory
+        self._namespaces = namespaces
+        self._builtin_objects = builtin_objects
         self._cache: dict[tuple[ResourceType, str | None], list[KubeObject]] = {}
         self._lock = threading.Lock()
         self._types: list[ResourceType] | None = None
@@ -62,7 +63,7 @@ class SnapshotResources:
 
     def _has_files(self, resource: ResourceType, candidates: list[ResourceType]) -> bool:
         names = self._file_names(resource, candidates)
-        folders = [self.directory, *(self.directory / ns for ns in self._backend.namespaces())]
+        folders = [self.directory, *(self.directory / ns for ns in self._namespaces())]
         return any((folder / name).is_file() for folder in folders for name in names)
 
     def printer_columns(self, resource: ResourceType) -> list[dict] | None:
@@ -81,7 +82,7 @@ class SnapshotResources:
         """One folder's objects of a type (the top folder when `namespace` is None), sorted by name."""
         builtin = RESOURCES.get(resource.name)
         if builtin is not None and builtin.group_version == resource.group_version:
-            return self._backend._objects(builtin.name, namespace)
+            return self._builtin_objects(builtin.name, namespace)
         key = (resource, namespace)
         with self._lock:
             cached = self._cache.get(key)
@@ -89,9 +90,9 @@ class SnapshotResources:
             return cached
         folder = self.directory / namespace if namespace else self.directory
         path = next((folder / n for n in self._file_names(resource) if (folder / n).is_file()), None)
-        objects = self._backend._read_list(path) if path else []
+        objects = read_list(path) if path else []
         if resource == NAMESPACES and path is None:
-            objects = [self._namespace(name) for name in self._backend.namespaces()]
+            objects = [self._namespace(name) for name in self._namespaces()]
         for obj in objects:
             if namespace:
                 obj.setdefault("metadata", {}).setdefault("namespace", namespace)
@@ -115,7 +116,7 @@ class SnapshotResources:
             if requirement.key not in field_labels(resource):
                 raise QueryRefusedError(f"field label not supported: {requirement.key}")
         if resource.namespaced:
-            folders: list[str | None] = [namespace] if namespace else list(self._backend.namespaces())
+            folders: list[str | None] = [namespace] if namespace else list(self._namespaces())
         else:
             folders = [None]
         page = ListPage()
@@ -140,9 +141,9 @@ class SnapshotResources:
         """A Namespace for a snapshot folder with a stable uid, as old as its oldest pod (else the oldest
         node, else the folder) so that its age reads the same at every call."""
         folder = self.directory / name
-        stamps = [(p.get("metadata") or {}).get("creationTimestamp") for p in self._backend._objects("pods", name)]
+        stamps = [(p.get("metadata") or {}).get("creationTimestamp") for p in self._builtin_objects("pods", name)]
         if not any(stamps):
-            stamps = [(n.get("metadata") or {}).get("creationTimestamp") for n in self._backend._objects("nodes", None)]
+            stamps = [(n.get("metadata") or {}).get("creationTimestamp") for n in self._builtin_objects("nodes", None)]
         modified = datetime.datetime.fromtimestamp(folder.stat().st_mtime, datetime.UTC)
         created = min((s for s in stamps if s), default=None) or modified.strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
