@@ -73,10 +73,18 @@ HELM_CHANGING: dict[str, frozenset[str]] = dict.fromkeys(
 HELM_READING = _set("list ls status history get show template search repo version env lint pull")
 
 
+_PROGRAMS = sorted(KUBECTL | HELM | INTERPRETERS | WRAPPERS | {"rm"})
+# A segment without one of these words holds no command this module refuses: shlex (pure Python, a
+# character at a time) is spared the prose.
+_MAYBE_A_COMMAND = re.compile(r"kubectl|\||<\(|\b(?:" + "|".join(map(re.escape, _PROGRAMS)) + r")\b")
+
+
 def changing_commands(text: str) -> list[str]:
     """The commands in `text` (normalised) that change a cluster or run unread code, e.g. `kubectl delete`."""
     found: list[str] = []
     for segment in _SEGMENTS.split(text):
+        if not _MAYBE_A_COMMAND.search(segment):
+            continue
         words = _words(segment)
         for start, command in _simple_commands(words):
             end = start + len(command)

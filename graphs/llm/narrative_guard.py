@@ -29,9 +29,10 @@ _PLANTED = "which this read-only report never does (possibly an instruction plan
 def refusal(narrative: str, evidence: Iterable[str]) -> str | None:
     """Why `narrative` cannot be shown next to `evidence` (the texts the model read), or None."""
     text = normalise(narrative)
-    known = set().union(*(mentioned_hosts(normalise(item)) for item in evidence))
-    foreign = [host for host in linked_hosts(text) if host not in known]
-    if foreign:
+    linked = linked_hosts(text)
+    # The evidence's hosts are read only when the narrative links somewhere (most narratives do not).
+    known = set().union(*(mentioned_hosts(normalise(item)) for item in evidence)) if linked else set()
+    if any(host not in known for host in linked):
         # The host is not named: the refusal is shown, and a planted host is what it keeps out.
         return "the LLM's analysis links to an address that is not in the evidence"
     commands = changing_commands(text)

@@ -9,10 +9,14 @@ all three run the same way in a terminal, or look the same to a person who copie
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
-def _plain(char: str) -> str:
+
+def _plain(match: re.Match[str]) -> str:
+    char = match.group()
     category = unicodedata.category(char)
     if category == "Cf":
         return ""
@@ -21,5 +25,7 @@ def _plain(char: str) -> str:
 
 def normalise(text: str) -> str:
     """`text` in the one spelling the checks read (see the module's docstring)."""
-    composed = unicodedata.normalize("NFKC", text)
-    return "".join(_plain(char) for char in composed).casefold()
+    if text.isascii():  # most log lines and narratives: NFKC leaves ASCII as it is
+        return text.casefold()
+    # Only the characters outside ASCII are looked up, one by one (a Python call each).
+    return _NOT_ASCII.sub(_plain, unicodedata.normalize("NFKC", text)).casefold()
