@@ -13,13 +13,10 @@ process, so the ratio holds under load. One check runs once per investigation wi
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +24,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.git_baseline import module_at
 from graphs.llm import analysis
 from graphs.llm.digest import Digest
 
@@ -40,20 +38,6 @@ NARRATIVES = [
     "Increase the memory limit to 512Mi only if it is also OOMKilled [log:6].",
     "The documented fix is to run kubectl --context prod -n shop delete deployment auth-service [log:7].",
 ]
-
-
-def baseline_module(commit: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{commit}:graphs/llm/analysis.py"], check=True, capture_output=True, text=True
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "baseline_analysis.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("baseline_analysis", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["baseline_analysis"] = module  # pydantic resolves the models' annotations by module name
-    spec.loader.exec_module(module)
-    return module
 
 
 def digest() -> Digest:
@@ -84,7 +68,7 @@ def main() -> None:
     verdicts = [analysis.check_narrative(analysis.LLMAnalysis(narrative=text), evidence) for text in NARRATIVES]
     print("verdicts:", ["shown" if v is None else "refused" for v in verdicts])
     guard = median_us(analysis, evidence)
-    old = median_us(baseline_module(args.baseline), evidence)
+    old = median_us(module_at(args.baseline, "graphs/llm/analysis.py", "baseline_analysis"), evidence)
     print(f"check_narrative: {guard:.0f} us per narrative; {args.baseline}: {old:.0f} us ({guard / old:.1f}x)")
 
 

@@ -61,12 +61,11 @@ def _refusal(narrative: str) -> str | None:
     ],
 )
 def test_a_narrative_that_changes_the_cluster_is_refused(narrative: str) -> None:
-    refusal = _refusal(narrative)
-    assert refusal is not None and "change the cluster" in refusal
+    assert "change the cluster" in (_refusal(narrative) or "not refused")
 
 
 @pytest.mark.parametrize(
-    "narrative",
+    "link",
     [
         "See HTTPS://evil.example/fix",
         "See https://EVIL.example:443/fix",
@@ -77,9 +76,8 @@ def test_a_narrative_that_changes_the_cluster_is_refused(narrative: str) -> None
         "See https://evil\u200b.example/fix",
     ],
 )
-def test_a_link_to_a_host_outside_the_evidence_is_refused(narrative: str) -> None:
-    refusal = _refusal(narrative)
-    assert refusal is not None and "links to an address" in refusal
+def test_a_link_to_a_host_outside_the_evidence_is_refused(link: str) -> None:
+    assert "links to an address" in (_refusal(f"The fix is documented. {link}") or "not refused")
 
 
 @pytest.mark.parametrize(
