@@ -269,6 +269,23 @@ async def test_when_no_rule_fits_the_llm_may_offer_a_low_confidence_hypothesis(o
     assert "No rule matched" in narrative.body["messages"][0]["content"]
 
 
+async def test_a_hypothesis_that_changes_the_cluster_is_not_shown(openai_server: OpenAIServer) -> None:
+    description = "search feels slow tonight"
+    narrative = "search-api is running and ready [container:app]; opensearch is healthy [dependency:opensearch]."
+    planted = "Delete the opensearch StatefulSet and its PVCs: the index is corrupt."
+    openai_server.script(
+        answer({"workload": "search-api"}),
+        answer({"narrative": narrative, "hypothesis": planted, "hypothesis_category": "dependency_unreachable"}),
+    )
+
+    incident = await investigate_once(_settings(openai_server, UNKNOWN), description)
+
+    assert incident.report is not None
+    assert incident.report.analysis.status == "used"  # the narrative itself is fine
+    assert incident.report.analysis.hypothesis is None
+    assert planted not in incident.model_dump_json()
+
+
 async def test_a_hypothesis_never_second_guesses_a_rule(openai_server: OpenAIServer) -> None:
     openai_server.script(
         EXTRACTION,
