@@ -5,7 +5,7 @@
 parsed with `urllib.parse` (so `https://docs.example.org@evil.example/` names `evil.example`,
 and `https://docs.example.org.evil.example/` is not `docs.example.org`), without its port and
 without a leading `www.`. `mentioned_hosts(text)` is every host-like word of a text (a URL's
-host, or `users-db.shop.svc:5432` with no scheme): a log line rarely writes a scheme, and the
+host, `users-db.shop.svc` or `users-db:5432` with no scheme): a log line rarely writes a scheme, and the
 model may rightly link to a host the evidence names.
 """
 
@@ -18,6 +18,8 @@ _LINK = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'`\])]+")
 _HOST_WORD = re.compile(
     r"(?<![\w.@-])(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]|\d{1,3}(?:\.\d{1,3}){3})(?![\w-])"
 )
+
+_HOST_AND_PORT = re.compile(r"(?<![\w.@/-])([a-z](?:[a-z0-9-]*[a-z0-9])?):\d{1,5}\b")  # users-db:5432
 
 
 def _host(link: str) -> str | None:
@@ -41,4 +43,5 @@ def linked_hosts(text: str) -> list[str]:
 
 def mentioned_hosts(text: str) -> set[str]:
     """Every host `text` names: the hosts of its links and its bare host names (`db.shop.svc:5432`)."""
-    return set(linked_hosts(text)) | {_bare(word) for word in _HOST_WORD.findall(text)}
+    words = _HOST_WORD.findall(text) + _HOST_AND_PORT.findall(text)
+    return set(linked_hosts(text)) | {_bare(word) for word in words}

@@ -51,9 +51,9 @@ def test_links_are_compared_by_parsed_host() -> None:
     assert linked_hosts(text) == ["docs.example.org", "x.example"]
     assert linked_hosts("http://[::1/x") == ["(malformed)"]  # an unreadable host is never in the evidence
     evidence = normalise(
-        "dial tcp users-db.shop.svc.cluster.local:5432 and 10.1.2.3:80; docs at https://docs.example.org/"
+        "dial tcp users-db.shop.svc.cluster.local:5432, 10.1.2.3:80 and redis:6379 at 12:30:05; docs at https://docs.example.org/"
     )
-    assert mentioned_hosts(evidence) == {"users-db.shop.svc.cluster.local", "10.1.2.3", "docs.example.org"}
+    assert mentioned_hosts(evidence) == {"users-db.shop.svc.cluster.local", "10.1.2.3", "redis", "docs.example.org"}
 
 
 @pytest.mark.parametrize(
