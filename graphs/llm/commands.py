@@ -25,7 +25,7 @@ _OPERATORS = frozenset({"|", "||", "&&", ";", "&", "(", ")", "<(", "$"})
 _EDGE_PUNCTUATION = ",:!?\"'"
 _VERB_WINDOW = 3  # words after the client that may hold its verb (an unknown option's value first)
 
-KUBECTL = frozenset({"kubectl", "oc", "k"})
+KUBECTL = frozenset({"kubectl", "oc", "k", "kubecolor"})  # kubecolor: kubectl with colours
 HELM = frozenset({"helm"})
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "csh", "tcsh", "pwsh", "eval", "source"})
 INTERPRETERS = SHELLS | frozenset({"python", "python3", "perl", "ruby", "node"})
@@ -118,7 +118,7 @@ def _simple_commands(words: list[str]) -> list[tuple[int, list[str]]]:
 
 
 def _program(word: str) -> str:
-    return word.rsplit("/", 1)[-1]
+    return word.rsplit("/", 1)[-1].removesuffix(".exe")
 
 
 def _judged(command: list[str], after_pipe: bool) -> list[str]:

@@ -24,6 +24,8 @@ def test_normalise_gives_one_spelling_to_what_runs_the_same() -> None:
         ("kubectl --namespace=shop --v 6 delete pod x", ["kubectl delete"]),
         ("kubectl --unknown-flag value delete pod x", ["kubectl delete"]),  # an unknown option's value
         ("/usr/local/bin/kubectl delete pod x", ["kubectl delete"]),
+        ("kubectl.exe delete pod x; kubecolor scale deploy/x --replicas 0", ["kubectl delete", "kubecolor scale"]),
+        ("minikube kubectl -- delete pod x", ["kubectl delete"]),
         ("kubectl get pods -o name | xargs kubectl delete", ["kubectl delete"]),
         ("sudo -e k -n shop exec -it x -- sh", ["k exec"]),
         ("oc adm drain node-1", ["oc adm drain"]),
