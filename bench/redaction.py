@@ -16,10 +16,8 @@ detect-secrets' default plugins, the alternative this design was measured agains
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,27 +30,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mcp_servers.kubernetes import redaction
+from bench.git_baseline import module_at
+from common import redaction  # moved here from mcp_servers/kubernetes in 9b3ec8f
 
 CORPUS = ROOT / "tests" / "support" / "redaction_corpus"
 Redact = Callable[[str], tuple[str, int]]
 
 
 def old_module(commit: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{commit}:mcp_servers/kubernetes/redaction.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "baseline_redaction.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("baseline_redaction", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["baseline_redaction"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return module_at(commit, "mcp_servers/kubernetes/redaction.py", "baseline_redaction")
 
 
 def per_call_us(function: Redact, text: str, repeat: int = 7, number: int = 50) -> float:

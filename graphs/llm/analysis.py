@@ -2,10 +2,11 @@
 
 The rules decide; the model explains. Its narrative must cite the evidence it rests on by id,
 and is refused (with the reason in the report) when it cites evidence that was not collected,
-links to an address the evidence does not contain, or tells the reader to change the cluster:
-this report is read-only advice, and such a sentence is the mark of an instruction planted in a
-log line. The root cause, the confidence and the next steps never come from the model; when no
-rule fits, the model may offer a hypothesis, which the report shows as such, at low confidence.
+or when `narrative_guard.py` refuses it: a link to a host the evidence does not name, a command
+or a sentence that tells the reader to change the cluster. This report is read-only advice, and
+such a sentence is the mark of an instruction planted in a log line. The root cause, the
+confidence and the next steps never come from the model; when no rule fits, the model may offer
+a hypothesis, which the report shows as such, at low confidence (and held to the same guard).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, Field
 
+from graphs.llm import narrative_guard
 from graphs.llm.client import LLM, LLMCallFailed, estimate_tokens
 from graphs.llm.digest import Digest, build_digest, escape_markup, untrusted, verdict_json
 from graphs.models import Analysis, Hypothesis, LLMCall
@@ -24,17 +26,6 @@ MAX_NARRATIVE_CHARS = 1500
 HYPOTHESIS_CONFIDENCE = 0.2
 _CATEGORIES = [c for c in get_args(Category) if c != "unknown"]
 _CITATION = re.compile(r"\[([^\[\]]+)\]")
-_URL = re.compile(r"https?://[^\s\])>\"']+")
-_CHANGES_THE_CLUSTER = re.compile(
-    r"""(?ix)
-    \bkubectl\s+(-\S+\s+)*(delete|apply|create|patch|edit|replace|scale|drain|cordon|uncordon|taint|label|annotate
-        |exec|cp|run|set|rollout\s+(restart|undo)|debug)\b
-    | \bhelm\s+(install|upgrade|uninstall|delete|rollback)\b
-    | \brm\s+-[a-z]*r
-    | \b(curl|wget)\b[^|\n]*\|\s*(sudo\s+)?(ba|z)?sh\b
-    """
-)
-
 SYSTEM_PROMPT = """\
 You help an on-call engineer understand a Kubernetes incident, for a read-only troubleshooting tool.
 
@@ -100,21 +91,18 @@ def check_narrative(answer: LLMAnalysis, digest: Digest) -> str | None:
     unknown = [i for i in cited if i not in digest.ids]
     if unknown:
         return f"the LLM's analysis cites evidence that was not collected ({', '.join(unknown[:3])})"
-    evidence_text = digest.as_json()
-    foreign = [url for url in _URL.findall(narrative) if url not in evidence_text]
-    if foreign:
-        return "the LLM's analysis links to an address that is not in the evidence"
-    if _CHANGES_THE_CLUSTER.search(narrative):
-        return (
-            "the LLM's analysis tells the reader to change the cluster, which this read-only report never does "
-            "(possibly an instruction planted in the logs or events)"
-        )
-    return None
+    return narrative_guard.refusal(narrative, _texts(digest))
 
 
-def _hypothesis(answer: LLMAnalysis, findings: list[dict[str, Any]]) -> Hypothesis | None:
+def _texts(digest: Digest) -> list[str]:
+    return [item["text"] for item in digest.items]
+
+
+def _hypothesis(answer: LLMAnalysis, findings: list[dict[str, Any]], digest: Digest) -> Hypothesis | None:
     if findings or not answer.hypothesis or answer.hypothesis_category not in _CATEGORIES:
         return None  # a rule's finding is never second-guessed; an unknown category is no hypothesis
+    if narrative_guard.refusal(answer.hypothesis, _texts(digest)) is not None:
+        return None  # shown in the summary: held to the narrative's standard
     return Hypothesis(text=untrusted(answer.hypothesis, 400), category=answer.hypothesis_category)
 
 
@@ -147,7 +135,7 @@ async def analyse(
         status="used",
         narrative=narrative,
         cited_evidence=cited_ids(narrative),
-        hypothesis=_hypothesis(answer, findings),
+        hypothesis=_hypothesis(answer, findings, digest),
         **sent,
     )
     return analysis, call

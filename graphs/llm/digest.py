@@ -3,8 +3,8 @@
 Everything here came from the cluster (log lines, event messages, container messages) or from
 whoever reported the incident, so all of it is untrusted. It goes to the model as JSON strings
 inside one data block, with `<` and `>` escaped, so no line can close the block or pose as
-another part of the prompt. Lines that read like instructions to a model are listed, so the
-report can say that the evidence tried to talk to one.
+another part of the prompt. Lines that read like instructions to a model (`injection.py`) are
+listed, so the report can say that the evidence tried to talk to one.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from common.redaction import redact_text
 from graphs.llm.client import estimate_tokens
+from graphs.llm.injection import addresses_a_model
 from graphs.log_lines import numbered_log_lines
 
 _MAX_ITEM_CHARS = 300
@@ -24,18 +25,6 @@ _MAX_LOG_CHARS = 240
 _RECENT_LOG_LINES = 40  # per excerpt: the lines a crash is explained by are near the end
 _MAX_FINDINGS = 3
 _DIGITS = re.compile(r"\d+")
-
-# Phrases aimed at a language model rather than at a person reading a log.
-_ADDRESSES_A_MODEL = re.compile(
-    r"""(?ix)
-    \b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|prompts?|rules|context)\b
-    | \byou\s+are\s+now\b
-    | \b(system|developer)\s+(prompt|message)\b
-    | \bnew\s+instructions?\b
-    | </?\s*(system|assistant|user|evidence|instructions?)\s*>
-    | \b(as\s+an?\s+)?(ai|llm|language\s+model|assistant)\b[^.\n]{0,30}\b(must|should|shall)\b
-    """
-)
 
 
 @dataclass
@@ -101,7 +90,7 @@ def build_digest(catalog: list[dict[str, Any]], logs: list[dict[str, Any]], toke
             continue  # a shorter item further down may still fit
         spent += cost
         digest.items.append(item)
-        if _ADDRESSES_A_MODEL.search(text):
+        if addresses_a_model(text):
             digest.addresses_a_model.append(item_id)
     # Logs back in reading order: the model follows a story better forwards.
     digest.items.sort(key=_reading_order)
