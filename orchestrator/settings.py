@@ -105,6 +105,11 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
         default_factory=list,
         description="Extra Host headers the workflow MCP server at /mcp accepts, e.g. 'sre-orchestrator.sre.svc:8080'.",
     )
+    allowed_hosts: CommaList = Field(
+        default_factory=list,
+        description="Host headers the whole server accepts besides loopback names when it has no API tokens "
+        "(DNS-rebinding guard), and /mcp always; 'name', 'name:port' or 'name:*'.",
+    )
     # The web UI at /ui/.
     ui_session_secret: SecretStr | None = Field(
         None, description="Key that signs the UI's session cookies; unset: a random one per process start."
@@ -148,7 +153,9 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
     )
     rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
 
-    _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", mode="before")(split_comma_list)
+    _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", "allowed_hosts", mode="before")(
+        split_comma_list
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -187,6 +194,10 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
             info = conninfo_to_dict(self.database_url)
             return f"PostgreSQL database {info.get('dbname', '')!r} on {info.get('host', 'localhost')}"
         return str(self.database_path)
+
+    def hosts(self) -> list[str]:
+        """The Host headers accepted besides loopback names: SRE_ALLOWED_HOSTS and SRE_MCP_ALLOWED_HOSTS."""
+        return [*self.allowed_hosts, *self.mcp_allowed_hosts]
 
     def tokens(self) -> list[str]:
         return read_tokens(self.api_tokens, self.api_tokens_file)
