@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from orchestrator.bodies import BodyTooLarge, media_type, read_body
 from orchestrator.incidents.feedback import NothingToJudge
+from orchestrator.incidents.render import redaction_note
 from orchestrator.incidents.service import FINISHED, IncidentService, UnknownIncident
 from orchestrator.models import Category, FeedbackRequest, IncidentRequest, IncidentStatus
 from orchestrator.problems import ProblemError
@@ -48,7 +49,12 @@ class WebUi:
         self.sessions = Sessions(settings.tokens(), settings.ui_secret(), settings.ui_session_max_age_seconds)
         self.templates = Jinja2Templates(directory=_HERE / "templates")
         self.templates.env.globals.update(
-            ui=UI_PREFIX, statuses=STATUSES, age=age, target=incident_target, categories=get_args(Category)
+            ui=UI_PREFIX,
+            statuses=STATUSES,
+            age=age,
+            target=incident_target,
+            categories=get_args(Category),
+            redaction_note=redaction_note,
         )
 
     @property
