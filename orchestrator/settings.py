@@ -116,6 +116,15 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
     )
     ui_session_secret_file: Path | None = Field(None, description="File holding ui_session_secret (a mounted Secret).")
     ui_session_max_age_seconds: int = Field(12 * 3600, gt=0, description="How long a UI login lasts.")
+    ui_login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Wrong tokens one client address may type into the UI's login form within "
+        "ui_login_failure_window_seconds; then it gets 429 with Retry-After until the oldest leaves the window.",
+    )
+    ui_login_failure_window_seconds: int = Field(
+        300, ge=1, description="The window ui_login_max_failures counts in (per replica, in memory)."
+    )
     metrics_public: bool = Field(
         True,
         description="Serve /metrics without a token, for Prometheus (it shows counts and durations, no incident).",
