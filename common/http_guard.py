@@ -89,9 +89,10 @@ def host_allowed(host: str, patterns: Iterable[str]) -> bool:
     host = host.strip().lower()
     for pattern in patterns:
         pattern = pattern.strip().lower()
-        if host == pattern:
-            return True
-        if pattern.endswith(":*") and host.startswith(pattern[:-1]) and host[len(pattern) - 1 :].isdigit():
+        if pattern.endswith(":*"):
+            if host.startswith(pattern[:-1]) and host[len(pattern) - 1 :].isdigit():
+                return True
+        elif host == pattern:
             return True
     return False
 
@@ -107,7 +108,7 @@ class AllowedHostsMiddleware:
         self.open_paths = frozenset(open_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in self.open_paths:
+        if scope["type"] != "http" or scope["path"] in self.open_paths:
             await self.app(scope, receive, send)
             return
         host = next((value for name, value in scope["headers"] if name == b"host"), b"").decode("latin-1")
@@ -115,10 +116,14 @@ class AllowedHostsMiddleware:
             await self.app(scope, receive, send)
             return
         shown = host if len(host) <= 100 else host[:100] + "..."
+        fix = (
+            f"add {shown!r} to {self.setting} (comma-separated, 'name:*' for any port) if it names this server"
+            if host
+            else "send a Host header"
+        )
         detail = (
             f"this server has no API tokens, so it answers only to loopback names and the hosts listed in "
-            f"{self.setting}; add {shown!r} to {self.setting} (comma-separated, 'name:*' for any port) if it "
-            "names this server, or configure API tokens"
+            f"{self.setting}; {fix}, or configure API tokens"
         )
         await _send_problem(send, 421, "Misdirected Request", detail, [])
 
