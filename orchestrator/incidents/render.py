@@ -72,7 +72,7 @@ def redaction_note(incident: Incident) -> str | None:
     count = incident.description_redactions
     if not count:
         return None
-    return f"{count} secret{'s' if count != 1 else ''} in the description replaced by [REDACTED] before it was stored"
+    return f"{count} secret{'s' if count != 1 else ''} in the description replaced by [REDACTED]"
 
 
 def description_lines(incident: Incident) -> list[str]:

@@ -19,8 +19,11 @@ import pytest
 from api_server import ScriptedFactory, serve_in_thread
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from paths import ROOT
 
 from orchestrator.app import create_app
+from orchestrator.incidents.one_shot import investigate_once
+from orchestrator.incidents.render import render_incident
 from orchestrator.settings import OrchestratorSettings
 
 pytestmark = pytest.mark.anyio
@@ -92,7 +95,7 @@ def test_the_ui_page_shows_the_redacted_description_and_says_how_many(
     _no_secret(page.text)
     _no_secret(listing.text)
     assert "password=[REDACTED]" in page.text
-    assert "3 secrets in the description replaced by [REDACTED] before it was stored." in page.text
+    assert "3 secrets in the description replaced by [REDACTED]." in page.text
 
 
 async def test_the_workflow_mcp_server_returns_it_redacted(server: tuple[str, Path], incident: dict[str, Any]) -> None:
@@ -110,3 +113,18 @@ async def test_the_workflow_mcp_server_returns_it_redacted(server: tuple[str, Pa
     assert "3 secrets in the description replaced by [REDACTED]" in text
     _no_secret(str(started.structured_content))
     assert started.structured_content is not None and started.structured_content["description_redactions"] == 1
+
+
+async def test_investigate_in_the_terminal_prints_it_redacted(tmp_path: Path) -> None:
+    demo = ROOT / "knowledge" / "demo"
+    settings = OrchestratorSettings(
+        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        snapshot=demo / "cluster",
+        knowledge_graph=demo / "knowledge_graph.yaml",
+    )
+    incident = await investigate_once(settings, f"auth-service keeps crashing in shop; {DESCRIPTION}")
+    assert incident.status == "completed", incident.error
+    assert incident.description_redactions == 3
+    text = render_incident(incident)
+    _no_secret(f"{incident.model_dump_json()} {text}")
+    assert "  (3 secrets in the description replaced by [REDACTED])" in text
