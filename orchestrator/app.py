@@ -3,6 +3,8 @@
 The REST API (`api/`), the web UI (`web/`, at /ui/) and the workflow MCP server (`mcp/`, at
 /mcp) each get the service from the lifespan, which opens the store and the investigator and
 takes up unfinished investigations. One middleware authenticates all three with the same tokens.
+Without tokens, a second one answers only to loopback names and SRE_ALLOWED_HOSTS (DNS rebinding:
+a web page could otherwise read every incident through a domain that resolves to 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from common.http_guard import AllowedHostsMiddleware
 from orchestrator import logs, metrics
 from orchestrator.access_log import AccessLog
 from orchestrator.api.incidents import IncidentApi
@@ -42,7 +45,7 @@ class Server:
     def __init__(self, settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> None:
         self.settings = settings
         self.investigator_factory = investigator_factory
-        self.workflow = WorkflowHttp(lambda: self.service, settings.mcp_allowed_hosts)
+        self.workflow = WorkflowHttp(lambda: self.service, settings.hosts())
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -86,10 +89,20 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
         ui.mount,
     ]
     open_paths = (*OPEN_PATHS, METRICS_PATH) if settings.metrics_public else OPEN_PATHS
-    auth = Middleware(ApiAndUiAuth, tokens=settings.tokens(), open_paths=open_paths, sessions=ui.sessions)
+    tokens = settings.tokens()
+    middleware = [Middleware(ApiAndUiAuth, tokens=tokens, open_paths=open_paths, sessions=ui.sessions)]
+    if not tokens:
+        # Probes stay open: a kubelet sends the pod's IP as Host, and /health, /ready, /metrics show no incident.
+        hosts = Middleware(
+            AllowedHostsMiddleware,
+            allowed_hosts=settings.hosts(),
+            setting="SRE_ALLOWED_HOSTS",
+            open_paths=(*OPEN_PATHS, METRICS_PATH),
+        )
+        middleware.insert(0, hosts)
     app = Starlette(
         routes=routes,
-        middleware=[auth],
+        middleware=middleware,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=server.lifespan,
     )

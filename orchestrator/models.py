@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from common import kubernetes_names
+from common.redaction import redact_text
 from graphs.models import Evidence, Extracted, Report
 from knowledge.findings import Category, Finding
 
@@ -71,6 +72,15 @@ class IncidentRequest(BaseModel):
         description=f"One of the server's clusters (SRE_CLUSTERS); omitted or '{DEFAULT_CLUSTER}': the default one.",
     )
 
+    def redacted(self) -> tuple[IncidentRequest, int]:
+        """This request with each secret in its description replaced by [REDACTED], and how many were.
+
+        What is stored, shown and investigated: a password pasted into a ticket stays out of the
+        database, the pages, the notifications and the LLM's prompt alike.
+        """
+        description, count = redact_text(self.description)
+        return (self.model_copy(update={"description": description}) if count else self), count
+
 
 class AlertRecord(BaseModel):
     """One Alertmanager alert of an incident's group, as its latest notification said."""
@@ -123,7 +133,7 @@ class IncidentHeader(BaseModel):
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     incident_id: str
-    description: str
+    description: str = Field(description="The incident as reported, each secret in it replaced by [REDACTED].")
     namespace: str | None = None
     pod: str | None = None
     cluster: str | None = Field(None, description="The cluster investigated; null: the default one.")
@@ -138,6 +148,9 @@ class IncidentHeader(BaseModel):
     )
     resolved_at: datetime | None = Field(
         None, description="Alertmanager incidents: when the last alert of the group resolved."
+    )
+    description_redactions: int = Field(
+        0, ge=0, description="How many secrets were replaced by [REDACTED] in the description before it was stored."
     )
 
 

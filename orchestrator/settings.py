@@ -105,12 +105,26 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
         default_factory=list,
         description="Extra Host headers the workflow MCP server at /mcp accepts, e.g. 'sre-orchestrator.sre.svc:8080'.",
     )
+    allowed_hosts: CommaList = Field(
+        default_factory=list,
+        description="Host headers the whole server accepts besides loopback names when it has no API tokens "
+        "(DNS-rebinding guard), and /mcp always; 'name', 'name:port' or 'name:*'.",
+    )
     # The web UI at /ui/.
     ui_session_secret: SecretStr | None = Field(
         None, description="Key that signs the UI's session cookies; unset: a random one per process start."
     )
     ui_session_secret_file: Path | None = Field(None, description="File holding ui_session_secret (a mounted Secret).")
     ui_session_max_age_seconds: int = Field(12 * 3600, gt=0, description="How long a UI login lasts.")
+    ui_login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Wrong tokens one client address may type into the UI's login form within "
+        "ui_login_failure_window_seconds; then it gets 429 with Retry-After until the oldest leaves the window.",
+    )
+    ui_login_failure_window_seconds: int = Field(
+        300, ge=1, description="The window ui_login_max_failures counts in (per replica, in memory)."
+    )
     metrics_public: bool = Field(
         True,
         description="Serve /metrics without a token, for Prometheus (it shows counts and durations, no incident).",
@@ -148,7 +162,9 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
     )
     rules_dirs: CommaList = Field(default_factory=list, description="Directories of extra rule files (*.yaml).")
 
-    _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", mode="before")(split_comma_list)
+    _split = field_validator("api_tokens", "rules_dirs", "mcp_allowed_hosts", "allowed_hosts", mode="before")(
+        split_comma_list
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -187,6 +203,10 @@ class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):
             info = conninfo_to_dict(self.database_url)
             return f"PostgreSQL database {info.get('dbname', '')!r} on {info.get('host', 'localhost')}"
         return str(self.database_path)
+
+    def hosts(self) -> list[str]:
+        """The Host headers accepted besides loopback names: SRE_ALLOWED_HOSTS and SRE_MCP_ALLOWED_HOSTS."""
+        return [*self.allowed_hosts, *self.mcp_allowed_hosts]
 
     def tokens(self) -> list[str]:
         return read_tokens(self.api_tokens, self.api_tokens_file)

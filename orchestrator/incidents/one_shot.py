@@ -34,7 +34,7 @@ async def investigate_once(
 ) -> Incident:
     """The same incident document `GET /api/v1/incidents/{id}` returns, investigated in this process."""
     phases = phases if phases is not None else Phases()
-    request = IncidentRequest(description=description, namespace=namespace, pod=pod)
+    request, redactions = IncidentRequest(description=description, namespace=namespace, pod=pod).redacted()
     incident_id = str(uuid.uuid4())
     created = datetime.now(UTC)
     started = time.perf_counter()
@@ -45,6 +45,7 @@ async def investigate_once(
     header = {
         "incident_id": incident_id,
         "description": request.description,
+        "description_redactions": redactions,
         "namespace": request.namespace,
         "pod": request.pod,
         "created_at": created,

@@ -67,6 +67,20 @@ def _triage_lines(report: Report) -> list[str]:
     return lines
 
 
+def redaction_note(incident: Incident) -> str | None:
+    """Said under the description when secrets were taken out of it, so a reader knows why it reads so."""
+    count = incident.description_redactions
+    if not count:
+        return None
+    return f"{count} secret{'s' if count != 1 else ''} in the description replaced by [REDACTED]"
+
+
+def description_lines(incident: Incident) -> list[str]:
+    """The description, indented, and the redaction note if there is one."""
+    note = redaction_note(incident)
+    return [f"  {incident.description}", *([f"  ({note})"] if note else [])]
+
+
 def render_incident(incident: Incident) -> str:
     if incident.status == "failed":
         return f"Investigation failed: {incident.error}"
@@ -76,7 +90,7 @@ def render_incident(incident: Incident) -> str:
         return f"Incident {incident.incident_id} is {incident.status}{step}"
     lines = [
         f"Incident {incident.incident_id}",
-        f"  {incident.description}",
+        *description_lines(incident),
         "",
         f"Root cause ({incident.confidence_score}, {incident.confidence or 0:.2f}): [{report.category}]",
         *_wrapped(incident.suggested_root_cause or ""),

@@ -145,13 +145,25 @@ class IncidentService:
     ) -> Incident:
         """Record the incident (on disk before this returns) and queue its investigation.
 
-        Raises UnknownCluster for a cluster the server does not know, and (with `alert_group`)
-        AlertEpisodeTaken when another notification recorded that episode first.
+        The description is stored, shown and investigated with its secrets replaced by [REDACTED]
+        (the incident says how many). Raises UnknownCluster for a cluster the server does not
+        know, and (with `alert_group`) AlertEpisodeTaken when another notification recorded that
+        episode first.
         """
+        request, redactions = request.redacted()
         request = request.model_copy(update={"cluster": resolve_cluster(self.settings, request.cluster)})
-        incident = await self.store.create(request, source=source, alert_group=alert_group)
+        incident = await self.store.create(
+            request, source=source, alert_group=alert_group, description_redactions=redactions
+        )
         self.runner.wake()
         return incident
+
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        """Refuse a logged-out UI session on every replica sharing the store, until it would have expired."""
+        await self.store.revoke_session(session_id, expires_at)
+
+    async def session_revoked(self, session_id: str) -> bool:
+        return await self.store.session_revoked(session_id)
 
     async def ping(self) -> None:
         """Raises when the incident database does not answer."""

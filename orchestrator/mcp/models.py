@@ -47,7 +47,8 @@ class IncidentSummary(BaseModel):
 
     incident_id: str
     uri: str = Field(description="The incident://{incident_id} resource holding the whole report and evidence.")
-    description: str
+    description: str = Field(description="The incident as reported, each secret in it replaced by [REDACTED].")
+    description_redactions: int = Field(description="How many secrets were replaced in the description.")
     namespace: str | None
     pod: str | None
     cluster: str | None = Field(description="The cluster investigated; null: the default one.")
@@ -86,6 +87,7 @@ class IncidentSummary(BaseModel):
 _HEADER = (
     "incident_id",
     "description",
+    "description_redactions",
     "namespace",
     "pod",
     "cluster",

@@ -36,7 +36,7 @@ from common.version import package_version
 from graphs.models import STEPS
 from orchestrator.incidents.clusters import UnknownCluster
 from orchestrator.incidents.feedback import NothingToJudge
-from orchestrator.incidents.render import render_incident
+from orchestrator.incidents.render import description_lines, render_incident
 from orchestrator.incidents.service import (
     FINISHED,
     IncidentService,
@@ -124,7 +124,7 @@ def incident_text(incident: Incident) -> str:
     if incident.status in FINISHED:
         return f"{render_incident(incident)}\n\nFull report and evidence: {uri}"
     where = f" (step {incident.step})" if incident.step else ""
-    lines = [f"Incident {incident.incident_id} is {incident.status}{where}.", f"  {incident.description}"]
+    lines = [f"Incident {incident.incident_id} is {incident.status}{where}.", *description_lines(incident)]
     if incident.status not in FINISHED:
         lines.append(
             f"Call get_incident with incident_id={incident.incident_id} and wait_seconds (up to "

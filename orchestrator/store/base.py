@@ -42,6 +42,7 @@ from orchestrator.models import (
 from orchestrator.store.cursor import decode_cursor, encode_cursor
 from orchestrator.store.leases import dead_here, replica_id
 from orchestrator.store.outbox import OutboxQueries
+from orchestrator.store.sessions import SessionQueries
 from orchestrator.store.verdicts import VerdictQueries, verdict_columns
 
 # The columns every read returns: the header's fields, then `result` (the JSON document of
@@ -80,7 +81,7 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
     return Incident.model_validate(fields)
 
 
-class IncidentStore(VerdictQueries, OutboxQueries, ABC):
+class IncidentStore(VerdictQueries, OutboxQueries, SessionQueries, ABC):
     """One replica's view of the incidents; `owner` names it in the leases it takes.
 
     The SQL is written once, with `%s` parameters; a backend supplies the connection and the
@@ -169,9 +170,16 @@ class IncidentStore(VerdictQueries, OutboxQueries, ABC):
         await self._execute("SELECT 1 FROM incidents LIMIT 1")
 
     async def create(
-        self, request: IncidentRequest, *, source: IncidentSource = "api", alert_group: AlertGroupEntry | None = None
+        self,
+        request: IncidentRequest,
+        *,
+        source: IncidentSource = "api",
+        alert_group: AlertGroupEntry | None = None,
+        description_redactions: int = 0,
     ) -> Incident:
         """Record a pending incident, committed before this returns; any replica may claim it.
+
+        `description_redactions`: how many secrets the caller replaced in the description.
 
         Raises AlertEpisodeTaken when another incident holds `alert_group`'s episode already.
         """
@@ -179,6 +187,7 @@ class IncidentStore(VerdictQueries, OutboxQueries, ABC):
         incident = Incident(
             **request.model_dump(),
             incident_id=str(uuid.uuid4()),
+            description_redactions=description_redactions,
             source=source,
             status="pending",
             created_at=now,

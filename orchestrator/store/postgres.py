@@ -25,7 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from orchestrator.store.base import IncidentStore, StoreError
-from orchestrator.store.schema import incidents_schema, outbox_upgrade, schema_changes, verdict_upgrade
+from orchestrator.store.schema import guards_upgrade, incidents_schema, outbox_upgrade, schema_changes, verdict_upgrade
 
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_SIZE = 8
@@ -38,6 +38,7 @@ _SCHEMA = incidents_schema(time_type="TIMESTAMPTZ", json_type="JSONB")
 _UPGRADES: list[list[str]] = [
     verdict_upgrade("TIMESTAMPTZ"),  # 1 -> 2: feedback on verdicts, the verdict's rule and culprit, seen-before
     outbox_upgrade("TIMESTAMPTZ"),  # 2 -> 3: the notifications outbox
+    guards_upgrade("TIMESTAMPTZ"),  # 3 -> 4: secrets redacted from each description, revoked UI sessions
 ]
 SCHEMA_VERSION = len(_UPGRADES) + 1
 

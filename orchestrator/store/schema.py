@@ -41,7 +41,8 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
             verdict_rule TEXT,
             verdict_category TEXT,
             culprit TEXT,
-            notify_targets TEXT
+            notify_targets TEXT,
+            description_redactions INTEGER NOT NULL DEFAULT 0
         )""",
         "CREATE INDEX incidents_newest ON incidents (created_at DESC, incident_id DESC)",
         "CREATE INDEX incidents_by_status ON incidents (status, created_at DESC, incident_id DESC)",
@@ -49,6 +50,7 @@ def incidents_schema(time_type: str, json_type: str) -> list[str]:
         ALERT_EPISODE_INDEX,
         *verdict_tables(time_type),
         *outbox_tables(time_type),
+        *session_tables(time_type),
     ]
 
 
@@ -117,3 +119,22 @@ def outbox_tables(time_type: str) -> list[str]:
 def outbox_upgrade(time_type: str) -> list[str]:
     """The incidents' column of targets still to enqueue, then the outbox."""
     return ["ALTER TABLE incidents ADD COLUMN notify_targets TEXT", *outbox_tables(time_type)]
+
+
+def session_tables(time_type: str) -> list[str]:
+    """The web UI sessions ended by logging out, until their cookie would have expired anyway."""
+    return [
+        f"""CREATE TABLE ui_session_revocations (
+            session_id TEXT PRIMARY KEY,
+            expires_at {time_type} NOT NULL
+        )""",
+        "CREATE INDEX ui_session_revocations_expiry ON ui_session_revocations (expires_at)",
+    ]
+
+
+def guards_upgrade(time_type: str) -> list[str]:
+    """The count of secrets redacted from each description, then the revoked UI sessions."""
+    return [
+        "ALTER TABLE incidents ADD COLUMN description_redactions INTEGER NOT NULL DEFAULT 0",
+        *session_tables(time_type),
+    ]

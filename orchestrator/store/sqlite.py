@@ -30,6 +30,7 @@ from orchestrator.store.cursor import timestamp
 from orchestrator.store.group_commit import GroupCommit
 from orchestrator.store.schema import (
     ALERT_EPISODE_INDEX,
+    guards_upgrade,
     incidents_schema,
     outbox_upgrade,
     schema_changes,
@@ -59,6 +60,7 @@ _UPGRADES: list[list[str]] = [
     ],
     verdict_upgrade("TEXT"),  # 3 -> 4: feedback on verdicts, the verdict's rule and culprit, seen-before
     outbox_upgrade("TEXT"),  # 4 -> 5: the notifications outbox
+    guards_upgrade("TEXT"),  # 5 -> 6: secrets redacted from each description, revoked UI sessions
 ]
 SCHEMA_VERSION = len(_UPGRADES) + 1
 

@@ -3,6 +3,9 @@
 A browser cannot send a bearer header from a link, so the login form trades a token for a signed
 session cookie (HttpOnly, SameSite=Strict, Secure over https). The cookie holds no token, only an
 HMAC of the one used, so removing a token from the server's list ends the sessions made with it.
+It also holds a random session id: logging out records that id as revoked in the incident store
+(store/sessions.py) until the cookie would have expired, so a copy of the cookie stops working
+too, on every replica sharing the store.
 Forms that change something (open an incident, log in, log out) are also refused unless the
 browser says they come from this site (Origin, else Referer): SameSite alone does not cover
 every browser. Requests that carry a valid bearer header need neither, as for the API.
@@ -14,7 +17,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -45,6 +51,11 @@ def is_ui_path(path: str) -> bool:
     return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
 
 
+def _open_ui_path(path: str) -> bool:
+    """The login form and the stylesheet: served without a session."""
+    return path in _OPEN_UI_PATHS or path.startswith(_OPEN_UI_PREFIXES)
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after logging in: a UI path of this site only (no open redirect)."""
     if target and is_ui_path(target) and not target.startswith("//") and "\\" not in target:
@@ -65,14 +76,38 @@ def same_origin(request: Request) -> bool:
     return bool(host) and urlsplit(origin).netloc == host
 
 
+@dataclass(frozen=True)
+class Session:
+    """A signed session cookie, checked: who opened it and until when it lasts."""
+
+    session_id: str
+    name: str | None
+    expires_at: datetime
+
+
+class SessionRevocations(Protocol):
+    """Where logged-out sessions are recorded (the IncidentService, over the store)."""
+
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None: ...
+
+    async def session_revoked(self, session_id: str) -> bool: ...
+
+
 class Sessions:
     """Signs and checks the UI's session cookies; the key is per process unless configured."""
 
-    def __init__(self, tokens: Iterable[str], secret: str | None, max_age_seconds: int) -> None:
+    def __init__(
+        self,
+        tokens: Iterable[str],
+        secret: str | None,
+        max_age_seconds: int,
+        revocations: Callable[[], SessionRevocations],
+    ) -> None:
         self._key = (secret or secrets.token_urlsafe(32)).encode()
         self._serializer = URLSafeTimedSerializer(self._key, salt="sre-orchestrator-ui-session")
         self._fingerprints = [self._fingerprint(token) for token in tokens]
         self.max_age_seconds = max_age_seconds
+        self._revocations = revocations
 
     @property
     def required(self) -> bool:
@@ -86,25 +121,41 @@ class Sessions:
         """The cookie value for a valid token, else None; compared with every token in constant time."""
         candidate = self._fingerprint(presented.strip())
         matches = [hmac.compare_digest(candidate, known) for known in self._fingerprints]
-        return self._serializer.dumps({"token": candidate, "name": token_name(presented)}) if any(matches) else None
-
-    def name(self, cookie: str | None) -> str | None:
-        """The name of the token a valid session was opened with, if it has one."""
-        if not self.valid(cookie):
+        if not any(matches):
             return None
-        data = self._serializer.loads(cookie or "", max_age=self.max_age_seconds)
-        name = data.get("name") if isinstance(data, dict) else None
-        return name if isinstance(name, str) else None
+        session_id = secrets.token_urlsafe(18)
+        return self._serializer.dumps({"token": candidate, "name": token_name(presented), "sid": session_id})
 
-    def valid(self, cookie: str | None) -> bool:
+    def _signed(self, cookie: str | None) -> Session | None:
+        """The session a cookie signed by us, unexpired and made with a current token, holds."""
         if not cookie:
-            return False
+            return None
         try:
-            data = self._serializer.loads(cookie, max_age=self.max_age_seconds)
+            data, signed_at = self._serializer.loads(cookie, max_age=self.max_age_seconds, return_timestamp=True)
         except BadSignature:  # also an expired one (SignatureExpired is a BadSignature)
-            return False
-        fingerprint = data.get("token") if isinstance(data, dict) else None
-        return isinstance(fingerprint, str) and any(hmac.compare_digest(fingerprint, k) for k in self._fingerprints)
+            return None
+        if not isinstance(data, dict):
+            return None
+        fingerprint, session_id, name = data.get("token"), data.get("sid"), data.get("name")
+        if not isinstance(fingerprint, str) or not isinstance(session_id, str):
+            return None  # a cookie without an id could not be revoked: log in again
+        if not any(hmac.compare_digest(fingerprint, known) for known in self._fingerprints):
+            return None
+        expires_at = signed_at + timedelta(seconds=self.max_age_seconds)
+        return Session(session_id, name if isinstance(name, str) else None, expires_at)
+
+    async def check(self, cookie: str | None) -> Session | None:
+        """The cookie's session if it is valid and was not logged out (on any replica sharing the store)."""
+        session = self._signed(cookie)
+        if session is None or await self._revocations().session_revoked(session.session_id):
+            return None
+        return session
+
+    async def revoke(self, cookie: str | None) -> None:
+        """Log the cookie's session out for good: refused from now on, wherever the cookie was copied."""
+        session = self._signed(cookie)
+        if session is not None:
+            await self._revocations().revoke_session(session.session_id, session.expires_at)
 
     def set_cookie(self, response: Response, request: Request, value: str) -> None:
         response.set_cookie(
@@ -144,17 +195,20 @@ class ApiAndUiAuth(BearerTokenMiddleware):
             scope.setdefault("state", {})[AUTHOR_STATE] = author
             await super().__call__(scope, receive, send)
             return
-        if not bearer and self.sessions.required:
-            author = self.sessions.name(request.cookies.get(SESSION_COOKIE))
+        session = None
+        if not bearer and self.sessions.required and not _open_ui_path(scope["path"]):
+            # One read of the store (was it logged out?), only where a session is needed.
+            session = await self.sessions.check(request.cookies.get(SESSION_COOKIE))
+            author = session.name if session else None
         scope.setdefault("state", {})[AUTHOR_STATE] = author
-        refusal = self._refusal(request, bearer)
+        refusal = self._refusal(request, bearer, session)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         scope.setdefault("state", {})["ui_login_required"] = self.sessions.required and not bearer
         await self.app(scope, receive, send)
 
-    def _refusal(self, request: Request, bearer: bool) -> Response | None:
+    def _refusal(self, request: Request, bearer: bool, session: Session | None) -> Response | None:
         path = request.url.path
         if request.method not in _SAFE_METHODS and not bearer and not same_origin(request):
             return PlainTextResponse(
@@ -162,9 +216,7 @@ class ApiAndUiAuth(BearerTokenMiddleware):
                 "did not match); reload the page and submit it again",
                 403,
             )
-        if bearer or not self.sessions.required or path in _OPEN_UI_PATHS or path.startswith(_OPEN_UI_PREFIXES):
-            return None
-        if self.sessions.valid(request.cookies.get(SESSION_COOKIE)):
+        if bearer or not self.sessions.required or _open_ui_path(path) or session is not None:
             return None
         back = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{LOGIN_PATH}?next={quote(back, safe='')}", 303)

@@ -21,12 +21,14 @@ from starlette.templating import Jinja2Templates
 
 from orchestrator.bodies import BodyTooLarge, media_type, read_body
 from orchestrator.incidents.feedback import NothingToJudge
+from orchestrator.incidents.render import redaction_note
 from orchestrator.incidents.service import FINISHED, IncidentService, UnknownIncident
 from orchestrator.models import Category, FeedbackRequest, IncidentRequest, IncidentStatus
 from orchestrator.problems import ProblemError
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.store import InvalidCursor
 from orchestrator.web.auth import LOGIN_PATH, SESSION_COOKIE, UI_PREFIX, Sessions, safe_next
+from orchestrator.web.login_limit import LoginLimiter, wait_message
 from orchestrator.web.views import age, incident_target, incident_view
 
 _HERE = Path(__file__).parent
@@ -45,10 +47,18 @@ class WebUi:
     def __init__(self, settings: OrchestratorSettings, service: Callable[[], IncidentService]) -> None:
         self.settings = settings
         self._service = service
-        self.sessions = Sessions(settings.tokens(), settings.ui_secret(), settings.ui_session_max_age_seconds)
+        self.sessions = Sessions(
+            settings.tokens(), settings.ui_secret(), settings.ui_session_max_age_seconds, revocations=service
+        )
+        self.login_limiter = LoginLimiter(settings.ui_login_max_failures, settings.ui_login_failure_window_seconds)
         self.templates = Jinja2Templates(directory=_HERE / "templates")
         self.templates.env.globals.update(
-            ui=UI_PREFIX, statuses=STATUSES, age=age, target=incident_target, categories=get_args(Category)
+            ui=UI_PREFIX,
+            statuses=STATUSES,
+            age=age,
+            target=incident_target,
+            categories=get_args(Category),
+            redaction_note=redaction_note,
         )
 
     @property
@@ -202,11 +212,21 @@ class WebUi:
         form = await self._read_form(request)
         form = form if isinstance(form, dict) else {}
         target = safe_next(form.get("next"))
+        client = request.client.host if request.client else ""
+        # Checked before the token, so that a guesser who must wait learns nothing from trying.
+        wait = self.login_limiter.retry_after(client)
+        if wait is not None:
+            response = self._render(request, "login.html", 429, target=target, error=wait_message(wait))
+            response.headers["Retry-After"] = str(wait)
+            return response
         token = form.get("token", "")
         cookie = self.sessions.login(token) if token.strip() else None
         if cookie is None:
+            if token.strip():
+                self.login_limiter.failed(client)
             error = "that token is not one of the server's API tokens" if token.strip() else "enter an API token"
             return self._render(request, "login.html", 401, target=target, error=error)
+        self.login_limiter.succeeded(client)
         response = RedirectResponse(target, 303)
         self.sessions.set_cookie(response, request, cookie)
         return response
@@ -214,5 +234,7 @@ class WebUi:
     async def logout(self, request: Request) -> Response:
         response = RedirectResponse(LOGIN_PATH, 303)
         if SESSION_COOKIE in request.cookies:
+            # Revoked, not only cleared: a copy of the cookie (another tab, a stolen one) is refused too.
+            await self.sessions.revoke(request.cookies[SESSION_COOKIE])
             self.sessions.clear_cookie(response, request)
         return response

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -409,3 +409,18 @@ async def test_times_are_utc_whatever_the_database_session_says(postgres_url: st
     assert read.created_at == created.created_at
     assert read.model_dump_json(include={"created_at"}) == created.model_dump_json(include={"created_at"})
     assert read.created_at.utcoffset() == timedelta(0)
+
+
+async def test_revoked_sessions_are_seen_by_every_replica_and_forgotten_after_expiry(
+    database_url: str, store: IncidentStore, other: IncidentStore
+) -> None:
+    now = datetime.now(UTC)
+    await store.revoke_session("logged-out", now + timedelta(hours=1))
+    await store.revoke_session("logged-out", now + timedelta(hours=1))  # twice (a retried write) is once
+    await store.revoke_session("long-expired", now - timedelta(seconds=1))
+    assert await other.session_revoked("logged-out")
+    assert not await other.session_revoked("never-logged-out")
+    # An expired cookie is refused by its signature anyway: its revocation goes at the next logout.
+    await other.revoke_session("another", now + timedelta(hours=1))
+    rows = _query(database_url, "SELECT session_id FROM ui_session_revocations ORDER BY session_id")
+    assert rows == [("another",), ("logged-out",)]
