@@ -1,6 +1,6 @@
 """REST API latency and throughput at 50 and 200 concurrent connections, driven by wrk.
 
-    .venv/bin/python bench/api_latency.py [--connections 50 200] [--seconds 10]
+    .venv/bin/python bench/api_latency.py [--connections 50 200] [--seconds 10] [--rounds 3] [--skip-post]
 
 Serves the demo snapshot with `sre-orchestrator serve`, investigates one incident, then has
 wrk (Debian package `wrk`) GET that incident, and POST new incidents, whose investigations
@@ -8,9 +8,10 @@ queue up behind the bounded runner and run in the same process while the POSTs g
 POST run gets a fresh server, so one run's backlog does not load the next). The ceiling,
 measured in the same run, is a bare Starlette endpoint returning the same document with the
 same uvicorn settings and no access log, and the same endpoint with the API's access log
-(bench/bare_server.py). Targets: GET p99 under 20 ms at 50 connections and, with the access log
-on, at least 80 % of the silent ceiling's requests/s at 50 and 200; POST p99 under 100 ms at 50
-connections with no error.
+(bench/bare_server.py); the three GET runs take turns, round after round, and each round's ratios
+are taken between runs moments apart, so a machine whose load moves does not decide them.
+Targets: GET p99 under 20 ms at 50 connections and, with the access log on, at least 80 % of the
+silent ceiling's requests/s at 50 and 200; POST p99 under 100 ms at 50 connections with no error.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def serving(workdir: Path, name: str) -> Iterator[ServerProcess]:
 
 
 @contextlib.contextmanager
-def bare_server(document: Path, workdir: Path, *, access_log: bool) -> Iterator[str]:
+def bare_server(document: Path, workdir: Path, *, access_log: bool) -> Iterator[tuple[str, int]]:
     port = free_port()
     log = workdir / f"bare-{'logged' if access_log else 'silent'}.log"
     with log.open("wb") as output:
@@ -96,7 +97,7 @@ def bare_server(document: Path, workdir: Path, *, access_log: bool) -> Iterator[
         )
     try:
         wait_for_health(f"http://127.0.0.1:{port}", process, log)
-        yield f"http://127.0.0.1:{port}/doc"
+        yield f"http://127.0.0.1:{port}/doc", process.pid
     finally:
         process.terminate()
         process.wait()
@@ -107,10 +108,46 @@ def server_errors(log: Path) -> int:
     return len(re.findall(r'HTTP/[\d.]+\\?" 5\d\d', log.read_text(errors="replace")))
 
 
+def wrk_with_cpu(url: str, pid: int, connections: int, seconds: int) -> Figures:
+    """wrk's figures and the server's CPU time per request (user + system, all its threads): unlike
+    req/s, it hardly moves when other jobs share the cores."""
+    server = psutil.Process(pid)
+    before = sum(server.cpu_times()[:2])
+    figures = wrk(url, connections, seconds)
+    used = sum(server.cpu_times()[:2]) - before
+    return {**figures, "cpu_us": used / (figures["rps"] * seconds) * 1e6}
+
+
+def compare(targets: dict[str, tuple[str, int]], connections: int, seconds: int, rounds: int) -> list[Figures]:
+    """wrk on each (URL, server pid), `rounds` times in turn, the order rotated each round so that a
+    drift of the machine's load does not favour one. The run of median req/s for each; the GET's
+    ratios are the median of each round's ratios, taken between runs made moments apart."""
+    names = list(targets)
+    runs: dict[str, list[Figures]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            runs[name].append(wrk_with_cpu(*targets[name], connections, seconds))
+    medians = [sorted(runs[name], key=lambda figures: figures["rps"])[rounds // 2] for name in names]
+    ceiling, logged, get = names
+
+    def median_ratio(to: str, figure: str = "rps") -> float:
+        ratios = sorted(g[figure] / c[figure] for g, c in zip(runs[get], runs[to], strict=True))
+        return ratios[rounds // 2]
+
+    medians[-1] = {
+        **medians[-1],
+        "ratio": median_ratio(ceiling),
+        "same_logging_ratio": median_ratio(logged),
+        "cpu_ratio": 1 / median_ratio(ceiling, "cpu_us"),
+    }
+    return medians
+
+
 def line(name: str, figures: Figures) -> str:
     return (
         f"  {name:<30} p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms  {figures['rps']:8.0f} req/s"
         f"  non-2xx {figures['non_2xx']:.0f}  socket errors: {figures['socket_errors']}"
+        + (f"  server CPU {figures['cpu_us']:.0f} us/request" if "cpu_us" in figures else "")
     )
 
 
@@ -125,11 +162,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="GET comparisons, each in a rotated order")
+    parser.add_argument("--skip-post", action="store_true", help="measure GETs only")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     memory = psutil.virtual_memory().total / 2**30
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB; wrk -t2 -d{args.seconds}s")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, load average {load}")
+    print(f"wrk -t2 -d{args.seconds}s; GETs: median of {args.rounds} rounds (ratios: median of each round's)")
     print(
         f"uvicorn: one worker, {uvicorn_implementation()}, access log "
         f"{os.environ.get('SRE_ACCESS_LOG', 'true')}, SRE_LOG_FORMAT={os.environ.get('SRE_LOG_FORMAT', 'text')}; "
@@ -149,15 +190,12 @@ def main() -> None:
             document.write_bytes(httpx2.get(location).content)
             print(f"document: {document.stat().st_size} bytes (a completed incident)")
             with (
-                bare_server(document, workdir, access_log=False) as silent_url,
-                bare_server(document, workdir, access_log=True) as logged_url,
+                bare_server(document, workdir, access_log=False) as silent_server,
+                bare_server(document, workdir, access_log=True) as logged_server,
             ):
                 for connections in args.connections:
-                    ceiling = wrk(silent_url, connections, args.seconds)
-                    logged = wrk(logged_url, connections, args.seconds)
-                    get = wrk(location, connections, args.seconds)
-                    get["ratio"] = get["rps"] / ceiling["rps"]
-                    get["same_logging_ratio"] = get["rps"] / logged["rps"]
+                    targets = {"ceiling": silent_server, "logged": logged_server, "get": (location, api.process.pid)}
+                    ceiling, logged, get = compare(targets, connections, args.seconds, args.rounds)
                     results += [
                         (f"bare, no access log, -c{connections}", ceiling),
                         (f"bare, same access log, -c{connections}", logged),
@@ -166,7 +204,7 @@ def main() -> None:
             get_errors = server_errors(api.log)
         script = workdir / "post.lua"
         script.write_text(POST_SCRIPT)
-        for connections in args.connections:
+        for connections in [] if args.skip_post else args.connections:
             with serving(workdir, f"post{connections}") as api:
                 post = wrk(f"{api.base_url}/api/v1/incidents", connections, args.seconds, script)
                 counts = httpx2.get(f"{api.base_url}/metrics").text
@@ -180,12 +218,14 @@ def main() -> None:
         if "ratio" in figures:
             extra = (
                 f"  = {figures['ratio']:.0%} of the bare endpoint without logging,"
-                f" {figures['same_logging_ratio']:.0%} of it with the same access log"
+                f" {figures['same_logging_ratio']:.0%} of it with the same access log;"
+                f" CPU per request: the bare endpoint's = {figures['cpu_ratio']:.0%} of this"
             )
         if "backlog" in figures:
             extra = f"  5xx {figures['5xx']}, {figures['backlog']:.0f} investigations still pending after"
         print(line(name, figures) + extra)
     print(f"  5xx during the GET runs: {get_errors}")
+    print(f"load average after: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 
 if __name__ == "__main__":

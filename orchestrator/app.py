@@ -81,10 +81,12 @@ def create_app(settings: OrchestratorSettings, investigator_factory: Investigato
     api = IncidentApi(settings, lambda: server.service)
     ui = WebUi(settings, lambda: server.service)
     routes = [
+        # The router tries each route in turn; the API's come first, as the most requested (a
+        # client polling an incident). No two routes overlap, so the order changes nothing else.
+        *api.routes,
         Route("/health", server.health, methods=["GET"]),
         Route("/ready", server.ready, methods=["GET"]),
         Route(METRICS_PATH, server.metrics, methods=["GET"]),
-        *api.routes,
         *server.workflow.routes,  # /mcp
         ui.mount,
     ]

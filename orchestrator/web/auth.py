@@ -186,15 +186,14 @@ class ApiAndUiAuth(BearerTokenMiddleware):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if not is_ui_path(scope["path"]):
+            await self._api(scope, receive, send)
+            return
         request = Request(scope)
         header = request.headers.get("authorization", "")
         bearer = bool(self.tokens) and self.authorized(header)
         # Who sends it, for what records an author: the name of the bearer token, or of the session's.
         author = token_name(header.partition(" ")[2]) if bearer else None
-        if not is_ui_path(scope["path"]):
-            scope.setdefault("state", {})[AUTHOR_STATE] = author
-            await super().__call__(scope, receive, send)
-            return
         session = None
         if not bearer and self.sessions.required and not _open_ui_path(scope["path"]):
             # One read of the store (was it logged out?), only where a session is needed.
@@ -207,6 +206,17 @@ class ApiAndUiAuth(BearerTokenMiddleware):
             return
         scope.setdefault("state", {})["ui_login_required"] = self.sessions.required and not bearer
         await self.app(scope, receive, send)
+
+    async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Outside the UI, the bearer check alone. It runs on every API request, so it reads the
+        raw headers (no Request) and compares the token once."""
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), b"").decode("latin-1")
+        bearer = bool(self.tokens) and self.authorized(header)
+        scope.setdefault("state", {})[AUTHOR_STATE] = token_name(header.partition(" ")[2]) if bearer else None
+        if bearer or not self.tokens or scope["path"] in self.open_paths:
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)  # the 401
 
     def _refusal(self, request: Request, bearer: bool, session: Session | None) -> Response | None:
         path = request.url.path

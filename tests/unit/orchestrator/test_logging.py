@@ -16,11 +16,17 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from api_server import serve_in_thread
 from paths import ROOT
 from processes import cli_server
 from prometheus_client import REGISTRY
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from orchestrator import logs
+from orchestrator.access_log import AccessLog
 from orchestrator.log_writer import LineWriter
 
 ROOT = ROOT
@@ -148,3 +154,33 @@ def test_a_stuck_stderr_drops_and_counts_lines_instead_of_blocking() -> None:
     assert dropped + len(written) == 200
     assert 180 <= dropped < 200
     assert written == sorted(written, key=lambda line: int(line.split()[1]))  # in order, none torn
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_access_lines_redact_every_request_with_a_secret_and_keep_clean_paths(log_format: logs.LogFormat) -> None:
+    """Clean paths are remembered to spare the scan; one with a secret is redacted each time, never kept.
+    A JSON line is exactly what json.dumps writes for it, whatever characters the path holds."""
+
+    async def document(_: Request) -> Response:
+        return Response(b"{}", media_type="application/json")
+
+    stream = io.StringIO()
+    writer = LineWriter(stream)
+    app = AccessLog(Starlette(routes=[Route("/doc", document)]), writer, log_format)
+    with serve_in_thread(app) as url, httpx2.Client(base_url=url) as client:
+        for _ in range(3):
+            assert client.get("/doc", params={"api_key": SECRET}).status_code == 200
+            assert client.get("/doc", params={"page": "2"}).status_code == 200
+        assert client.get("/d%22o%5Cc%C3%A9%09").status_code == 404  # uvicorn decodes it: /d"o\cé + tab
+    writer.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 7
+    assert SECRET not in stream.getvalue()
+    if log_format == "json":
+        parsed = [json.loads(line) for line in lines]
+        assert lines == [json.dumps(line) for line in parsed]
+        assert [(line["path"], line["status"]) for line in parsed[-2:]] == [("/doc?page=2", 200), ('/d"o\\cé\t', 404)]
+        paths = [line["path"] for line in parsed]
+    else:
+        paths = [line.split('"')[1].split()[1] for line in lines[:-1]]
+    assert paths[:6] == ["/doc?api_key=[REDACTED]", "/doc?page=2"] * 3
