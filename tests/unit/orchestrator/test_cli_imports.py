@@ -21,7 +21,8 @@ try:
     cli.main({argv!r})
 except SystemExit:
     pass
-print("imported:", json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}} & set({heavy!r}))), file=sys.stderr)
+imported = sorted({{name.partition(".")[0] for name in sys.modules}} & set({heavy!r}))
+print("imported:", json.dumps(imported), file=sys.stderr)
 """
 
 
