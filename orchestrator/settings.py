@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.config import CommaList, read_tokens, split_comma_list
 from graphs.llm.settings import LLMSettings
+from orchestrator.log_settings import LogSettings  # noqa: F401 (re-exported: it was defined here)
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 from orchestrator.notify_settings import NotifySettings
 
@@ -52,15 +52,6 @@ class ClusterConfig(BaseModel):
         """Read when a session opens, so a rotated Secret is picked up by the next one."""
         tokens = read_tokens([], self.token_file)
         return tokens[0] if tokens else None
-
-
-class LogSettings(BaseSettings):
-    """How the servers (`serve`, `mcp`, `mcp-workflow`) log; the image sets SRE_LOG_FORMAT=json."""
-
-    model_config = SettingsConfigDict(env_prefix="SRE_", extra="ignore", hide_input_in_errors=True)
-
-    log_format: Literal["json", "text"] = Field("text", description="json: one object a line, for a log pipeline.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class OrchestratorSettings(NotifySettings, LLMSettings, BaseSettings):

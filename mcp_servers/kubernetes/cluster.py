@@ -36,11 +36,11 @@ from mcp_servers.kubernetes.models import (
     ServiceDetail,
     WorkloadDetail,
 )
+from mcp_servers.kubernetes.owners import OwnerChains, Top
 from mcp_servers.kubernetes.resources import RESOURCE_BY_KIND
 
 # Labels people use to name an application, most specific first.
 _APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/instance", "component")
-_MAX_OWNER_DEPTH = 4
 # A name that is also a valid label value, so the API server can select on it.
 _SELECTABLE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?")
 _DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -81,6 +81,7 @@ class ClusterReader:
         self.backend = backend
         self.allowed_namespaces = frozenset(allowed_namespaces) if allowed_namespaces else None
         self.limits = limits or Limits()
+        self._owners = OwnerChains(backend)
 
     # -- namespace allow-list -------------------------------------------------------------
 
@@ -175,32 +176,13 @@ class ClusterReader:
         self._check_namespace(namespace)
         return self.backend.get("pods", namespace, name)
 
-    def owner_chain(
-        self, obj: KubeObject, namespace: str
-    ) -> tuple[list[ObjectRef], tuple[ObjectRef, KubeObject] | None]:
+    def owner_chain(self, obj: KubeObject, namespace: str) -> tuple[list[ObjectRef], Top | None]:
         """Controllers from the object upwards, and the topmost one that could be read."""
-        chain: list[ObjectRef] = []
-        top: tuple[ObjectRef, KubeObject] | None = None
-        current = obj
-        for _ in range(_MAX_OWNER_DEPTH):
-            ref = summaries.controller_ref(current)
-            if ref is None:
-                break
-            chain.append(ref)
-            resource = RESOURCE_BY_KIND.get(ref.kind)
-            if resource is None or not resource.namespaced:
-                break
-            try:
-                current = self.backend.get(resource.name, namespace, ref.name)
-            except NotFoundError:
-                break
-            top = (ref, current)
-        return chain, top
+        return self._owners.chain(obj, namespace)
 
     def get_pod(self, namespace: str, name: str) -> PodDetail:
         pod = self._pod(namespace, name)
-        chain, _ = self.owner_chain(pod, namespace)
-        return summaries.pod_detail(pod, chain)
+        return summaries.pod_detail(pod, self._owners.names(pod, namespace))
 
     def get_pod_logs(
         self,

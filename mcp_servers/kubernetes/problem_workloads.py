@@ -59,21 +59,27 @@ def replica_counts(workload: KubeObject, kind: str) -> tuple[int, int]:
     return desired, _int(status.get("availableReplicas"))
 
 
-def _newest_replica_set(deployment: KubeObject, replica_sets: list[KubeObject]) -> KubeObject | None:
+OwnedReplicaSets = dict[tuple[str, str], list[KubeObject]]  # (namespace, Deployment) -> its ReplicaSets
+
+
+def _replica_sets_by_deployment(replica_sets: list[KubeObject]) -> OwnedReplicaSets:
+    """The ReplicaSets each Deployment controls, by (namespace, name): one pass, not one per Deployment."""
+    owned: OwnedReplicaSets = {}
+    for rs in replica_sets:
+        meta = meta_of(rs)
+        for ref in meta.get("ownerReferences") or []:
+            if ref.get("controller") and ref.get("kind") == "Deployment":
+                owned.setdefault((meta.get("namespace", ""), ref.get("name", "")), []).append(rs)
+    return owned
+
+
+def _newest_replica_set(deployment: KubeObject, owned: OwnedReplicaSets) -> KubeObject | None:
     meta = meta_of(deployment)
-    owned = [
-        rs
-        for rs in replica_sets
-        if meta_of(rs).get("namespace") == meta.get("namespace")
-        and any(
-            ref.get("controller") and ref.get("kind") == "Deployment" and ref.get("name") == meta.get("name")
-            for ref in meta_of(rs).get("ownerReferences") or []
-        )
-    ]
-    return max(owned, key=lambda rs: _int((meta_of(rs).get("annotations") or {}).get(_REVISION)), default=None)
+    candidates = owned.get((meta.get("namespace", ""), meta.get("name", ""))) or []
+    return max(candidates, key=lambda rs: _int((meta_of(rs).get("annotations") or {}).get(_REVISION)), default=None)
 
 
-def _rollout_problems(deployment: KubeObject, replica_sets: list[KubeObject]) -> list[Problem]:
+def _rollout_problems(deployment: KubeObject, owned: OwnedReplicaSets) -> list[Problem]:
     problems = []
     progressing = condition(deployment, "Progressing")
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
@@ -89,7 +95,7 @@ def _rollout_problems(deployment: KubeObject, replica_sets: list[KubeObject]) ->
         problems.append(
             _problem(deployment, "Deployment", "high", "ReplicaFailure", why, failure.get("lastTransitionTime"))
         )
-    newest = _newest_replica_set(deployment, replica_sets)
+    newest = _newest_replica_set(deployment, owned)
     wants = newest is not None and _int((newest.get("spec") or {}).get("replicas")) > 0
     if newest is not None and wants and not _int((newest.get("status") or {}).get("replicas")):
         revision = (meta_of(newest).get("annotations") or {}).get(_REVISION, "?")
@@ -112,6 +118,7 @@ def _rollout_problems(deployment: KubeObject, replica_sets: list[KubeObject]) ->
 
 def workload_problems(inventory: Inventory) -> list[Problem]:
     problems = []
+    owned = _replica_sets_by_deployment(inventory["replicasets"])
     for resource, kind in _WORKLOADS:
         for workload in inventory[resource]:
             desired, available = replica_counts(workload, kind)
@@ -123,7 +130,7 @@ def workload_problems(inventory: Inventory) -> list[Problem]:
                     _problem(workload, kind, "high", "ReplicasUnavailable", f"{available} of {desired} available", None)
                 )
             if kind == "Deployment":
-                problems += _rollout_problems(workload, inventory["replicasets"])
+                problems += _rollout_problems(workload, owned)
     for job in inventory["jobs"]:
         problems += _job_problems(job)
     return problems

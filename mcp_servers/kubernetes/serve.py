@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uvicorn
-from mcp.server import MCPServer
-
-from common.http_guard import unprotected_listen_error
 from mcp_servers.kubernetes.backend import Backend, BackendError
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.cluster import ClusterReader
 from mcp_servers.kubernetes.contexts import ContextReaders
-from mcp_servers.kubernetes.http import build_http_app
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 from mcp_servers.kubernetes.tools import build_server
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
 
 _SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 log = logging.getLogger("sre.mcp.kubernetes")
@@ -114,9 +114,24 @@ def run(settings: KubernetesServerSettings) -> int:
         print(f"sre-orchestrator mcp: cannot start: {exc}", file=sys.stderr)
         return 2
     server = build_server(contexts)
+    # What the start made lives as long as the server: kept out of every later collection.
+    gc.freeze()
+    gc.enable()
     if settings.transport == "stdio":
         server.run()
         return 0
+    return _serve_http(settings, server, backend, tokens, namespace)
+
+
+def _serve_http(
+    settings: KubernetesServerSettings, server: MCPServer, backend: Backend, tokens: list[str], namespace: str | None
+) -> int:
+    # Imported here: stdio (what an MCP client spawns) needs neither Starlette nor uvicorn.
+    import uvicorn
+
+    from common.http_guard import unprotected_listen_error
+    from mcp_servers.kubernetes.http import build_http_app
+
     refused = unprotected_listen_error(
         settings.host,
         settings.port,

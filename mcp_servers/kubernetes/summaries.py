@@ -40,12 +40,15 @@ def _redacted(text: str | None) -> str | None:
     return None if text is None else redact_text(text)[0]
 
 
-def controller_ref(obj: KubeObject) -> ObjectRef | None:
-    for ref in _meta(obj).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return ObjectRef(kind=ref.get("kind", ""), name=ref.get("name", ""))
+def controller_entry(obj: KubeObject) -> dict[str, Any] | None:
+    """The ownerReference of the object's controller, else its first owner's."""
     refs = _meta(obj).get("ownerReferences") or []
-    return ObjectRef(kind=refs[0].get("kind", ""), name=refs[0].get("name", "")) if refs else None
+    return next((ref for ref in refs if ref.get("controller")), refs[0] if refs else None)
+
+
+def controller_ref(obj: KubeObject) -> ObjectRef | None:
+    ref = controller_entry(obj)
+    return ObjectRef(kind=ref.get("kind", ""), name=ref.get("name", "")) if ref is not None else None
 
 
 def conditions(status: dict[str, Any]) -> list[Condition]:

@@ -1,9 +1,9 @@
-"""A live cluster through the official `kubernetes` client.
+"""A live cluster through the official `kubernetes` client's connection.
 
-Objects are read with `_preload_content=False` and parsed as plain JSON, so the tool layer
-sees exactly what the API server sent (the same shape a snapshot holds) rather than the
-client's generated models. Credentials: the pod's service account when running in a cluster,
-else a kubeconfig file and context.
+Objects are read with plain GETs (live_http.py) and parsed as JSON, so the tool layer sees
+exactly what the API server sent (the same shape a snapshot holds) rather than the client's
+generated models, whose import alone costs seconds. Credentials: the pod's service account
+when running in a cluster, else a kubeconfig file and context.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import urllib3
 from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from urllib3.util.retry import Retry
 
@@ -27,24 +25,10 @@ from mcp_servers.kubernetes.backend import (
     LogsUnavailableError,
     NotFoundError,
 )
+from mcp_servers.kubernetes.backends.live_http import JSON, TEXT, ApiGetter, ApiStatusError, Query, segment
 from mcp_servers.kubernetes.backends.live_resources import LiveResources
-from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
+from mcp_servers.kubernetes.resources import RESOURCES, Resource, ResourceName
 
-# Client method suffixes for each resource (list_namespaced_<x>, read_namespaced_<x>, ...).
-_METHOD_NAMES: dict[ResourceName, tuple[type, str]] = {
-    "pods": (client.CoreV1Api, "pod"),
-    "events": (client.CoreV1Api, "event"),
-    "services": (client.CoreV1Api, "service"),
-    "endpoints": (client.CoreV1Api, "endpoints"),
-    "persistentvolumeclaims": (client.CoreV1Api, "persistent_volume_claim"),
-    "nodes": (client.CoreV1Api, "node"),
-    "deployments": (client.AppsV1Api, "deployment"),
-    "replicasets": (client.AppsV1Api, "replica_set"),
-    "statefulsets": (client.AppsV1Api, "stateful_set"),
-    "daemonsets": (client.AppsV1Api, "daemon_set"),
-    "jobs": (client.BatchV1Api, "job"),
-    "controllerrevisions": (client.AppsV1Api, "controller_revision"),
-}
 _PAGE_SIZE = 500
 # urllib3's default retries a GET three times after a read timeout, so a hung API server would
 # cost four timeouts per call. Retry only what cannot have reached the server (connecting),
@@ -74,33 +58,24 @@ class LiveBackend:
     name = "live"
 
     def __init__(self, api_client: client.ApiClient, *, timeout_seconds: float = 15.0) -> None:
-        self._api_client = api_client
-        self._apis: dict[type, Any] = {}
-        self._timeout = (min(5.0, timeout_seconds), timeout_seconds)
-        self.resources = LiveResources(api_client, self._timeout)  # any other resource type, for the generic tools
+        self._http = ApiGetter(api_client, (min(5.0, timeout_seconds), timeout_seconds))
+        self.resources = LiveResources(self._http)  # any other resource type, for the generic tools
 
     @property
     def host(self) -> str:
-        return str(self._api_client.configuration.host)
+        return self._http.host
 
-    def _api(self, api_class: type) -> Any:
-        if api_class not in self._apis:
-            self._apis[api_class] = api_class(self._api_client)
-        return self._apis[api_class]
-
-    def _call(self, method: Any, *args: Any, what: str, **kwargs: Any) -> Any:
+    def _read(self, path: str, query: Query = (), *, what: str, accept: str = JSON) -> bytes:
+        """The body; 403 as ForbiddenError, any other error status as ApiStatusError."""
         try:
-            response = method(*args, _preload_content=False, _request_timeout=self._timeout, **kwargs)
-            return response.data
-        except ApiException as exc:
+            return self._http.raw(path, query, accept=accept, what=what)
+        except ApiStatusError as exc:
             if exc.status == 403:
-                raise ForbiddenError(f"not allowed to read {what}: {_status_message(exc)}") from exc
+                raise ForbiddenError(f"not allowed to read {what}: {exc}") from exc
             raise
-        except urllib3.exceptions.HTTPError as exc:
-            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason else exc
-            if isinstance(reason, urllib3.exceptions.TimeoutError):
-                reason = f"no answer within {self._timeout[1]:g} s"
-            raise BackendError(f"the Kubernetes API at {self.host} failed while reading {what}: {reason}") from exc
+
+    def _json(self, path: str, query: Query = (), *, what: str) -> Any:
+        return json.loads(self._read(path, query, what=what) or b"{}")
 
     def list(
         self,
@@ -130,29 +105,20 @@ class LiveBackend:
     ) -> Iterator[ListPage]:
         """`list` as the API server's pages, so a caller can digest each before the next is read;
         the last page says whether the list was cut at `limit`."""
-        api_class, suffix = _METHOD_NAMES[resource]
-        api = self._api(api_class)
-        namespaced = RESOURCES[resource].namespaced
-        if not namespaced:
-            method, args = getattr(api, f"list_{suffix}"), ()
-        elif namespace:
-            method, args = getattr(api, f"list_namespaced_{suffix}"), (namespace,)
-        else:
-            method, args = getattr(api, f"list_{suffix}_for_all_namespaces"), ()
+        spec = RESOURCES[resource]
+        path = _path(spec, namespace if spec.namespaced else None)
         what = f"{resource} in namespace {namespace}" if namespace else resource
+        selectors = [("labelSelector", label_selector)] if label_selector else []
+        selectors += [("fieldSelector", field_selector)] if field_selector else []
         seen, token = 0, None
         while seen < limit:
-            kwargs: dict[str, Any] = {"limit": min(_PAGE_SIZE, limit - seen)}
-            if label_selector:
-                kwargs["label_selector"] = label_selector
-            if field_selector:
-                kwargs["field_selector"] = field_selector
+            query = [*selectors, ("limit", str(min(_PAGE_SIZE, limit - seen)))]
             if token:
-                kwargs["_continue"] = token
+                query.append(("continue", token))
             try:
-                body = json.loads(self._call(method, *args, what=what, **kwargs))
-            except ApiException as exc:
-                raise BackendError(f"listing {what} failed: {_status_message(exc)}") from exc
+                body = self._json(path, query, what=what)
+            except ApiStatusError as exc:
+                raise BackendError(f"listing {what} failed: {exc}") from exc
             items = body.get("items") or []
             seen += len(items)
             token = (body.get("metadata") or {}).get("continue")
@@ -161,49 +127,35 @@ class LiveBackend:
                 return
 
     def get(self, resource: ResourceName, namespace: str | None, name: str) -> KubeObject:
-        api_class, suffix = _METHOD_NAMES[resource]
-        api = self._api(api_class)
         spec = RESOURCES[resource]
-        args = (name, namespace) if spec.namespaced else (name,)
-        method = getattr(api, f"read_namespaced_{suffix}" if spec.namespaced else f"read_{suffix}")
-        what = f"{spec.kind} {namespace}/{name}" if spec.namespaced else f"{spec.kind} {name}"
+        namespace = namespace if spec.namespaced else None
+        what = f"{spec.kind} {namespace}/{name}" if namespace else f"{spec.kind} {name}"
         try:
-            return json.loads(self._call(method, *args, what=what))
-        except ApiException as exc:
+            return self._json(f"{_path(spec, namespace)}/{segment(name)}", what=what)
+        except ApiStatusError as exc:
             if exc.status == 404:
-                raise NotFoundError(spec.kind, name, namespace if spec.namespaced else None) from exc
-            raise BackendError(f"reading {what} failed: {_status_message(exc)}") from exc
+                raise NotFoundError(spec.kind, name, namespace) from exc
+            raise BackendError(f"reading {what} failed: {exc}") from exc
 
     def logs(self, namespace: str, pod: str, container: str, *, tail_lines: int, previous: bool) -> str:
-        api = self._api(client.CoreV1Api)
         what = f"logs of container {container} of pod {namespace}/{pod}"
+        path = f"{_path(RESOURCES['pods'], namespace)}/{segment(pod)}/log"
+        query = [("container", container), ("tailLines", str(tail_lines)), ("previous", str(previous).lower())]
         try:
-            data = self._call(
-                api.read_namespaced_pod_log,
-                pod,
-                namespace,
-                what=what,
-                container=container,
-                tail_lines=tail_lines,
-                previous=previous,
-            )
-        except ApiException as exc:
+            data = self._read(path, query, what=what, accept=TEXT)
+        except ApiStatusError as exc:
             if exc.status in (400, 404):
                 # The API answers 400 when there is no previous instance or the container has
                 # not started; both mean "no such logs", phrased as the snapshot backend does.
                 kind = "previous terminated container" if previous else "container"
                 raise LogsUnavailableError(f"no logs for {kind} {container!r} of pod {namespace}/{pod}") from exc
-            raise BackendError(f"reading {what} failed: {_status_message(exc)}") from exc
+            raise BackendError(f"reading {what} failed: {exc}") from exc
         return data.decode("utf-8", errors="replace")
 
     def check_connection(self, namespace: str | None) -> None:
         self.list("pods", namespace, limit=1)
 
 
-def _status_message(exc: ApiException) -> str:
-    """The HTTP status and the human part of a Kubernetes Status error (else the HTTP reason)."""
-    try:
-        message = str(json.loads(exc.body or "{}").get("message") or exc.reason)
-    except (ValueError, AttributeError):
-        message = str(exc.reason)
-    return f"HTTP {exc.status}: {message}"
+def _path(spec: Resource, namespace: str | None) -> str:
+    prefix = "/api/v1" if spec.group_version == "v1" else f"/apis/{spec.group_version}"
+    return f"{prefix}/namespaces/{segment(namespace)}/{spec.name}" if namespace else f"{prefix}/{spec.name}"

@@ -10,56 +10,32 @@ plain list instead is printed with `printers`.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
 
-import urllib3
-from kubernetes import client
-
 from mcp_servers.kubernetes import printers
 from mcp_servers.kubernetes.backend import BackendError, ForbiddenError, KubeObject, ListPage, NotFoundError
 from mcp_servers.kubernetes.backends.generic import QueryRefusedError, TablePage, TableRow
+from mcp_servers.kubernetes.backends.live_http import JSON, TABLE, ApiGetter, ApiStatusError, Query, segment
 from mcp_servers.kubernetes.kinds import ResourceType
 
 DISCOVERY_TTL_SECONDS = 300.0
 # A name that resolves to nothing reads discovery again, but not more often than this: a client
 # trying kinds that do not exist must not turn every call into a full discovery.
 REFRESH_MIN_SECONDS = 30.0
-_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
-_JSON = "application/json"
 _PAGE_SIZE = 500
 
 
 class LiveResources:
-    def __init__(self, api_client: client.ApiClient, timeout: tuple[float, float]) -> None:
-        self._api_client = api_client
-        self._timeout = timeout
+    def __init__(self, http: ApiGetter) -> None:
+        self._http = http
         self._types: list[ResourceType] | None = None
         self._discovered_at = 0.0
         self._lock = threading.Lock()
 
-    # -- requests -----------------------------------------------------------------------
-
-    def _get(self, path: str, query: list[tuple[str, str]] | None = None, *, accept: str = _JSON) -> Any:
-        what = path
-        method, url, headers, _, _ = self._api_client.param_serialize(
-            "GET", path, query_params=query or [], header_params={"Accept": accept}, auth_settings=["BearerToken"]
-        )
-        try:
-            response = self._api_client.call_api(method, url, header_params=headers, _request_timeout=self._timeout)
-            response.read()
-        except urllib3.exceptions.HTTPError as exc:
-            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason else exc
-            if isinstance(reason, urllib3.exceptions.TimeoutError):
-                reason = f"no answer within {self._timeout[1]:g} s"
-            host = self._api_client.configuration.host
-            raise BackendError(f"the Kubernetes API at {host} failed while reading {what}: {reason}") from exc
-        body = json.loads(response.data or b"{}")
-        if 200 <= response.status < 300:
-            return body
-        raise _ApiStatus(response.status, str(body.get("message") or response.reason))
+    def _get(self, path: str, query: Query = (), *, accept: str = JSON) -> Any:
+        return self._http.json(path, query, accept=accept, what=path)
 
     # -- discovery ----------------------------------------------------------------------
 
@@ -82,10 +58,10 @@ class LiveResources:
                     continue
                 try:
                     document = self._get(f"/apis/{group['name']}/{preferred}")
-                except (_ApiStatus, BackendError):
+                except (ApiStatusError, BackendError):
                     continue  # an aggregated API that is down: the rest of the cluster still answers
                 types += _types_of(group["name"], preferred, document)
-        except _ApiStatus as exc:
+        except ApiStatusError as exc:
             raise BackendError(f"discovery failed: HTTP {exc.status}: {exc.message}") from exc
         return types
 
@@ -121,7 +97,7 @@ class LiveResources:
         what = f"{resource.kind} {namespace + '/' if namespace else ''}{name}" if name else f"{resource.name}{where}"
         try:
             return self._get(path, query, accept=accept)
-        except _ApiStatus as exc:
+        except ApiStatusError as exc:
             if exc.status == 404 and name:
                 raise NotFoundError(resource.kind, name, namespace) from exc
             if exc.status == 403:
@@ -139,13 +115,13 @@ class LiveResources:
         field_selector: str | None = None,
         limit: int = 500,
     ) -> ListPage:
-        documents, more = self._paged(resource, namespace, _selectors(label_selector, field_selector), limit, _JSON)
+        documents, more = self._paged(resource, namespace, _selectors(label_selector, field_selector), limit, JSON)
         items = [item for document in documents for item in document.get("items") or []]
         return ListPage(items[:limit], more or len(items) > limit)
 
     def object(self, resource: ResourceType, namespace: str | None, name: str) -> KubeObject:
         namespace = namespace if resource.namespaced else None
-        return self._read(resource, namespace, name, f"{_path(resource, namespace)}/{name}", [], _JSON)
+        return self._read(resource, namespace, name, f"{_path(resource, namespace)}/{segment(name)}", [], JSON)
 
     def table(
         self,
@@ -159,20 +135,14 @@ class LiveResources:
     ) -> TablePage:
         if name is not None:
             namespace = namespace if resource.namespaced else None
-            path = f"{_path(resource, namespace)}/{name}"
-            documents, more = [self._read(resource, namespace, name, path, [], _TABLE)], False
+            path = f"{_path(resource, namespace)}/{segment(name)}"
+            documents, more = [self._read(resource, namespace, name, path, [], TABLE)], False
         else:
             query = _selectors(label_selector, field_selector)
-            documents, more = self._paged(resource, namespace, query, limit, _TABLE)
+            documents, more = self._paged(resource, namespace, query, limit, TABLE)
         pages = [_table_page(resource, document) for document in documents]
         rows = [row for page in pages for row in page.rows]
         return TablePage(pages[0].columns if pages else [], rows[:limit], more or len(rows) > limit)
-
-
-class _ApiStatus(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def _types_of(group: str, version: str, document: dict[str, Any]) -> list[ResourceType]:
@@ -197,7 +167,7 @@ def _types_of(group: str, version: str, document: dict[str, Any]) -> list[Resour
 
 def _path(resource: ResourceType, namespace: str | None) -> str:
     if resource.namespaced and namespace:
-        return f"{resource.api_prefix}/namespaces/{namespace}/{resource.name}"
+        return f"{resource.api_prefix}/namespaces/{segment(namespace)}/{resource.name}"
     return f"{resource.api_prefix}/{resource.name}"
 
 

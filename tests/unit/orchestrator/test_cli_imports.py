@@ -21,19 +21,24 @@ try:
     cli.main({argv!r})
 except SystemExit:
     pass
-print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}} & set({heavy!r}))), file=sys.stderr)
+imported = sorted({{name.partition(".")[0] for name in sys.modules}} & set({heavy!r}))
+print("imported:", json.dumps(imported), file=sys.stderr)
 """
 
 
-def _heavy_imports(argv: list[str]) -> list[str]:
+def _heavy_imports(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """What of `heavy` the command imported; its stdin is empty (a stdio server serves until then)."""
     run = subprocess.run(
-        [sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)],
+        [sys.executable, "-c", PROBE.format(argv=argv, heavy=heavy)],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    return json.loads(run.stderr.strip().splitlines()[-1])
+    lines = [line for line in run.stderr.splitlines() if line.startswith("imported: ")]
+    assert lines, f"the probe did not finish:\n{run.stderr}"
+    return json.loads(lines[-1].removeprefix("imported: "))
 
 
 @pytest.mark.parametrize(
@@ -54,3 +59,15 @@ def test_help_and_argument_errors_import_nothing_heavy(argv: list[str]) -> None:
 def test_the_probe_sees_what_a_command_imports() -> None:
     """The same probe on `tool` (which lists the Kubernetes tools in-process) finds the MCP SDK."""
     assert "mcp" in _heavy_imports(["tool", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")])
+
+
+def test_the_kubernetes_tools_over_a_snapshot_start_without_the_kubernetes_client() -> None:
+    """`mcp --snapshot` on stdio (what an MCP client spawns, at every start) serves until its stdin
+    closes: it has loaded the MCP SDK by then, but neither the Kubernetes client (a snapshot needs
+    no cluster) nor the investigation's packages (its log settings once came with them)."""
+    imported = _heavy_imports(
+        ["mcp", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")],
+        (*HEAVY, "graphs", "knowledge", "jinja2", "psycopg"),
+    )
+    assert "mcp" in imported, "the server did not start"
+    assert sorted(set(imported) - {"mcp", "uvicorn"}) == []  # uvicorn: the SDK's sse_starlette imports it
