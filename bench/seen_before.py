@@ -126,11 +126,28 @@ async def time_lookups(database_url: str, lookups: int, now: datetime, rng: rand
         return samples
 
 
-def report(backend: str, incidents: int, samples: list[float], query_plan: str) -> None:
+async def time_gets(database_url: str, ids: list[str], gets: int, rng: random.Random) -> list[float]:
+    """`store.get` of random incidents: what every GET /api/v1/incidents/{id} not in the cache costs."""
+    async with open_store(database_url) as store:
+        samples = []
+        for _ in range(gets):
+            incident_id = rng.choice(ids)
+            started = time.perf_counter()
+            assert await store.get(incident_id) is not None
+            samples.append(time.perf_counter() - started)
+        return samples
+
+
+def percentiles(samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{backend}: {incidents} incidents, {len(ms)} lookups: p50 {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms")
+    return f"p50 {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms"
+
+
+def report(backend: str, incidents: int, samples: list[float], gets: list[float], query_plan: str) -> None:
+    print(f"{backend}: {incidents} incidents, {len(samples)} lookups: {percentiles(samples)}")
     print(f"  plan: {query_plan}")
+    print(f"{backend}: {len(gets)} gets of one incident: {percentiles(gets)}")
 
 
 def bench(database_url: str, backend: str, incidents: int, lookups: int) -> None:
@@ -145,7 +162,8 @@ def bench(database_url: str, backend: str, incidents: int, lookups: int) -> None
         fill_postgres(database_url, data)
     print(f"{backend}: filled {incidents} incidents in {time.perf_counter() - started:.1f} s")
     samples = asyncio.run(time_lookups(database_url, lookups, now, rng))
-    report(backend, incidents, samples, plan(database_url, now - timedelta(days=14)))
+    gets = asyncio.run(time_gets(database_url, [str(row[0]) for row in data], lookups, rng))
+    report(backend, incidents, samples, gets, plan(database_url, now - timedelta(days=14)))
 
 
 def main() -> None:

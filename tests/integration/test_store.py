@@ -183,16 +183,13 @@ async def test_rejects_a_cursor_it_did_not_hand_out(store: IncidentStore, cursor
         await store.list_incidents(limit=10, cursor=cursor)
 
 
-async def test_get_is_well_under_5_ms(store: IncidentStore) -> None:
+async def test_get_finds_one_incident_among_many(store: IncidentStore) -> None:
+    # Its cost is measured, not asserted: `python bench/seen_before.py` prints store.get at 100,000 incidents.
     for i in range(100):
         await store.create(_request(f"incident {i}"))
-    target = (await store.create(_request())).incident_id
-    started = time.perf_counter()
-    for _ in range(200):
-        await store.get(target)
-    mean_ms = (time.perf_counter() - started) / 200 * 1000
-    print(f"{type(store).__name__}.get: {mean_ms:.3f} ms")
-    assert mean_ms < 5
+    target = (await store.create(_request("the one asked for"))).incident_id
+    found = await store.get(target)
+    assert found is not None and (found.incident_id, found.description) == (target, "the one asked for")
 
 
 # --- leases ------------------------------------------------------------------------------------
