@@ -112,6 +112,29 @@ class _Compiled:
     root_cause: Any
     remediation: Any
     dependency: Any
+    facts: frozenset[str]  # the names its CEL refers to (besides `item`): what its context must hold
+
+
+class _Contexts:
+    """The CEL contexts of one evaluation: one per set of facts that rules refer to, made at first use.
+
+    The CEL binding copies every variable of a context into each evaluation that follows a
+    change to it, and every item is such a change: with all the facts in one context that copy
+    cost ~175 us per item and rule (two thirds of the correlate step's CPU), against a few us
+    with only the facts the rule reads. Converting a fact to CEL costs too (a pod ~0.2 ms, 42 log
+    lines ~1.7 ms), so each set is converted once, and only when a rule with that set has an item.
+    """
+
+    def __init__(self, facts: Mapping[str, Any]) -> None:
+        self._facts = facts
+        self._made: dict[frozenset[str], Any] = {}
+
+    def holding(self, names: frozenset[str]) -> Any:
+        context = self._made.get(names)
+        if context is None:
+            context = cel.Context(variables={name: self._facts[name] for name in names if name in self._facts})
+            self._made[names] = context
+        return context
 
 
 class RuleSet:
@@ -131,7 +154,7 @@ class RuleSet:
 
     def evaluate(self, facts: Mapping[str, Any]) -> Evaluation:
         """Findings ranked by confidence, then by rule order (earlier rules are more specific)."""
-        context = cel.Context(variables=dict(facts))
+        contexts = _Contexts(facts)
         errors: list[str] = []
         ranked: dict[tuple[str, str], tuple[int, Finding]] = {}
         for rule in self._rules:
@@ -140,6 +163,7 @@ class RuleSet:
                     str(item.get(_PATTERN_FIELD.get(rule.spec.for_each, "message"), ""))
                 ):
                     continue
+                context = contexts.holding(rule.facts)
                 context.add_variable("item", item)
                 try:
                     if rule.when.execute(context) is not True:
@@ -215,6 +239,8 @@ def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapp
 
 
 def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
+    names: set[str] = set()
+
     def expression(source: str, field: str) -> Any:
         try:
             program = cel.compile(source)
@@ -228,6 +254,7 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
                 f"{where}: rule {spec.id!r}: {field} refers to unknown {', '.join(unknown)} "
                 f"(facts are: {', '.join(sorted(FACT_NAMES))})"
             )
+        names.update(program.variables())
         return program
 
     def template(source: str, field: str) -> Any:
@@ -236,24 +263,28 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
         except TemplateError as exc:
             raise RuleError(f"{where}: rule {spec.id!r}: {field} is not a valid template: {exc}") from exc
 
+    when = expression(spec.when, "when")
+    corroborations = tuple(
+        (
+            expression(c.when, f"corroborate[{i}].when") if c.when is not None else None,
+            c.add,
+            template(c.why, f"corroborate[{i}].why"),
+            expression(c.cite, f"corroborate[{i}].cite") if c.cite else None,
+        )
+        for i, c in enumerate(spec.corroborate)
+    )
     return _Compiled(
         spec=spec,
         order=order,
         file=where,
         pattern=re.compile(spec.pattern, re.IGNORECASE) if spec.pattern else None,
-        when=expression(spec.when, "when"),
-        corroborations=tuple(
-            (
-                expression(c.when, f"corroborate[{i}].when") if c.when is not None else None,
-                c.add,
-                template(c.why, f"corroborate[{i}].why"),
-                expression(c.cite, f"corroborate[{i}].cite") if c.cite else None,
-            )
-            for i, c in enumerate(spec.corroborate)
-        ),
+        when=when,
+        corroborations=corroborations,
         root_cause=template(spec.root_cause, "root_cause"),
         remediation=template(spec.remediation, "remediation"),
         dependency=template(spec.dependency, "dependency") if spec.dependency else None,
+        # Comprehension variables are among the names too; they name no fact, so they add nothing.
+        facts=frozenset(names - {"item"}),
     )
 
 

@@ -37,8 +37,10 @@ def uvicorn_config(app: ASGIApplication, host: str, port: int) -> uvicorn.Config
 
     Logging stays as the command configured it (orchestrator/logs.py). uvicorn's own access log
     is off: the app writes its access lines itself (orchestrator/access_log.py), off the hot path.
+    No WebSocket support: no route speaks it, and uvicorn's default loads the websockets
+    library at startup (bench/footprint.py).
     """
-    return uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None, access_log=False)
+    return uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None, access_log=False, ws="none")
 
 
 def run(settings: OrchestratorSettings, investigator_factory: InvestigatorFactory) -> int:

@@ -12,6 +12,7 @@ from typing import Annotated
 from mcp.server import MCPServer
 from mcp.types import CallToolResult
 
+from common.mcp_logging import sdk_logging_setup_skipped
 from common.mcp_tools import READ_ONLY
 from common.version import package_version
 from mcp_servers.kubernetes.cluster import ClusterReader
@@ -37,7 +38,8 @@ HPAs, CRDs, ...) as kubectl names it; list_namespaces shows which namespaces are
 def build_server(readers: ClusterReader | ContextReaders) -> MCPServer:
     """The tool server over one cluster, or over several contexts (then every tool takes `context`)."""
     # The SDK logs every tool call at INFO; on stdio that would drown the user's terminal.
-    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING")
+    with sdk_logging_setup_skipped():  # rich stays out of a process whose logging is configured
+        server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING")
     contexts = readers if isinstance(readers, ContextReaders) else ContextReaders.single(readers)
     reader = contexts.proxy()
 

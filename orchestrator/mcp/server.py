@@ -31,6 +31,7 @@ from pydantic import Field, StringConstraints, ValidationError
 
 from common.errors import validation_problems
 from common.kubernetes_names import DNS_LABEL, DNS_SUBDOMAIN, kubernetes_name
+from common.mcp_logging import sdk_logging_setup_skipped
 from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
 from graphs.models import STEPS
@@ -330,9 +331,10 @@ def build_workflow_server(
 ) -> MCPServer[Any]:
     """The workflow server over whatever IncidentService `service()` returns when a request comes."""
     # The SDK logs every call at INFO; on stdio that would drown the user's terminal.
-    server: MCPServer[Any] = MCPServer(
-        SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING", lifespan=lifespan
-    )
+    with sdk_logging_setup_skipped():  # rich stays out of a process whose logging is configured
+        server: MCPServer[Any] = MCPServer(
+            SERVER_NAME, instructions=INSTRUCTIONS, version=package_version(), log_level="WARNING", lifespan=lifespan
+        )
     tools = WorkflowTools(service)
     for name, title, hints in TOOLS:
         method = getattr(tools, name)

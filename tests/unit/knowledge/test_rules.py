@@ -214,3 +214,50 @@ def test_a_citation_that_trips_over_the_facts_is_reported_not_fatal(tmp_path: Pa
     )
     assert evaluation.errors and "crash-after-change" in evaluation.errors[0]
     assert "crash-after-change" not in {f.rule_id for f in evaluation.findings}
+
+
+TWO_VIEWS = """
+rules:
+  - id: crash-with-pod
+    category: application_crash
+    title: Reads the pod and each container
+    for_each: containers
+    when: pod.name == "api-1" && item.restarts > 3
+    confidence: 0.6
+    root_cause: "{{ item.name }} of {{ pod.name }}"
+    remediation: Look.
+  - id: line-with-containers
+    category: configuration_error
+    title: Reads the containers and each log line
+    for_each: log_lines
+    when: containers.exists(c, c.name == item.container && c.restarts > 3)
+    confidence: 0.5
+    corroborate:
+      - when: component.name == "api"
+        add: 0.1
+        why: in {{ component.name }}
+    root_cause: "{{ item.text }}"
+    remediation: Look.
+  - id: reads-an-absent-fact
+    category: unknown
+    title: Reads a fact this evaluation does not have
+    for_each: containers
+    when: owner.kind == "Job"
+    confidence: 0.5
+    root_cause: never
+    remediation: never
+"""
+
+
+def test_rules_reading_different_facts_each_see_theirs_and_their_own_item(tmp_path: Path) -> None:
+    # Each rule is evaluated with only the facts it refers to (rule_engine._Contexts): the rules
+    # here share none of them, and each must still see its facts and the item under test.
+    facts = {key: value for key, value in FACTS.items() if key != "owner"}
+    evaluation = load_rules(_write(tmp_path / "v", TWO_VIEWS)).evaluate(facts)
+    found = {f.rule_id: f for f in evaluation.findings}
+    assert found["crash-with-pod"].root_cause == "app of api-1"
+    line = found["line-with-containers"]
+    assert line.evidence == ["log:app:current:7", "log:app:current:8"]
+    assert (line.confidence, line.corroborated_by) == (0.6, ["in api"])
+    assert "reads-an-absent-fact" not in found
+    assert len(evaluation.errors) == 1 and "reads-an-absent-fact" in evaluation.errors[0]
