@@ -205,6 +205,18 @@ class ServiceState(ServiceDetail):
     matching_pods: int
 
 
+class NodeNeighbour(BaseModel):
+    """A heavy pod on the node that evicted the target, from the metrics API and its spec."""
+
+    namespace: str
+    name: str
+    node: str
+    workload: str | None = Field(None, description="Its top owner workload, as kind/name.")
+    memory_bytes: int = Field(description="Memory in use now (metrics.k8s.io).")
+    memory_request_bytes: int = Field(description="Sum of its containers' memory requests; 0 for none.")
+    memory_limited: bool = Field(description="Every container has a memory limit.")
+
+
 class CollectedEvidence(BaseModel):
     """What collect gathered, carried to correlate and report (as JSON in the checkpoint)."""
 
@@ -215,6 +227,9 @@ class CollectedEvidence(BaseModel):
     dependencies: list[DependencyState] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     rollout_history: RolloutHistory | None = None
+    neighbours: list[NodeNeighbour] = Field(
+        default_factory=list, description="Heavy pods on the node, when the target was evicted for memory."
+    )
 
 
 class Evidence(BaseModel):

@@ -26,11 +26,13 @@ import re
 from dataclasses import asdict
 
 from graphs.collect import collect_evidence
+from graphs.consequences import CONSEQUENCES
 from graphs.correlate import correlate
 from graphs.extract import _STOP_WORDS, Candidates, Target, find_target
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, Extracted, SweptProblem, Triage
 from graphs.scope import ComponentMatch, Scope, scope_of, stem
+from knowledge.consequence_rules import explains
 from knowledge.findings import Finding
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
@@ -168,6 +170,43 @@ def _upstream_first(chosen: int, outcomes: list, graph: KnowledgeGraph) -> int:
         visited.add(chosen)
 
 
+def _choose(outcomes: list, graph: KnowledgeGraph) -> tuple[int, set[int]]:
+    """The candidate whose finding explains the symptom best, and the candidates it explains.
+
+    The strongest band first; then a candidate upstream on the dependency path; then one whose
+    finding explains the chosen one's across workloads (`knowledge/consequences.yaml`: a lost
+    node explains the pods waiting for room)."""
+    scored = [i for i, (_, _, top) in enumerate(outcomes) if top is not None]
+    if not scored:
+        return 0, set()
+    chosen = _upstream_first(min(scored, key=lambda i: (_BAND[outcomes[i][2].confidence_score], i)), outcomes, graph)
+    explained: set[int] = set()
+    while True:
+        explainers = CONSEQUENCES.across_candidates(outcomes[chosen][2])
+        cause = next(
+            (
+                i
+                for i in scored
+                if i != chosen
+                and i not in explained
+                and outcomes[i][2].confidence >= 0.5
+                and explains(explainers, outcomes[i][2])
+            ),
+            None,
+        )
+        if cause is None:
+            return chosen, explained
+        explained.add(chosen)
+        chosen = cause
+
+
+async def _culprit_pod(cluster: ClusterTools, graph: KnowledgeGraph, culprit: str) -> Target | None:
+    namespace, _, pod = culprit.partition("/")
+    if not namespace or not pod:
+        return None
+    return await find_target(cluster, graph, Candidates(names=[pod], namespaces={namespace}), namespace)
+
+
 def _path(triage: Triage, graph: KnowledgeGraph, culprit: str | None, dependency: str | None) -> list[str]:
     """From the component the ticket describes (what users see) to the culprit and what its finding blames."""
     ends = [n for n in (culprit, dependency) if n and n in graph]
@@ -214,10 +253,7 @@ async def investigate_candidates(
         triage.investigated.append(f"{_describe(target)}: {outcome}")
     if not outcomes:
         return extracted, CollectedEvidence(notes=["the sweep found nothing unhealthy to investigate"])
-    scored = [i for i, (_, _, top) in enumerate(outcomes) if top is not None]
-    chosen = min(scored, key=lambda i: (_BAND[outcomes[i][2].confidence_score], i)) if scored else 0  # type: ignore[union-attr]
-    if scored:
-        chosen = _upstream_first(chosen, outcomes, graph)
+    chosen, explained = _choose(outcomes, graph)
     target, evidence, top = outcomes[chosen]
     triage.culprit = _describe(target) if top is not None else None
     triage.culprit_relevance = relevance[chosen] if top is not None else None
@@ -225,9 +261,15 @@ async def investigate_candidates(
         triage.consequences = [
             _describe(other)
             for index, (other, _, _) in enumerate(outcomes)
-            if index != chosen and target.component in _upstream(other.component, graph)
+            if index != chosen and (index in explained or target.component in _upstream(other.component, graph))
         ]
         triage.path = _path(triage, graph, target.component, top.dependency)
+        if top.culprit and (found := await _culprit_pod(cluster, graph, top.culprit)) is not None:
+            # The finding blames another pod (the neighbour that filled the node): it is the culprit,
+            # and the pod investigated is its consequence.
+            triage.consequences.insert(0, _describe(target))
+            target = found
+            triage.culprit, triage.path = _describe(target), _path(triage, graph, target.component, None)
     resolution = f"the ticket names no workload; symptom-first triage chose {_describe(target)}"
     return extracted.model_copy(update={**asdict(target), "resolution": resolution}), evidence
 

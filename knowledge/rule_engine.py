@@ -29,7 +29,9 @@ from knowledge.findings import Category, Evaluation, Finding, confidence_score
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
-FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service", "changes"]
+FactKind = Literal[
+    "pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service", "changes", "neighbours"
+]
 # Which text field a rule's `pattern` is matched against, per kind of fact.
 _PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
 _MAX_EVIDENCE_PER_FINDING = 8
@@ -46,6 +48,7 @@ FACT_NAMES = frozenset(
         "component",
         "symptoms",
         "changes",
+        "neighbours",
         "item",
     }
 )
@@ -89,6 +92,9 @@ class RuleSpec(BaseModel):
     root_cause: str
     remediation: str
     dependency: str | None = Field(None, description="Template naming the dependency a finding is about.")
+    culprit: str | None = Field(
+        None, description="Template: 'namespace/pod' of another pod that causes what the investigated one shows."
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -112,6 +118,7 @@ class _Compiled:
     root_cause: Any
     remediation: Any
     dependency: Any
+    culprit: Any
 
 
 class RuleSet:
@@ -210,6 +217,7 @@ def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapp
         evidence=_merge_evidence(evidence, []),
         remediation=rule.remediation.render(variables).strip(),
         dependency=(rule.dependency.render(variables).strip() or None) if rule.dependency else None,
+        culprit=(rule.culprit.render(variables).strip() or None) if rule.culprit else None,
         corroborated_by=corroborated_by,
     )
 
@@ -254,6 +262,7 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
         root_cause=template(spec.root_cause, "root_cause"),
         remediation=template(spec.remediation, "remediation"),
         dependency=template(spec.dependency, "dependency") if spec.dependency else None,
+        culprit=template(spec.culprit, "culprit") if spec.culprit else None,
     )
 
 
