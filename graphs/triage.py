@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 
+from graphs import suggestions
 from graphs.collect import collect_evidence
 from graphs.consequences import CONSEQUENCES
 from graphs.correlate import correlate
@@ -99,9 +100,13 @@ def rank(problems: list[Problem], scope: Scope, graph: KnowledgeGraph, text: str
                 relation=relation,
             )
         )
+    return _ordered(ranked)
+
+
+def _ordered(problems: list[SweptProblem]) -> list[SweptProblem]:
+    """Most relevant first; among equals, what the LLM suggested; then the most severe."""
     order = {severity: i for i, severity in enumerate(SEVERITIES)}
-    ranked.sort(key=lambda p: (-p.relevance, order.get(p.severity, len(order))))
-    return ranked
+    return sorted(problems, key=lambda p: (-p.relevance, p.source != "llm", order.get(p.severity, len(order))))
 
 
 def _downstream_of(origin: Component, graph: KnowledgeGraph) -> Scope:
@@ -118,20 +123,29 @@ async def sweep(
     description: str,
     namespace: str | None,
     origin: Component | None = None,
+    suggested: list[str] | None = None,
 ) -> tuple[Triage, list[Problem]]:
-    """The ranked problems of the ticket's scope; with `origin`, only those of what it depends on."""
+    """The ranked problems of the ticket's scope; with `origin`, only those of what it depends on;
+    `suggested`: names an LLM read the ticket as implying (graphs/suggestions.py)."""
     scope = scope_of(description, graph, namespace, _STOP_WORDS) if origin is None else _downstream_of(origin, graph)
-    triage = Triage(scope=scope.namespaces, scope_reason=scope.reason, components=[m.name for m in scope.components])
+    namespaces = scope.namespaces
+    if namespaces is not None and suggested:
+        namespaces = list(dict.fromkeys([*namespaces, *suggestions.namespaces_of(suggested, graph)]))
+    triage = Triage(scope=namespaces, scope_reason=scope.reason, components=[m.name for m in scope.components])
     try:
-        report = await cluster.find_problems(scope.namespaces, limit=_SWEEP_LIMIT)
+        report = await cluster.find_problems(namespaces, limit=_SWEEP_LIMIT)
     except ToolCallError as exc:
         triage.investigated.append(f"the sweep failed: {exc.message}")
         return triage, []
     triage.problems = rank(report.problems, scope, graph, description)
+    by_key = {(p.kind, p.namespace, p.name): p for p in report.problems}
+    if suggested:
+        owners = [o.name if (o := by_key[(p.kind, p.namespace, p.name)].owner) else None for p in triage.problems]
+        triage.notes += suggestions.apply(suggested, graph, triage.problems, owners)
+        triage.problems = _ordered(triage.problems)
     if origin is not None:
         upstream = _upstream(origin.name, graph)
         triage.problems = [p for p in triage.problems if p.component in upstream]
-    by_key = {(p.kind, p.namespace, p.name): p for p in report.problems}
     ordered = [by_key[(p.kind, p.namespace, p.name)] for p in triage.problems]
     return triage, ordered
 
