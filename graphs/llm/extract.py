@@ -29,6 +29,7 @@ log = logging.getLogger("sre.graphs.llm.client")
 
 _MAX_COMPONENTS_IN_PROMPT = 60
 _MAX_NAME_CHARS = 80
+_MAX_IMPLIED = 5
 
 SYSTEM_PROMPT = """\
 You read incident reports about applications on Kubernetes and extract what they name, for a \
@@ -65,7 +66,6 @@ class LLMExtraction(BaseModel):
     summary: str | None = Field(None, description="The problem in one sentence.")
     implied: list[str] = Field(
         default_factory=list,
-        max_length=5,
         description="Known components the report implies without naming them (e.g. the service behind a business "
         "function it mentions), most likely first; empty when none.",
     )
@@ -120,7 +120,8 @@ async def extract_with_llm(
     """The LLM's reading of the description, confirmed against the cluster; raises LLMCallFailed otherwise."""
     answer, call = await llm.ask(LLMExtraction, _messages(graph, description, namespace, pod), "extraction", [])
 
-    implied = list(dict.fromkeys(n for n in map(_name, answer.implied) if n))
+    # A few at most: each costs a look, and a long list is a guess, not a reading.
+    implied = list(dict.fromkeys(n for n in map(_name, answer.implied) if n))[:_MAX_IMPLIED]
 
     def unusable(reason: str) -> LLMCallFailed:
         return Unresolved(call.model_copy(update={"ok": False, "error": reason}), implied)
