@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 from typing import get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from common.errors import validation_problems
 from knowledge.findings import Category, Finding
+from knowledge.yaml_list import yaml_list
 
 DEFAULT_CONSEQUENCES = Path(__file__).parent / "consequences.yaml"
 _CATEGORIES = frozenset(get_args(Category))
@@ -78,14 +78,8 @@ def explains(explainers: frozenset[str], cause: Finding) -> bool:
 
 
 def load_consequences(path: Path = DEFAULT_CONSEQUENCES) -> Consequences:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConsequenceError(f"{path}: cannot read consequences: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("consequences"), list):
-        raise ConsequenceError(f"{path}: a consequences file is a mapping with a 'consequences' list")
     entries = []
-    for index, raw in enumerate(document["consequences"]):
+    for index, raw in enumerate(yaml_list(path, "consequences", ConsequenceError)):
         try:
             entries.append(Consequence.model_validate(raw))
         except ValidationError as exc:

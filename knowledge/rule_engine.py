@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from common.errors import validation_problems
 from knowledge.cel_engine import cel
 from knowledge.findings import Category, Evaluation, Finding, confidence_score
+from knowledge.yaml_list import yaml_list
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
@@ -267,14 +267,8 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
 
 
 def _rule_specs(path: Path) -> list[tuple[RuleSpec, str]]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(f"{path}: cannot read rules: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
-        raise RuleError(f"{path}: a rules file is a mapping with a 'rules' list")
     specs = []
-    for index, raw in enumerate(document["rules"]):
+    for index, raw in enumerate(yaml_list(path, "rules", RuleError)):
         name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
         try:
             specs.append((RuleSpec.model_validate(raw), str(path)))

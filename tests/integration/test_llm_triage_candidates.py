@@ -28,12 +28,7 @@ def _settings(server: OpenAIServer, tmp_path: Path, **overrides: Any) -> Orchest
         "database_url": f"sqlite:///{tmp_path / 'x.db'}",
         "snapshot": SCENARIO / "cluster",
         "knowledge_graph": SCENARIO / "knowledge_graph.yaml",
-        "llm_model": "test-model",
-        "llm_base_url": server.base_url,
-        "llm_api_key": server.api_key,
-        "llm_ca_bundle": server.ca_file if server.tls else None,
-        "llm_timeout_seconds": 5,
-        "llm_max_retries": 1,
+        **server.llm_settings(),
         "triage_candidates": 1,  # one candidate: the ranking alone decides which is investigated
     }
     return OrchestratorSettings(**{**values, **overrides})
