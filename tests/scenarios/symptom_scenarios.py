@@ -23,6 +23,7 @@ from scenario_builder import (
     crash_loop,
     exited,
     go_service,
+    ids,
     oom_killed,
     postgres,
     python_service,
@@ -30,7 +31,6 @@ from scenario_builder import (
     secret_ref,
     t,
 )
-from scenario_builder import ids
 from scenario_builder.clock import seconds
 from scenario_builder.logs import LogContext, NodeLog, PythonLog
 
@@ -129,26 +129,26 @@ def _postgres_until_oom(ctx: LogContext) -> str:
     return log.text()
 
 
+def _payments(c: Cluster, api: str, image: str, env: dict) -> tuple:
+    """The payments namespace: a Postgres ledger-db and a two-replica Python API that depends on it."""
+    pay = c.namespace("payments")
+    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
+    service = python_service(api, image, env=env)
+    return db, pay.deployment(api, service, replicas=2, port=80, component="service", depends_on=["ledger-db"])
+
+
 @symptom
 def symptom_payments_failing(g: ModuleType) -> Scenario:
     c = Cluster.eks()
     g.storefront(c)
     g.back_office(c, "ops")
-    pay = c.namespace("payments")
-    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
-    db_ip = pay.get_service("ledger-db").cluster_ip
-    api = pay.deployment(
+    db, api = _payments(
+        c,
         "ledger-api",
-        python_service(
-            "ledger-api",
-            "ghcr.io/acme/ledger-api:4.2.0",
-            env={"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
-        ),
-        replicas=2,
-        port=80,
-        component="service",
-        depends_on=["ledger-db"],
+        "ghcr.io/acme/ledger-api:4.2.0",
+        {"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
     )
+    db_ip = c.namespace("payments").get_service("ledger-db").cluster_ip
     c.graph.component("ledger-api").aliases = ("payments", "payment")
     c.graph.depends("frontend", "ledger-api")
     target = db.pod(0)
@@ -658,19 +658,11 @@ def symptom_card_payments_provider_timeouts(g: ModuleType) -> Scenario:
     c = Cluster.eks()
     g.storefront(c)
     g.back_office(c, "ops")
-    pay = c.namespace("payments")
-    pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
-    api = pay.deployment(
+    _, api = _payments(
+        c,
         "charge-api",
-        python_service(
-            "charge-api",
-            "ghcr.io/acme/charge-api:5.3.1",
-            env={"PSP_URL": "https://api.payvera.com/v2", "PSP_KEY": secret_ref("psp", "key")},
-        ),
-        replicas=2,
-        port=80,
-        component="service",
-        depends_on=["ledger-db"],
+        "ghcr.io/acme/charge-api:5.3.1",
+        {"PSP_URL": "https://api.payvera.com/v2", "PSP_KEY": secret_ref("psp", "key")},
     )
     for pod in api.pods:
         pod.set("app", running(pod.created, logs=_psp_timeouts))
