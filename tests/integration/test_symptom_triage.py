@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from collections.abc import Callable
 from html import unescape
 from pathlib import Path
@@ -110,3 +111,21 @@ def test_a_healthy_cluster_whose_logs_blame_an_outside_provider_blames_nothing_i
     assert incident.report is not None and incident.confidence_score != "high"
     if incident.report.category != "unknown":  # the provider the logs name, at medium at most
         assert "api.payvera.com" in (incident.suggested_root_cause or "")
+
+
+def test_without_the_metrics_api_an_eviction_for_memory_stands_on_its_own_and_says_why(tmp_path: Path) -> None:
+    name = "symptom-shop-evicted-memory-hog"
+    cluster = tmp_path / "cluster"
+    shutil.copytree(SCENARIOS / name / "cluster", cluster)
+    for metrics in cluster.glob("*/pod-metrics.json"):
+        metrics.unlink()
+    description = yaml.safe_load((SCENARIOS / name / "scenario.yaml").read_text(encoding="utf-8"))["description"]
+    settings = OrchestratorSettings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        snapshot=cluster,
+        knowledge_graph=SCENARIOS / name / "knowledge_graph.yaml",
+    )
+    incident = asyncio.run(investigate_once(settings, description))
+    assert incident.findings[0].rule_id == "evicted" and incident.findings[0].culprit is None
+    assert incident.extracted is not None and incident.extracted.namespace == "shop"
+    assert any("memory use of the pods on node" in note and "metrics API" in note for note in incident.report.notes)  # type: ignore[union-attr]
