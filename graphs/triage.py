@@ -209,7 +209,10 @@ def _choose(outcomes: list, graph: KnowledgeGraph) -> tuple[int, set[int]]:
             None,
         )
         if cause is None:
-            return chosen, explained
+            # Whatever order they were found in, the candidates its finding explains are its consequences.
+            top = outcomes[chosen][2]
+            also = {i for i in scored if i != chosen and explains(CONSEQUENCES.across_candidates(outcomes[i][2]), top)}
+            return chosen, explained | also
         explained.add(chosen)
         chosen = cause
 
