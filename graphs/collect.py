@@ -14,6 +14,7 @@ from typing import Any
 from graphs.addresses import components_named_in_logs
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, DependencyState, Extracted, ServiceState
+from graphs.node_load import neighbours
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
 from mcp_servers.kubernetes.history_models import RolloutHistory
@@ -26,6 +27,7 @@ async def collect_evidence(cluster: ClusterTools, knowledge: KnowledgeGraph, ext
     evidence = CollectedEvidence()
     if extracted.pod and extracted.namespace:
         evidence.diagnosis = await cluster.diagnose_pod(extracted.namespace, extracted.pod)
+        evidence.neighbours = await neighbours(cluster, evidence.diagnosis, evidence.notes)
         owner = evidence.diagnosis.owner
         if owner is not None and owner.kind in ROLLOUT_KINDS:
             # A rollout's new ReplicaSet may fail to create pods (quota, admission) while the pod

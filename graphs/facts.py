@@ -121,6 +121,7 @@ class FactBuilder:
             "service": self._service(self.evidence.get("service")),
             "symptoms": list(self.extracted.symptoms),
             "changes": self._changes(),
+            "neighbours": self._neighbours(),
         }
         if diagnosis:
             facts["pod"] = self._pod(diagnosis["pod"])
@@ -295,6 +296,21 @@ class FactBuilder:
             "conditions": _conditions(workload["conditions"]),
             "evidence": item_id,
         }
+
+    def _neighbours(self) -> list[dict[str, Any]]:
+        """Heavy pods on the node that evicted the target (graphs/node_load.py), heaviest first (rank 1)."""
+        facts = []
+        for rank, pod in enumerate(self.evidence.get("neighbours", []), start=1):
+            mib = pod["memory_bytes"] // 2**20
+            request = f"{pod['memory_request_bytes'] // 2**20}Mi" if pod["memory_request_bytes"] else "none"
+            item_id = self._cite(
+                f"neighbour:{pod['namespace']}/{pod['name']}",
+                "pod",
+                f"pod {pod['namespace']}/{pod['name']} on node {pod['node']} uses {mib}Mi of memory "
+                f"(request {request}, {'limited' if pod['memory_limited'] else 'no memory limit'})",
+            )
+            facts.append({**pod, "memory_mib": mib, "rank": rank, "evidence": item_id})
+        return facts
 
     def _node(self, node: dict[str, Any] | None) -> dict[str, Any] | None:
         if not node:

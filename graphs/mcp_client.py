@@ -25,6 +25,7 @@ from common.errors import innermost
 from mcp_servers.kubernetes.history_models import RolloutHistory
 from mcp_servers.kubernetes.models import (
     EventList,
+    PodDetail,
     PodDiagnosis,
     PodList,
     PodMatches,
@@ -32,6 +33,7 @@ from mcp_servers.kubernetes.models import (
     WorkloadDetail,
 )
 from mcp_servers.kubernetes.problem_models import ProblemReport
+from mcp_servers.kubernetes.top import PodUsageList
 
 Model = TypeVar("Model", bound=BaseModel)
 log = logging.getLogger("sre.graphs.mcp_client")
@@ -84,6 +86,13 @@ class ClusterTools:
 
     async def list_pods(self, namespace: str | None = None, label_selector: str | None = None) -> PodList:
         return await self._call("list_pods", PodList, namespace=namespace, label_selector=label_selector, limit=50)
+
+    async def get_pod(self, namespace: str, name: str) -> PodDetail:
+        return await self._call("get_pod", PodDetail, namespace=namespace, name=name)
+
+    async def top_pods(self, limit: int = 10) -> PodUsageList:
+        """The heaviest pods by memory in every namespace the server may read (metrics.k8s.io)."""
+        return await self._call("top_pods", PodUsageList, sort_by="memory", limit=limit)
 
     async def diagnose_pod(self, namespace: str, name: str) -> PodDiagnosis:
         return await self._call("diagnose_pod", PodDiagnosis, namespace=namespace, name=name)

@@ -41,6 +41,9 @@ class Extracted(BaseModel):
     resolution: str = Field("", description="How the target was chosen, for the reader.")
     summary: str | None = Field(None, description="The problem in one sentence, as the LLM read it.")
     llm_error: str | None = Field(None, description="Why the LLM's reading was not used, when it was not.")
+    llm_candidates: list[str] = Field(
+        default_factory=list, description="Components or workloads the LLM reads the ticket as implying (triage)."
+    )
 
 
 class EvidenceItem(BaseModel):
@@ -75,6 +78,7 @@ class SweptProblem(BaseModel):
     component: str | None = Field(None, description="Its knowledge-graph component, when one is known.")
     relevance: int = Field(0, description="How closely it relates to the ticket; 0: only by being in the scope.")
     relation: str = Field("", description="Why it is relevant, for the reader.")
+    source: Literal["sweep", "llm"] = Field("sweep", description="'llm': a name the LLM suggested refers to it.")
 
 
 class Triage(BaseModel):
@@ -91,6 +95,7 @@ class Triage(BaseModel):
     )
     path: list[str] = Field(default_factory=list, description="From what users see to the culprit.")
     consequences: list[str] = Field(default_factory=list, description="Candidates explained by the culprit.")
+    notes: list[str] = Field(default_factory=list, description="What was not used and why (LLM suggestions).")
 
 
 class Report(BaseModel):
@@ -205,6 +210,18 @@ class ServiceState(ServiceDetail):
     matching_pods: int
 
 
+class NodeNeighbour(BaseModel):
+    """A heavy pod on the node that evicted the target, from the metrics API and its spec."""
+
+    namespace: str
+    name: str
+    node: str
+    workload: str | None = Field(None, description="Its top owner workload, as kind/name.")
+    memory_bytes: int = Field(description="Memory in use now (metrics.k8s.io).")
+    memory_request_bytes: int = Field(description="Sum of its containers' memory requests; 0 for none.")
+    memory_limited: bool = Field(description="Every container has a memory limit.")
+
+
 class CollectedEvidence(BaseModel):
     """What collect gathered, carried to correlate and report (as JSON in the checkpoint)."""
 
@@ -215,6 +232,9 @@ class CollectedEvidence(BaseModel):
     dependencies: list[DependencyState] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     rollout_history: RolloutHistory | None = None
+    neighbours: list[NodeNeighbour] = Field(
+        default_factory=list, description="Heavy pods on the node, when the target was evicted for memory."
+    )
 
 
 class Evidence(BaseModel):

@@ -35,6 +35,11 @@ _GENERIC = frozenset(
     }
 )
 _MIN_WORD = 4
+# Words after "namespace" that continue the sentence ("the shop namespace got evicted pods").
+_NOT_A_NAMESPACE = frozenset(
+    {"the", "this", "that", "a", "all", "every", "any", "is", "was", "are", "were", "has", "had", "got", "gets"}
+    | {"keeps", "seems", "looks", "went", "and", "or", "but", "since", "for", "with"}
+)
 
 
 def stem(word: str) -> str:
@@ -84,7 +89,7 @@ def stated_namespaces(text: str) -> list[str]:
     """Words the text says are namespaces (`namespace=x`, `x namespace`, `ns x`, `x/pod-abcde`)."""
     lowered = text.lower()
     found = [m.group(1) for pattern in _NAMESPACE_STATED for m in pattern.finditer(lowered)]
-    return list(dict.fromkeys(n for n in found if n not in ("the", "this", "that", "a", "all", "every", "any")))
+    return list(dict.fromkeys(n for n in found if n not in _NOT_A_NAMESPACE))
 
 
 def namespaces_in(text: str, graph: KnowledgeGraph) -> list[str]:

@@ -64,7 +64,9 @@ async def collect(state: InvestigationState, deps: Dependencies) -> dict[str, An
             return {"evidence": evidence.model_dump(mode="json"), "tool_calls": cluster.calls}
     else:
         # The ticket names no workload: sweep what is unhealthy near the symptom and pick the culprit.
-        triage, problems = await sweep(cluster, deps.knowledge, state["description"], extracted.namespace)
+        triage, problems = await sweep(
+            cluster, deps.knowledge, state["description"], extracted.namespace, suggested=extracted.llm_candidates
+        )
         extracted, evidence = await investigate_candidates(
             cluster, deps.knowledge, deps.rules, extracted, triage, problems, deps.max_candidates
         )

@@ -25,12 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 
+from graphs import suggestions
 from graphs.collect import collect_evidence
+from graphs.consequences import CONSEQUENCES
 from graphs.correlate import correlate
 from graphs.extract import _STOP_WORDS, Candidates, Target, find_target
 from graphs.mcp_client import ClusterTools, ToolCallError
 from graphs.models import CollectedEvidence, Extracted, SweptProblem, Triage
 from graphs.scope import ComponentMatch, Scope, scope_of, stem
+from knowledge.consequence_rules import explains
 from knowledge.findings import Finding
 from knowledge.graph import KnowledgeGraph
 from knowledge.model import Component
@@ -97,9 +100,13 @@ def rank(problems: list[Problem], scope: Scope, graph: KnowledgeGraph, text: str
                 relation=relation,
             )
         )
+    return _ordered(ranked)
+
+
+def _ordered(problems: list[SweptProblem]) -> list[SweptProblem]:
+    """Most relevant first; among equals, what the LLM suggested; then the most severe."""
     order = {severity: i for i, severity in enumerate(SEVERITIES)}
-    ranked.sort(key=lambda p: (-p.relevance, order.get(p.severity, len(order))))
-    return ranked
+    return sorted(problems, key=lambda p: (-p.relevance, p.source != "llm", order.get(p.severity, len(order))))
 
 
 def _downstream_of(origin: Component, graph: KnowledgeGraph) -> Scope:
@@ -116,20 +123,29 @@ async def sweep(
     description: str,
     namespace: str | None,
     origin: Component | None = None,
+    suggested: list[str] | None = None,
 ) -> tuple[Triage, list[Problem]]:
-    """The ranked problems of the ticket's scope; with `origin`, only those of what it depends on."""
+    """The ranked problems of the ticket's scope; with `origin`, only those of what it depends on;
+    `suggested`: names an LLM read the ticket as implying (graphs/suggestions.py)."""
     scope = scope_of(description, graph, namespace, _STOP_WORDS) if origin is None else _downstream_of(origin, graph)
-    triage = Triage(scope=scope.namespaces, scope_reason=scope.reason, components=[m.name for m in scope.components])
+    namespaces = scope.namespaces
+    if namespaces is not None and suggested:
+        namespaces = list(dict.fromkeys([*namespaces, *suggestions.namespaces_of(suggested, graph)]))
+    triage = Triage(scope=namespaces, scope_reason=scope.reason, components=[m.name for m in scope.components])
     try:
-        report = await cluster.find_problems(scope.namespaces, limit=_SWEEP_LIMIT)
+        report = await cluster.find_problems(namespaces, limit=_SWEEP_LIMIT)
     except ToolCallError as exc:
         triage.investigated.append(f"the sweep failed: {exc.message}")
         return triage, []
     triage.problems = rank(report.problems, scope, graph, description)
+    by_key = {(p.kind, p.namespace, p.name): p for p in report.problems}
+    if suggested:
+        owners = [o.name if (o := by_key[(p.kind, p.namespace, p.name)].owner) else None for p in triage.problems]
+        triage.notes += suggestions.apply(suggested, graph, triage.problems, owners)
+        triage.problems = _ordered(triage.problems)
     if origin is not None:
         upstream = _upstream(origin.name, graph)
         triage.problems = [p for p in triage.problems if p.component in upstream]
-    by_key = {(p.kind, p.namespace, p.name): p for p in report.problems}
     ordered = [by_key[(p.kind, p.namespace, p.name)] for p in triage.problems]
     return triage, ordered
 
@@ -166,6 +182,46 @@ def _upstream_first(chosen: int, outcomes: list, graph: KnowledgeGraph) -> int:
             return chosen
         chosen = better[0]
         visited.add(chosen)
+
+
+def _choose(outcomes: list, graph: KnowledgeGraph) -> tuple[int, set[int]]:
+    """The candidate whose finding explains the symptom best, and the candidates it explains.
+
+    The strongest band first; then a candidate upstream on the dependency path; then one whose
+    finding explains the chosen one's across workloads (`knowledge/consequences.yaml`: a lost
+    node explains the pods waiting for room)."""
+    scored = [i for i, (_, _, top) in enumerate(outcomes) if top is not None]
+    if not scored:
+        return 0, set()
+    chosen = _upstream_first(min(scored, key=lambda i: (_BAND[outcomes[i][2].confidence_score], i)), outcomes, graph)
+    explained: set[int] = set()
+    while True:
+        explainers = CONSEQUENCES.across_candidates(outcomes[chosen][2])
+        cause = next(
+            (
+                i
+                for i in scored
+                if i != chosen
+                and i not in explained
+                and outcomes[i][2].confidence >= 0.5
+                and explains(explainers, outcomes[i][2])
+            ),
+            None,
+        )
+        if cause is None:
+            # Whatever order they were found in, the candidates its finding explains are its consequences.
+            top = outcomes[chosen][2]
+            also = {i for i in scored if i != chosen and explains(CONSEQUENCES.across_candidates(outcomes[i][2]), top)}
+            return chosen, explained | also
+        explained.add(chosen)
+        chosen = cause
+
+
+async def _culprit_pod(cluster: ClusterTools, graph: KnowledgeGraph, culprit: str) -> Target | None:
+    namespace, _, pod = culprit.partition("/")
+    if not namespace or not pod:
+        return None
+    return await find_target(cluster, graph, Candidates(names=[pod], namespaces={namespace}), namespace)
 
 
 def _path(triage: Triage, graph: KnowledgeGraph, culprit: str | None, dependency: str | None) -> list[str]:
@@ -214,10 +270,7 @@ async def investigate_candidates(
         triage.investigated.append(f"{_describe(target)}: {outcome}")
     if not outcomes:
         return extracted, CollectedEvidence(notes=["the sweep found nothing unhealthy to investigate"])
-    scored = [i for i, (_, _, top) in enumerate(outcomes) if top is not None]
-    chosen = min(scored, key=lambda i: (_BAND[outcomes[i][2].confidence_score], i)) if scored else 0  # type: ignore[union-attr]
-    if scored:
-        chosen = _upstream_first(chosen, outcomes, graph)
+    chosen, explained = _choose(outcomes, graph)
     target, evidence, top = outcomes[chosen]
     triage.culprit = _describe(target) if top is not None else None
     triage.culprit_relevance = relevance[chosen] if top is not None else None
@@ -225,9 +278,15 @@ async def investigate_candidates(
         triage.consequences = [
             _describe(other)
             for index, (other, _, _) in enumerate(outcomes)
-            if index != chosen and target.component in _upstream(other.component, graph)
+            if index != chosen and (index in explained or target.component in _upstream(other.component, graph))
         ]
         triage.path = _path(triage, graph, target.component, top.dependency)
+        if top.culprit and (found := await _culprit_pod(cluster, graph, top.culprit)) is not None:
+            # The finding blames another pod (the neighbour that filled the node): it is the culprit,
+            # and the pod investigated is its consequence.
+            triage.consequences.insert(0, _describe(target))
+            target = found
+            triage.culprit, triage.path = _describe(target), _path(triage, graph, target.component, None)
     resolution = f"the ticket names no workload; symptom-first triage chose {_describe(target)}"
     return extracted.model_copy(update={**asdict(target), "resolution": resolution}), evidence
 

@@ -43,6 +43,9 @@ class Finding(BaseModel):
     remediation: str
     dependency: str | None = None
     corroborated_by: list[str] = Field(default_factory=list)
+    culprit: str | None = Field(
+        None, description="'namespace/pod' of another pod that causes this (a neighbour that filled the node)."
+    )
     consequence_of: str | None = Field(
         None, description="The rule id of the finding that explains this one; it is a symptom, not a root cause."
     )

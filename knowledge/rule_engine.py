@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -26,10 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from common.errors import validation_problems
 from knowledge.cel_engine import cel
 from knowledge.findings import Category, Evaluation, Finding, confidence_score
+from knowledge.yaml_list import yaml_list
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
-FactKind = Literal["pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service", "changes"]
+FactKind = Literal[
+    "pod", "containers", "events", "log_lines", "dependencies", "owner", "node", "service", "changes", "neighbours"
+]
 # Which text field a rule's `pattern` is matched against, per kind of fact.
 _PATTERN_FIELD: dict[str, str] = {"events": "message", "log_lines": "text", "containers": "message"}
 _MAX_EVIDENCE_PER_FINDING = 8
@@ -46,6 +48,7 @@ FACT_NAMES = frozenset(
         "component",
         "symptoms",
         "changes",
+        "neighbours",
         "item",
     }
 )
@@ -89,6 +92,9 @@ class RuleSpec(BaseModel):
     root_cause: str
     remediation: str
     dependency: str | None = Field(None, description="Template naming the dependency a finding is about.")
+    culprit: str | None = Field(
+        None, description="Template: 'namespace/pod' of another pod that causes what the investigated one shows."
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -112,6 +118,7 @@ class _Compiled:
     root_cause: Any
     remediation: Any
     dependency: Any
+    culprit: Any
     facts: frozenset[str]  # the names its CEL refers to (besides `item`): what its context must hold
 
 
@@ -234,6 +241,7 @@ def _finding(rule: _Compiled, item: Mapping[str, Any], context: Any, facts: Mapp
         evidence=_merge_evidence(evidence, []),
         remediation=rule.remediation.render(variables).strip(),
         dependency=(rule.dependency.render(variables).strip() or None) if rule.dependency else None,
+        culprit=(rule.culprit.render(variables).strip() or None) if rule.culprit else None,
         corroborated_by=corroborated_by,
     )
 
@@ -283,20 +291,15 @@ def _compile(spec: RuleSpec, order: int, where: str) -> _Compiled:
         root_cause=template(spec.root_cause, "root_cause"),
         remediation=template(spec.remediation, "remediation"),
         dependency=template(spec.dependency, "dependency") if spec.dependency else None,
+        culprit=template(spec.culprit, "culprit") if spec.culprit else None,
         # Comprehension variables are among the names too; they name no fact, so they add nothing.
         facts=frozenset(names - {"item"}),
     )
 
 
 def _rule_specs(path: Path) -> list[tuple[RuleSpec, str]]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(f"{path}: cannot read rules: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
-        raise RuleError(f"{path}: a rules file is a mapping with a 'rules' list")
     specs = []
-    for index, raw in enumerate(document["rules"]):
+    for index, raw in enumerate(yaml_list(path, "rules", RuleError)):
         name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
         try:
             specs.append((RuleSpec.model_validate(raw), str(path)))

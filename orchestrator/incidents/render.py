@@ -64,6 +64,7 @@ def _triage_lines(report: Report) -> list[str]:
         path = f" via {' -> '.join(triage.path)}" if len(triage.path) > 1 else ""
         lines.append(f"  culprit: {triage.culprit}{path}")
     lines += [f"  consequence of the culprit: {c}" for c in triage.consequences]
+    lines += [f"  note: {note}" for note in triage.notes]
     return lines
 
 

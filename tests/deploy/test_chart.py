@@ -75,6 +75,7 @@ CUSTOM_VALUES: dict[str, Any] = {
         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "350m", "memory": "384Mi"}},
         "service": {"type": "NodePort", "port": 80},
         "maxConcurrentInvestigations": 2,
+        "triageCandidates": 5,
         "allowedClients": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
         "allowedHosts": ["incidents.example.com"],
         "extraEnv": [{"name": "SRE_MAX_BODY_BYTES", "value": "32768"}],
@@ -225,6 +226,7 @@ def test_lint_is_clean(value_set: str) -> None:
     ("values", "complaint"),
     [
         ({"orchestrator": {"replicas": -1}}, "/orchestrator/replicas"),
+        ({"orchestrator": {"triageCandidates": 11}}, "/orchestrator/triageCandidates"),
         ({"database": {"existingSecret": 5}}, "/database/existingSecret"),
         ({"mcp": {"rbac": {"scope": "everything"}}}, "/mcp/rbac/scope"),
         ({"image": {"digest": "latest"}}, "/image/digest"),
@@ -478,6 +480,7 @@ def test_default_wiring() -> None:
     assert not any(k.startswith("SRE_LLM_") for k in api), "no LLM unless a model is set"
     assert "SRE_NOTIFY_WEBHOOK_URL" not in api and "SRE_NOTIFY_SLACK_WEBHOOK_URL_FILE" not in api, "no notifications"
     assert api["SRE_SEEN_BEFORE_DAYS"] == "14"
+    assert api["SRE_TRIAGE_CANDIDATES"] == "3"
     assert "SRE_CLUSTERS" not in api, "one cluster unless more are named"
     assert "SRE_KNOWLEDGE_GRAPH" not in api, "the bundled graph"
     # The API tokens: generated, mounted as a file.
@@ -518,6 +521,7 @@ def test_custom_wiring() -> None:
     assert api["SRE_MCP_URL"] == "http://incidents-mcp:9000/mcp"
     assert named(docs, "Service", "incidents")["spec"]["type"] == "NodePort"
     assert api["SRE_MAX_CONCURRENT_INVESTIGATIONS"] == "2"
+    assert api["SRE_TRIAGE_CANDIDATES"] == "5"
     assert api["SRE_MAX_BODY_BYTES"] == "32768"
 
     # LLM: model, URL, and the key and CA bundle as mounted files.

@@ -42,12 +42,7 @@ def _settings(server: OpenAIServer, **overrides: Any) -> OrchestratorSettings:
     values: dict[str, Any] = {
         "snapshot": SCENARIO / "cluster",
         "knowledge_graph": SCENARIO / "knowledge_graph.yaml",
-        "llm_model": "test-model",
-        "llm_base_url": server.base_url,
-        "llm_api_key": server.api_key,
-        "llm_ca_bundle": server.ca_file if server.tls else None,
-        "llm_timeout_seconds": 5,
-        "llm_max_retries": 1,
+        **server.llm_settings(),
     }
     return OrchestratorSettings(**{**values, **overrides})
 

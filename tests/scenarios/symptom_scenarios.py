@@ -23,6 +23,7 @@ from scenario_builder import (
     crash_loop,
     exited,
     go_service,
+    ids,
     oom_killed,
     postgres,
     python_service,
@@ -30,6 +31,7 @@ from scenario_builder import (
     secret_ref,
     t,
 )
+from scenario_builder.clock import seconds
 from scenario_builder.logs import LogContext, NodeLog, PythonLog
 
 BUILDERS: list[Callable[[ModuleType], Scenario]] = []
@@ -127,26 +129,26 @@ def _postgres_until_oom(ctx: LogContext) -> str:
     return log.text()
 
 
+def _payments(c: Cluster, api: str, image: str, env: dict) -> tuple:
+    """The payments namespace: a Postgres ledger-db and a two-replica Python API that depends on it."""
+    pay = c.namespace("payments")
+    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
+    service = python_service(api, image, env=env)
+    return db, pay.deployment(api, service, replicas=2, port=80, component="service", depends_on=["ledger-db"])
+
+
 @symptom
 def symptom_payments_failing(g: ModuleType) -> Scenario:
     c = Cluster.eks()
     g.storefront(c)
     g.back_office(c, "ops")
-    pay = c.namespace("payments")
-    db = pay.statefulset("ledger-db", postgres(memory="1Gi"), port=5432, component="database")
-    db_ip = pay.get_service("ledger-db").cluster_ip
-    api = pay.deployment(
+    db, api = _payments(
+        c,
         "ledger-api",
-        python_service(
-            "ledger-api",
-            "ghcr.io/acme/ledger-api:4.2.0",
-            env={"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
-        ),
-        replicas=2,
-        port=80,
-        component="service",
-        depends_on=["ledger-db"],
+        "ghcr.io/acme/ledger-api:4.2.0",
+        {"DATABASE_URL": "postgresql://ledger@ledger-db:5432/ledger", "PSP_KEY": secret_ref("psp", "key")},
     )
+    db_ip = c.namespace("payments").get_service("ledger-db").cluster_ip
     c.graph.component("ledger-api").aliases = ("payments", "payment")
     c.graph.depends("frontend", "ledger-api")
     target = db.pod(0)
@@ -465,4 +467,213 @@ def symptom_recommendations_missing(g: ModuleType) -> Scenario:
         c,
         notes="The new recommender release crashes at boot (ZeroDivisionError, exit 3). Its cache stats line says "
         "hits=403: a counter, not an HTTP status, so no 'access denied' finding may come of it.",
+    )
+
+
+# --- causes on another workload: a neighbour that fills the node, a lost node, a quota ---------
+
+
+def _evict_for_memory(c: Cluster, ns: ModuleType | object, node: object, at: str) -> list[str]:
+    """Evict the Deployment pods of `ns` running on `node` for memory, lowest first, each replaced elsewhere."""
+    evicted = []
+    others = [n for n in c.workers if n is not node and not n.dedicated]
+    for i, deployment in enumerate(ns.deployments):  # type: ignore[attr-defined]
+        for pod in [p for p in deployment.pods if p.node is node and p.evicted is None]:
+            request = pod.template.containers[0].effective_requests.get("memory", "0")
+            using = ids.number(180_000, 420_000, pod.name)
+            pod.evict(
+                "The node was low on resource: memory. Threshold quantity: 100Mi, available: "
+                f"{ids.number(60_000, 99_000, pod.name, 'a')}Ki. Container {pod.template.containers[0].name} was using "
+                f"{using}Ki, which exceeds its request of {request}. ",
+                t(at) + seconds(40 * len(evicted)),
+            )
+            deployment.current.new_pod(others[i % len(others)], t(at) + seconds(40 * len(evicted) + 1))
+            evicted.append(pod.name)
+    return evicted
+
+
+def _memory_hog(c: Cluster, namespace: str, name: str, image: str, near: object | None = None) -> object:
+    """A Deployment whose one pod requests 512Mi, has no memory limit and outranks its neighbours."""
+    app = python_service(name, image).but(requests={"cpu": "500m", "memory": "512Mi"}, limits={"cpu": "2"})
+    hog = c.namespace(namespace).deployment(
+        name, app, replicas=1, port=80, component="service", priority_class="business-critical"
+    )
+    pod = hog.pod(0)
+    if near is not None:
+        pod.move_to(near)  # type: ignore[arg-type]
+    return pod
+
+
+def _pressure(c: Cluster, node: object, since: str) -> None:
+    node.pressure["MemoryPressure"] = t(since)  # type: ignore[attr-defined]
+    c.node_event(node, "EvictionThresholdMet", "Attempting to reclaim memory", first=t(since), type="Warning")  # type: ignore[arg-type]
+    c.node_event(
+        node,  # type: ignore[arg-type]
+        "NodeHasInsufficientMemory",
+        f"Node {node.name} status is now: NodeHasInsufficientMemory",  # type: ignore[attr-defined]
+        first=t(since),
+    )
+
+
+@symptom
+def symptom_shop_evicted_memory_hog(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    shop = g.storefront(c)
+    g.back_office(c, "ops")
+    hog = _memory_hog(c, "analytics", "clickstream-aggregator", "ghcr.io/acme/clickstream-aggregator:0.19.0")
+    node = hog.node  # type: ignore[attr-defined]
+    c.usage(hog, "app", cpu="1730m", memory=f"{11 * 1024 * 1024 + 48_112}Ki")  # type: ignore[arg-type]
+    _pressure(c, node, "03:05:20")
+    evicted = _evict_for_memory(c, shop, node, "03:05:52")
+    return Scenario(
+        "symptom-shop-evicted-memory-hog",
+        "shop pages error out every few minutes since around 3, some pods in the shop namespace got evicted",
+        Expect("eviction", "clickstream-aggregator", hog.name),  # type: ignore[attr-defined]
+        c,
+        notes=f"clickstream-aggregator (analytics; request 512Mi, no memory limit, priority class business-critical) "
+        f"grew to 11Gi on {node.name}; the kubelet, under MemoryPressure, evicted the lower-priority shop pods that "
+        f"exceeded their requests ({', '.join(evicted)}). metrics-server's pod metrics show the hog: the evictions are "
+        "its consequences, and the hog is the culprit although it is healthy itself and outside the ticket's namespace.",
+    )
+
+
+@symptom
+def symptom_alert_search_not_ready_memory_hog(g: ModuleType) -> Scenario:
+    c = Cluster.kubeadm(workers=3)
+    g.back_office(c, "ops")
+    search = c.namespace("search")
+    search.deployment(
+        "search-api", go_service("search-api", "harbor.internal.acme.io/search/search-api:v1.9.2"), replicas=3, port=80,
+        component="service",
+    )
+    search.deployment(
+        "query-suggest", python_service("query-suggest", "harbor.internal.acme.io/search/query-suggest:0.6.1"),
+        replicas=3, port=80, component="service",
+    )
+    node = c.workers[1]
+    hog = _memory_hog(c, "batch", "invoice-renderer", "harbor.internal.acme.io/finance/invoice-renderer:3.2.0", node)
+    c.usage(hog, "app", cpu="960m", memory=f"{6 * 1024 * 1024 + 220_416}Ki")  # type: ignore[arg-type]
+    _pressure(c, node, "03:09:41")
+    evicted = _evict_for_memory(c, search, node, "03:10:05")
+    return Scenario(
+        "symptom-alert-search-not-ready-memory-hog",
+        "[FIRING:2] KubePodNotReady (namespace=search severity=warning) summary: Pod has been in a non-ready state "
+        "for more than 15 minutes.",
+        Expect("eviction", "invoice-renderer", hog.name),  # type: ignore[attr-defined]
+        c,
+        notes=f"invoice-renderer (batch; request 512Mi, no memory limit) uses over 6Gi on {node.name}; the search pods "
+        f"there ({', '.join(evicted)}) were evicted for memory. The alert names only the namespace of the victims.",
+    )
+
+
+@symptom
+def symptom_alert_replicas_mismatch_node_lost(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    accounts = c.namespace("accounts")
+    fx = accounts.deployment(
+        "fx-rates", go_service("fx-rates", "ghcr.io/acme/fx-rates:v0.7.1"), replicas=3, port=80, component="service"
+    )
+    app = go_service("ledger-api", "ghcr.io/acme/ledger-api:12.4.0", cpu="1500m", memory="2Gi")
+    # Unrelated workloads: only the lost node ties the Pending pod to the other candidate.
+    ledger = accounts.deployment("ledger-api", app, replicas=2, port=80, component="service")
+    lost = c.workers[2]
+    for pod, node in zip(ledger.pods, (n for n in c.workers if n is not lost), strict=False):
+        pod.move_to(node)
+    lost.ready, lost.not_ready_since = "Unknown", t("03:08:20")
+    c.node_event(
+        lost, "NodeNotReady", f"Node {lost.name} status is now: NodeNotReady", first=t("03:09:01"),
+        component="node-controller",
+    )
+    target = next(p for p in fx.pods if p.node is lost)
+    # The HPA adds a replica as the load of the lost node's pods moves to the others.
+    replacement = ledger.scale(3, t("03:14:05"))[0]
+    replacement.unschedule(
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 Insufficient "
+        "cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims "
+        "found for incoming pod."
+    )
+    return Scenario(
+        "symptom-alert-replicas-mismatch-node-lost",
+        "[FIRING:1] KubeDeploymentReplicasMismatch (namespace=accounts severity=warning) summary: Deployment has not "
+        "matched the expected number of replicas for longer than 15 minutes.",
+        Expect("node_failure", "fx-rates", target.name),
+        c,
+        notes=f"Node {lost.name} stopped posting status at 03:08:20, with an fx-rates pod on it. The HPA then added "
+        f"a ledger-api replica, {replacement.name} (1500m CPU), that fits on neither remaining node: Pending "
+        "(untolerated unreachable taint, 2 Insufficient cpu). Both are high-confidence findings; the Pending pod is a "
+        "consequence of the capacity the lost node took with it, so the node is the culprit.",
+    )
+
+
+@symptom
+def symptom_reports_quota_after_release(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.back_office(c, "ops")
+    reporting = c.namespace("reporting")
+    reporting.deployment(
+        "reports-ui", g.node_service("reports-ui", "ghcr.io/acme/reports-ui:1.12.0"), replicas=2, port=80,
+        component="service", depends_on=["report-renderer"],
+    )
+    app = python_service("report-renderer", "ghcr.io/acme/report-renderer:2.0.0", memory="3Gi")
+    reporting.deployment(
+        "report-renderer", app, replicas=2, pods=0, port=80, created=t("03:01:30"), component="service"
+    ).current.fail_create(
+        "exceeded quota: reporting-quota, requested: limits.memory=3Gi, used: limits.memory=10Gi, "
+        "limited: limits.memory=12Gi",
+        t("03:01:31"),
+    )
+    return Scenario(
+        "symptom-reports-quota-after-release",
+        "reports can't be generated since tonight's release, reporting namespace",
+        Expect("resource_quota_exceeded", "report-renderer"),
+        c,
+        notes="The new report-renderer (3Gi memory limit per pod) cannot create a single pod: the namespace's "
+        "ResourceQuota has 2Gi of limits.memory left (FailedCreate 'exceeded quota' on its ReplicaSet). reports-ui "
+        "is healthy; nothing is Pending, the pods are never created.",
+    )
+
+
+def _psp_timeouts(ctx: LogContext) -> str:
+    log = PythonLog(ctx).gunicorn_boot(port=8000).app_ready()
+    for i, status in enumerate((201, 201, 200, 201)):
+        log.access(_since(ctx, "03:01:10") + i * 37, "POST", "/v1/charges", status, client="10.0.3.17")
+    start = _since(ctx, "03:10:12")
+    for i in range(4):
+        log.line(
+            start + i * 41.0,
+            "WARNING",
+            "payments.psp",
+            "POST https://api.payvera.com/v2/charges failed: ReadTimeout: HTTPSConnectionPool(host='api.payvera.com', "
+            "port=443): Read timed out. (read timeout=10)",
+        )
+        log.access(start + i * 41.0 + 0.1, "POST", "/v1/charges", 504, client="10.0.3.17")
+    log.line(start + 170.0, "WARNING", "payments.psp", "api.payvera.com answered 503 Service Unavailable (retry 1/3)")
+    log.line(start + 171.5, "INFO", "payments.psp", "retry succeeded after 1.4s")
+    log.access(start + 171.6, "POST", "/v1/charges", 201, client="10.0.3.17")
+    return log.text()
+
+
+@symptom
+def symptom_card_payments_provider_timeouts(g: ModuleType) -> Scenario:
+    c = Cluster.eks()
+    g.storefront(c)
+    g.back_office(c, "ops")
+    _, api = _payments(
+        c,
+        "charge-api",
+        "ghcr.io/acme/charge-api:5.3.1",
+        {"PSP_URL": "https://api.payvera.com/v2", "PSP_KEY": secret_ref("psp", "key")},
+    )
+    for pod in api.pods:
+        pod.set("app", running(pod.created, logs=_psp_timeouts))
+    c.graph.depends("frontend", "charge-api")
+    return Scenario(
+        "symptom-card-payments-provider-timeouts",
+        "customers say card payments time out at checkout since about 3:10, payments namespace",
+        Expect("unknown"),
+        c,
+        notes="Nothing in the cluster is broken: charge-api is Running and Ready without restarts; its logs show read "
+        "timeouts and a 503 from the payment provider api.payvera.com, outside the cluster. The answer is unknown or "
+        "the provider at no more than medium confidence, never a workload of the cluster at high confidence.",
     )

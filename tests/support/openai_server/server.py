@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from kube_api_server.tls import ServerTls, issue_server_tls
@@ -69,6 +70,17 @@ class OpenAIServer:
     def base_url(self) -> str:
         """What an OpenAI client takes as its base URL (…/v1)."""
         return f"{'https' if self.tls else 'http'}://{self.host}:{self._port}/v1"
+
+    def llm_settings(self) -> dict[str, Any]:
+        """The orchestrator's LLM settings pointing at this server (a quick timeout, one retry)."""
+        return {
+            "llm_model": "test-model",
+            "llm_base_url": self.base_url,
+            "llm_api_key": self.api_key,
+            "llm_ca_bundle": self.ca_file if self.tls else None,
+            "llm_timeout_seconds": 5,
+            "llm_max_retries": 1,
+        }
 
     @property
     def ca_file(self) -> Path:

@@ -16,6 +16,7 @@ from .clock import days_ago, recent, seconds
 from .deployments import Deployment
 from .events import Event, ObjectRef
 from .knowledge import Component, KnowledgeGraph
+from .metrics import pod_metrics
 from .network import Service, ServicePort
 from .nodes import EKS, KUBEADM, Flavor, Node, eks_nodes, kubeadm_nodes
 from .pods import Owner, Pod
@@ -458,6 +459,8 @@ class Cluster:
         self.namespaces: dict[str, Namespace] = {}
         self.graph = KnowledgeGraph()
         self.node_events: list[Event] = []
+        # pod (namespace, name) -> container -> (cpu, memory) as metrics-server reports them
+        self.pod_usage: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         self.namespace("default")
         if system:
             from .system import add_system_namespace
@@ -519,6 +522,30 @@ class Cluster:
         self.node_events.append(event)
         return event
 
+    def usage(self, pod: Pod, container: str, *, cpu: str, memory: str) -> Pod:
+        """What metrics-server reports for one container; with any usage set, every namespace gets
+        a pod-metrics.json (metrics.py)."""
+        self.pod_usage.setdefault((pod.namespace, pod.name), {})[container] = (cpu, memory)
+        return pod
+
+    def _metrics_files(self) -> dict[str, str]:
+        if not self.pod_usage:
+            return {}
+        files = {}
+        for namespace in sorted(self.namespaces):
+            items = [
+                pod_metrics(p, self.pod_usage.get((namespace, p.name), {})) for p in self.namespaces[namespace].pods
+            ]
+            listed = sorted((i for i in items if i is not None), key=lambda i: i["metadata"]["name"])
+            document = {
+                "kind": "PodMetricsList",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {},
+                "items": listed,
+            }
+            files[f"{namespace}/pod-metrics.json"] = _go_json(_sort_maps(document))
+        return files
+
     # --- writing -------------------------------------------------------------------------
 
     def files(self) -> dict[str, str]:
@@ -554,7 +581,7 @@ class Cluster:
             )
             for path, (kind, api_version, objs) in documents.items()
         }
-        return files | logs
+        return files | logs | self._metrics_files()
 
     def write(self, directory: str | Path) -> None:
         """Write the snapshot, replacing whatever `directory` held."""

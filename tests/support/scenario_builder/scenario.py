@@ -93,7 +93,8 @@ def check_scenario_dir(directory: str | Path) -> list[str]:
         for item in document.get("items", []):
             meta = item["metadata"]
             kind = document["kind"].removesuffix("List")
-            uids[meta["uid"]] = (kind, meta["name"])
+            if "uid" in meta:  # metrics (PodMetrics) are not objects with an identity
+                uids[meta["uid"]] = (kind, meta["name"])
             if kind == "Pod":
                 pods_by_ns.setdefault(path.parent.name, []).append(item)
     all_pods = [(ns, p) for ns, pods in pods_by_ns.items() for p in pods]

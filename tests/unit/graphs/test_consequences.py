@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphs.consequences import CONSEQUENCE_CONFIDENCE, explain
+from graphs.consequences import CONSEQUENCE_CONFIDENCE, CONSEQUENCES, explain
 from knowledge.findings import Finding, confidence_score
 
 
@@ -40,3 +40,27 @@ def test_a_weak_cause_explains_nothing_and_unrelated_findings_stay_causes() -> N
 def test_a_generic_crash_is_the_consequence_of_its_specific_reason() -> None:
     ranked = explain([finding("crash", "application_crash", 0.7), finding("config", "configuration_error", 0.8)])
     assert [(f.rule_id, f.consequence_of) for f in ranked] == [("config", None), ("crash", "config")]
+
+
+def test_an_eviction_is_the_consequence_of_the_neighbour_that_filled_the_node() -> None:
+    # Both are category `eviction`: the rule id of the cause is what tells them apart.
+    ranked = explain([finding("evicted", "eviction", 0.98), finding("node-memory-hog", "eviction", 0.9)])
+    assert [(f.rule_id, f.consequence_of) for f in ranked] == [
+        ("node-memory-hog", None),
+        ("evicted", "node-memory-hog"),
+    ]
+    assert ranked[1].confidence_score == "low"
+
+
+def test_a_finding_never_explains_itself_and_only_node_relations_hold_across_candidates() -> None:
+    assert [f.consequence_of for f in explain([finding("evicted", "eviction", 0.98)])] == [None]
+    pending = finding("insufficient-cluster-resources", "insufficient_cluster_resources", 0.95)
+    node = finding("node-not-ready", "node_failure", 0.9)
+    assert CONSEQUENCES.across_candidates(pending) == {"node_failure"}
+    assert not CONSEQUENCES.across_candidates(finding("evicted", "eviction", 0.98))
+    assert "node_failure" not in CONSEQUENCES.explainers(finding("x", "dependency_unreachable", 0.9))
+    ranked = explain([pending, node])  # an entry that holds across candidates holds within one too
+    assert [(f.rule_id, f.consequence_of) for f in ranked] == [
+        ("node-not-ready", None),
+        (pending.rule_id, "node-not-ready"),
+    ]

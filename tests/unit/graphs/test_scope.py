@@ -47,3 +47,8 @@ def test_alertmanager_text_states_its_namespace() -> None:
 
 def test_a_stated_namespace_is_not_read_as_a_workload_name() -> None:
     assert "web" not in candidates_of("users logged out, web namespace", GRAPH, None, None).names
+
+
+def test_the_word_after_namespace_that_continues_the_sentence_is_not_a_namespace() -> None:
+    assert stated_namespaces("some pods in the shop namespace got evicted") == ["shop"]
+    assert stated_namespaces("the payments namespace is slow, namespace=ledger") == ["ledger", "payments"]
