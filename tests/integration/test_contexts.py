@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,78 @@ def test_an_unknown_context_stops_the_command(kubeconfig: Path) -> None:
     settings = KubernetesServerSettings(kubeconfig=kubeconfig, kube_contexts=["east", "south"])
     with pytest.raises(Exception, match="no context south; its contexts are: east, west"):
         create_server(settings)
+
+
+# The command line: `--context` names the contexts served, repeated or comma-separated.
+
+
+def _tool(kubeconfig: Path, *argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "tool", "--kubeconfig", str(kubeconfig), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _json(run: subprocess.CompletedProcess[str]) -> Any:
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("flags", [["--context", "east", "--context", "west"], ["--context", "east,west"]])
+def test_the_tool_command_serves_the_contexts_named_by_its_flags(kubeconfig: Path, flags: list[str]) -> None:
+    contexts = _json(_tool(kubeconfig, *flags, "list_contexts", "--output", "json"))["contexts"]
+    # The first one named is the default, not the kubeconfig's current context (west).
+    assert [(c["name"], c["default"]) for c in contexts] == [("east", True), ("west", False)]
+    west = _json(_tool(kubeconfig, *flags, "list_namespaces", "context=west", "--output", "json"))
+    assert [n["name"] for n in west["namespaces"]] == _namespaces(WEST)
+
+
+def test_one_context_flag_narrows_what_the_environment_serves(kubeconfig: Path) -> None:
+    """SRE_KUBE_CONTEXTS=* serves both; `--context east` serves east alone, as one `--context` always did."""
+    everything = _json(_tool(kubeconfig, "list_contexts", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"}))
+    assert [c["name"] for c in everything["contexts"]] == ["east", "west"]
+    narrowed = _tool(
+        kubeconfig, "--context", "east", "list_contexts", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"}
+    )
+    assert [(c["name"], c["default"]) for c in _json(narrowed)["contexts"]] == [("east", True)]
+    run = _tool(kubeconfig, "--context", "east", "list_namespaces", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"})
+    assert [n["name"] for n in _json(run)["namespaces"]] == _namespaces(EAST)
+
+
+def test_every_context_by_star_and_the_environment_namespaces(kubeconfig: Path) -> None:
+    env = {"SRE_CONTEXT_NAMESPACES": '{"west": "ops"}'}
+    contexts = _json(_tool(kubeconfig, "--context", "*", "list_contexts", "--output", "json", env=env))["contexts"]
+    assert [(c["name"], c["default"], c["allowed_namespaces"]) for c in contexts] == [
+        ("east", False, None),
+        ("west", True, ["ops"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--context", "east,north"], "the kubeconfig has no context north; its contexts are: east, west"),
+        (["--context", "east", "--context", "*"], "--context '*' already means every context"),
+    ],
+)
+def test_a_wrong_context_flag_stops_the_command_saying_why(kubeconfig: Path, flags: list[str], message: str) -> None:
+    run = _tool(kubeconfig, *flags, "list_contexts")
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+
+
+def test_the_mcp_command_serves_the_contexts_named_by_its_flags(kubeconfig: Path) -> None:
+    args = [*CLI[1:], "mcp", "--kubeconfig", str(kubeconfig), "--context", "west", "--context", "east"]
+    command = StdioServerParameters(command=CLI[0], args=args, env=dict(os.environ))
+    tools, contexts, east = _call(command, [("list_contexts", {}), ("list_namespaces", {"context": "east"})])
+    assert next(t for t in tools if t.name == "list_pods").input_schema["properties"]["context"]["anyOf"][0][
+        "enum"
+    ] == ["west", "east"]
+    assert [(c["name"], c["default"]) for c in contexts.structured_content["contexts"]] == [
+        ("west", True),
+        ("east", False),
+    ]
+    assert [n["name"] for n in east.structured_content["namespaces"]] == _namespaces(EAST)
