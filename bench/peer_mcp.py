@@ -219,6 +219,7 @@ class Answers:
     text_bytes: int = 0
     result_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    checked: bool = False  # the sizes and checks of the first round stand for all
 
 
 async def start_times(server: Server, starts: int) -> list[float]:
@@ -245,8 +246,9 @@ async def ask(client: Client, question: Question, server: str, answers: Answers)
     began = time.perf_counter()
     results = [await client.call_tool(call.tool, call.arguments) for call in question.calls[server]]
     answers.latencies_ms.append((time.perf_counter() - began) * 1000)
-    if answers.text_bytes:
-        return  # the sizes and checks of the first round stand for all
+    if answers.checked:
+        return
+    answers.checked = True
     for call, result in zip(question.calls[server], results, strict=True):
         text = "\n".join(getattr(block, "text", "") for block in result.content)
         answers.text_bytes += len(text.encode())
