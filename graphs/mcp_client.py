@@ -144,10 +144,14 @@ class ClusterConnection:
     MCP session anyway).
     """
 
-    def __init__(self, connect: Callable[[], Any], timeout_seconds: float | None, server: str) -> None:
+    def __init__(
+        self, connect: Callable[[], Any], timeout_seconds: float | None, server: str, context: str | None = None
+    ) -> None:
         self._connect = connect
         self._server = server
         self._timeout = timeout_seconds
+        # A server of several kubeconfig contexts reads the one each call names (its tools' `context`).
+        self._context = context
         self._lock = asyncio.Lock()
         self._client: Client | None = None
         self._release = asyncio.Event()
@@ -192,6 +196,8 @@ class ClusterConnection:
             return self._client, True
 
     async def call_tool(self, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+        if self._context is not None:
+            arguments = {**arguments, "context": self._context}
         while True:
             client, fresh = await self._current()
             try:
@@ -227,6 +233,8 @@ class ClusterConnection:
         """Open a client, hand it over, and keep it open (in this task) until released or broken."""
         try:
             async with Client(self._connect(), read_timeout_seconds=self._timeout) as client:
+                if self._context is not None:
+                    await _check_context(client, self._context)
                 ready.set_result(client)
                 await release.wait()
         except Exception as exc:  # the SDK ends a failed connection with its task group's errors
@@ -256,6 +264,8 @@ class RemoteCluster:
     url: str
     # A new client target (see ClusterConnection.open) per connection: a streamable HTTP transport serves one client.
     connect: Callable[[], Any]
+    # The kubeconfig context to read on that server, when it serves several (None: its default one).
+    context: str | None = None
 
 
 class Clusters:
@@ -285,7 +295,9 @@ class Clusters:
             raise ClusterUnavailable(f"cluster {name!r} is not configured (configured: {known})")
         if name not in self._sessions:
             server = f"the MCP server of cluster {name!r} at {remote.url}"
-            self._sessions[name] = ClusterConnection(remote.connect, self._timeout, server)
+            if remote.context is not None:
+                server += f" (context {remote.context!r})"
+            self._sessions[name] = ClusterConnection(remote.connect, self._timeout, server, remote.context)
         return self._sessions[name]
 
     async def aclose(self) -> None:
@@ -299,6 +311,25 @@ async def _call_tool(client: Client, tool: str, arguments: dict[str, Any]) -> Ca
     pass over a diagnose_pod result cost a fifth of an investigation's CPU (bench/throughput.py)."""
     request = CallToolRequest(params=CallToolRequestParams(name=tool, arguments=arguments))
     return await client.session.send_request(request, CallToolResult)
+
+
+class ContextNotServed(Exception):
+    """A cluster names a kubeconfig context its MCP server does not serve."""
+
+
+async def _check_context(client: Client, context: str) -> None:
+    """Refuse, at connection, a server that would not read `context`: one serving a single context
+    ignores an argument its tools do not declare and would answer from the wrong cluster."""
+    for tool in (await client.list_tools()).tools:
+        declared = (tool.input_schema.get("properties") or {}).get("context")
+        if declared is not None:
+            if any(context in (option.get("enum") or []) for option in [declared, *declared.get("anyOf", [])]):
+                return
+            break
+    raise ContextNotServed(
+        f"it serves no kubeconfig context {context!r}: serve it there (SRE_KUBE_CONTEXTS, or `mcp --context`) "
+        "or drop `context` from this cluster in SRE_CLUSTERS"
+    )
 
 
 def _timed_out(exc: BaseException) -> bool:

@@ -25,10 +25,21 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound="BaseSettings")
 
 
-def _add_cluster_flags(parser: argparse.ArgumentParser) -> None:
+def _add_cluster_flags(parser: argparse.ArgumentParser, *, several_contexts: bool = False) -> None:
     parser.add_argument("--snapshot", type=Path, help="read this cluster snapshot instead of a live cluster")
     parser.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: in-cluster, then $KUBECONFIG)")
-    parser.add_argument("--context", dest="kube_context", help="kubeconfig context")
+    if several_contexts:
+        # Kept a plain string list here: the names are checked against the kubeconfig when it is read.
+        parser.add_argument(
+            "--context",
+            dest="contexts",
+            action="append",
+            metavar="NAME",
+            help="kubeconfig context; repeat it or comma-separate names to serve several (the first is the "
+            "default, each tool then takes `context`); '*': every context of the kubeconfig",
+        )
+    else:
+        parser.add_argument("--context", dest="kube_context", help="kubeconfig context")
     parser.add_argument("--allowed-namespaces", help="comma-separated namespaces the tools may read")
 
 
@@ -71,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_database_flag(workflow)
 
     mcp = commands.add_parser("mcp", help="serve the read-only Kubernetes tools over MCP")
-    _add_cluster_flags(mcp)
+    _add_cluster_flags(mcp, several_contexts=True)
     mcp.add_argument("--transport", choices=["stdio", "http"])
     mcp.add_argument("--host", help="address to listen on with --transport http (default 127.0.0.1)")
     mcp.add_argument("--port", type=int, help="port for --transport http (default 8080)")
@@ -83,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_database_flag(rules)
 
     tool = commands.add_parser("tool", help="call one Kubernetes tool and print its result")
-    _add_cluster_flags(tool)
+    _add_cluster_flags(tool, several_contexts=True)
     tool.add_argument("--url", help="a running tool server's streamable HTTP URL (default: in-process)")
     tool.add_argument("--token", help="bearer token for --url")
     tool.add_argument("--output", choices=["text", "json"], default="text")
@@ -92,11 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, settings_class: type[S]) -> S:
+def _settings(args: argparse.Namespace, settings_class: type[S], **derived: Any) -> S:
     """Flags given on the command line override the environment; the rest comes from SRE_*."""
     fields = settings_class.model_fields
     given = {key: value for key, value in vars(args).items() if key in fields and value is not None}
-    return settings_class(**given)
+    return settings_class(**given, **derived)
 
 
 def _tool_arguments(pairs: Sequence[str]) -> dict[str, Any]:
@@ -163,10 +174,26 @@ def _orchestrator_settings(args: argparse.Namespace) -> Any:
     return _settings(args, OrchestratorSettings)
 
 
+def _context_flags(values: Sequence[str] | None) -> dict[str, Any]:
+    """`--context a --context b,c` -> the served contexts (SRE_KUBE_CONTEXTS) and the default one.
+
+    The flags replace the environment's list rather than add to it, so `--context a` serves `a`
+    alone even where SRE_KUBE_CONTEXTS=* is set, as one `--context` always did.
+    """
+    names = list(dict.fromkeys(name.strip() for value in values or () for name in value.split(",") if name.strip()))
+    if not names:
+        return {}
+    if "*" in names:
+        if len(names) > 1:
+            raise ValueError(f"--context '*' already means every context; drop it or the names {names}")
+        return {"kube_contexts": names}
+    return {"kube_contexts": names, "kube_context": names[0]}
+
+
 def _kubernetes_settings(args: argparse.Namespace) -> KubernetesServerSettings:
     from mcp_servers.kubernetes.settings import KubernetesServerSettings
 
-    return _settings(args, KubernetesServerSettings)
+    return _settings(args, KubernetesServerSettings, **_context_flags(getattr(args, "contexts", None)))
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -47,6 +47,13 @@ class ClusterConfig(BaseModel):
         pattern=r"^https?://", description="The MCP server's streamable HTTP URL, e.g. http://mcp:8080/mcp."
     )
     token_file: Path | None = Field(None, description="File holding the bearer token for that server.")
+    context: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        description="The kubeconfig context to read on that server when it serves several (its SRE_KUBE_CONTEXTS); "
+        "so several clusters can share one server. None: the server's default context.",
+    )
 
     def token(self) -> str | None:
         """Read when a session opens, so a rotated Secret is picked up by the next one."""

@@ -73,7 +73,9 @@ def cluster_target(settings: OrchestratorSettings) -> Callable[[], Any]:
 
 def _remote_clusters(settings: OrchestratorSettings) -> dict[str, RemoteCluster]:
     return {
-        name: RemoteCluster(cluster.url, remote_target(cluster.url, cluster.token, settings.mcp_timeout_seconds))
+        name: RemoteCluster(
+            cluster.url, remote_target(cluster.url, cluster.token, settings.mcp_timeout_seconds), cluster.context
+        )
         for name, cluster in settings.clusters.items()
     }
 

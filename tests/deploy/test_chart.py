@@ -147,6 +147,18 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "database": {"existingSecret": "incidents-db", "existingSecretKey": "uri"},
         "orchestrator": {"replicas": 3},
     },
+    # Several clusters from one MCP server: a kubeconfig of several contexts from the user's
+    # Secret, each context a cluster of the orchestrator (tests/deploy/test_contexts_chart.py).
+    "contexts": {
+        "clusters": {"other": {"url": "https://sre-mcp.other.example.com/mcp"}},
+        "mcp": {
+            "kubeconfig": {"existingSecret": "cluster-kubeconfigs", "existingSecretKey": "kubeconfig"},
+            "contexts": [
+                {"name": "prod-eu", "allowedNamespaces": ["shop", "payments"]},
+                {"name": "arn:aws:eks:eu-west-1:111122223333:cluster/staging", "cluster": "staging"},
+            ],
+        },
+    },
 }
 
 

@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 import yaml
 from kube_api_server import KubeApiServer
 from mcp import Client, StdioServerParameters
 from paths import SCENARIOS
-from processes import CLI
+from processes import CLI, cli_server, mcp_http_server
+from test_investigations_e2e import wait_until_finished
 
 from mcp_servers.kubernetes.serve import create_server
 from mcp_servers.kubernetes.settings import KubernetesServerSettings
 
 EAST = SCENARIOS / "oom-killed-java" / "cluster"  # namespaces default, kube-system, shop, warehouse
 WEST = SCENARIOS / "pvc-pending" / "cluster"
+DEFAULT = SCENARIOS / "missing-configmap" / "cluster"
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +122,139 @@ def test_an_unknown_context_stops_the_command(kubeconfig: Path) -> None:
     settings = KubernetesServerSettings(kubeconfig=kubeconfig, kube_contexts=["east", "south"])
     with pytest.raises(Exception, match="no context south; its contexts are: east, west"):
         create_server(settings)
+
+
+# The command line: `--context` names the contexts served, repeated or comma-separated.
+
+
+def _tool(kubeconfig: Path, *argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "tool", "--kubeconfig", str(kubeconfig), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _json(run: subprocess.CompletedProcess[str]) -> Any:
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("flags", [["--context", "east", "--context", "west"], ["--context", "east,west"]])
+def test_the_tool_command_serves_the_contexts_named_by_its_flags(kubeconfig: Path, flags: list[str]) -> None:
+    contexts = _json(_tool(kubeconfig, *flags, "list_contexts", "--output", "json"))["contexts"]
+    # The first one named is the default, not the kubeconfig's current context (west).
+    assert [(c["name"], c["default"]) for c in contexts] == [("east", True), ("west", False)]
+    west = _json(_tool(kubeconfig, *flags, "list_namespaces", "context=west", "--output", "json"))
+    assert [n["name"] for n in west["namespaces"]] == _namespaces(WEST)
+
+
+def test_one_context_flag_narrows_what_the_environment_serves(kubeconfig: Path) -> None:
+    """SRE_KUBE_CONTEXTS=* serves both; `--context east` serves east alone, as one `--context` always did."""
+    everything = _json(_tool(kubeconfig, "list_contexts", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"}))
+    assert [c["name"] for c in everything["contexts"]] == ["east", "west"]
+    narrowed = _tool(
+        kubeconfig, "--context", "east", "list_contexts", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"}
+    )
+    assert [(c["name"], c["default"]) for c in _json(narrowed)["contexts"]] == [("east", True)]
+    run = _tool(kubeconfig, "--context", "east", "list_namespaces", "--output", "json", env={"SRE_KUBE_CONTEXTS": "*"})
+    assert [n["name"] for n in _json(run)["namespaces"]] == _namespaces(EAST)
+
+
+def test_every_context_by_star_and_the_environment_namespaces(kubeconfig: Path) -> None:
+    env = {"SRE_CONTEXT_NAMESPACES": '{"west": "ops"}'}
+    contexts = _json(_tool(kubeconfig, "--context", "*", "list_contexts", "--output", "json", env=env))["contexts"]
+    assert [(c["name"], c["default"], c["allowed_namespaces"]) for c in contexts] == [
+        ("east", False, None),
+        ("west", True, ["ops"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--context", "east,north"], "the kubeconfig has no context north; its contexts are: east, west"),
+        (["--context", "east", "--context", "*"], "--context '*' already means every context"),
+    ],
+)
+def test_a_wrong_context_flag_stops_the_command_saying_why(kubeconfig: Path, flags: list[str], message: str) -> None:
+    run = _tool(kubeconfig, *flags, "list_contexts")
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+
+
+def test_the_mcp_command_serves_the_contexts_named_by_its_flags(kubeconfig: Path) -> None:
+    args = [*CLI[1:], "mcp", "--kubeconfig", str(kubeconfig), "--context", "west", "--context", "east"]
+    command = StdioServerParameters(command=CLI[0], args=args, env=dict(os.environ))
+    tools, contexts, east = _call(command, [("list_contexts", {}), ("list_namespaces", {"context": "east"})])
+    assert next(t for t in tools if t.name == "list_pods").input_schema["properties"]["context"]["anyOf"][0][
+        "enum"
+    ] == ["west", "east"]
+    assert [(c["name"], c["default"]) for c in contexts.structured_content["contexts"]] == [
+        ("west", True),
+        ("east", False),
+    ]
+    assert [n["name"] for n in east.structured_content["namespaces"]] == _namespaces(EAST)
+
+
+# The orchestrator: SRE_CLUSTERS points several clusters at one server, each naming its context.
+
+API_TOKEN = "contexts-api-token"
+
+
+def _scenario(name: str) -> dict[str, Any]:
+    return yaml.safe_load((SCENARIOS / name / "scenario.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def shared_server(kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx2.Client]:
+    """`serve` with three clusters: east and west on one two-context server, `lone` naming a
+    context its one-context server does not serve."""
+    directory = tmp_path_factory.mktemp("shared-server")
+    with (
+        mcp_http_server(["--kubeconfig", kubeconfig, "--context", "east,west"], directory) as shared,
+        mcp_http_server(["--kubeconfig", kubeconfig, "--context", "east"], directory) as single,
+    ):
+        clusters = {
+            "east": {"url": shared.mcp_url, "context": "east"},
+            "west": {"url": shared.mcp_url, "context": "west"},
+            "lone": {"url": single.mcp_url, "context": "west"},
+        }
+        args = ["serve", "--snapshot", DEFAULT, "--database-url", f"sqlite:///{directory / 'incidents.db'}"]
+        env = {"SRE_CLUSTERS": json.dumps(clusters), "SRE_API_TOKENS": API_TOKEN}
+        with (
+            cli_server(args, directory, env=env) as server,
+            httpx2.Client(
+                base_url=server.base_url, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10
+            ) as client,
+        ):
+            yield client
+
+
+def _investigate(client: httpx2.Client, scenario: str, cluster: str) -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/incidents", json={"description": _scenario(scenario)["description"], "cluster": cluster}
+    )
+    assert response.status_code == 202, response.text
+    return wait_until_finished(client, response.headers["location"])
+
+
+def test_clusters_sharing_one_server_are_each_read_in_their_context(shared_server: httpx2.Client) -> None:
+    for cluster, scenario in (("east", EAST.parent.name), ("west", WEST.parent.name)):
+        incident = _investigate(shared_server, scenario, cluster)
+        expect = _scenario(scenario)["expect"]
+        assert (incident["status"], incident["cluster"]) == ("completed", cluster), incident["error"]
+        assert incident["report"]["category"] == expect["category"], incident["suggested_root_cause"]
+        assert incident["extracted"]["pod"] == expect["pod"]
+    # East's incident sent to west: the same server, read in the other context, has no such pod.
+    misrouted = _investigate(shared_server, EAST.parent.name, "west")
+    assert misrouted["extracted"]["pod"] != _scenario(EAST.parent.name)["expect"]["pod"]
+
+
+def test_a_context_the_server_does_not_serve_fails_the_incident_saying_so(shared_server: httpx2.Client) -> None:
+    """A one-context server ignores a `context` its tools do not take: it would read the wrong cluster."""
+    failed = _investigate(shared_server, WEST.parent.name, "lone")
+    assert failed["status"] == "failed"
+    assert "serves no kubeconfig context 'west'" in failed["error"], failed["error"]

@@ -390,7 +390,10 @@ def test_discovery_describes_the_served_resources(api_client: k8s.ApiClient) -> 
     groups = {g.name: g.preferred_version.group_version for g in k8s.ApisApi(api_client).get_api_versions().groups}
     # Every group of the built-in table; metrics.k8s.io only when the snapshot has metrics files.
     expected = {t.group: t.group_version for t in WELL_KNOWN if t.group and t.group != "metrics.k8s.io"}
-    assert groups == expected
+    # ... and, as on every cluster, access reviews (create only: nothing the generic tools list).
+    assert groups == {**expected, "authorization.k8s.io": "authorization.k8s.io/v1"}
+    reviews = k8s.AuthorizationV1Api(api_client).get_api_resources().resources
+    assert [(r.name, r.verbs) for r in reviews] == [("selfsubjectaccessreviews", ["create"])]
 
     core_resources = {r.name: r for r in k8s.CoreV1Api(api_client).get_api_resources().resources}
     assert (core_resources["pods"].kind, core_resources["pods"].namespaced) == ("Pod", True)
@@ -577,6 +580,53 @@ def test_secrets_are_always_forbidden(core: k8s.CoreV1Api) -> None:
         assert exc.value.body.count("secrets") >= 2  # names the resource, like RBAC's message
 
 
+def _can_i(api_client: k8s.ApiClient, verb: str, resource: str, group: str = "", namespace: str = "") -> bool:
+    attributes = k8s.V1ResourceAttributes(verb=verb, resource=resource, group=group, namespace=namespace)
+    review = k8s.V1SelfSubjectAccessReview(spec=k8s.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes))
+    answer = k8s.AuthorizationV1Api(api_client).create_self_subject_access_review(review)
+    assert answer.spec.resource_attributes.resource == resource  # the spec comes back as sent
+    return bool(answer.status.allowed)
+
+
+def test_access_reviews_answer_as_the_servers_authorization_does(api_client: k8s.ApiClient) -> None:
+    """Reads of what is served are allowed; Secrets, writes and unknown resources are not."""
+    assert _can_i(api_client, "list", "pods")  # every namespace
+    assert _can_i(api_client, "get", "deployments", "apps", "shop")
+    assert not _can_i(api_client, "get", "secrets", namespace="shop")
+    assert not _can_i(api_client, "delete", "pods", namespace="shop")
+    assert not _can_i(api_client, "list", "widgets", "example.com")
+
+
+# client-go's typed clients send the review as Kubernetes protobuf: these are the bytes the peer
+# MCP server (containers/kubernetes-mcp-server 0.0.67) sent to ask whether it may list pods in
+# every namespace, taken from its request log.
+PROTOBUF_CAN_I_LIST_PODS = bytes.fromhex(
+    "6b3873000a320a17617574686f72697a6174696f6e2e6b38732e696f2f763112"
+    "1753656c665375626a65637441636365737352657669657712380a100a001200"
+    "1a0022002a00320038004200121a0a180a0012046c6973741a00220276312a04"
+    "706f647332003a001a08080012001a0020001a002200"
+)
+
+
+def test_access_reviews_read_client_gos_protobuf(kube_api_server: KubeApiServer, kubeconfig: Kubeconfig) -> None:
+    request = urllib.request.Request(
+        kubeconfig.server_url + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        data=PROTOBUF_CAN_I_LIST_PODS,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {kube_api_server.token}",
+            "Content-Type": "application/vnd.kubernetes.protobuf",
+            "Accept": "application/vnd.kubernetes.protobuf,application/json",
+        },
+    )
+    with urllib.request.urlopen(request, context=kube_api_server.client_ssl_context(), timeout=5) as response:
+        answer = json.loads(response.read())
+    assert answer["spec"]["resourceAttributes"] == {
+        "namespace": "", "verb": "list", "group": "", "version": "v1", "resource": "pods", "subresource": "", "name": ""
+    }  # fmt: skip
+    assert answer["status"] == {"allowed": True}
+
+
 def test_requests_without_the_token_are_401(
     kube_api_server: KubeApiServer, kubeconfig: Kubeconfig, tmp_path: Path
 ) -> None:
@@ -715,6 +765,12 @@ def test_kubectl_gets_lists(kubeconfig: Kubeconfig) -> None:
         kubeconfig, "get", "pods", "-A", "-l", "app=checkout", "--field-selector", "spec.nodeName=node-1"
     )
     assert [line.split()[1] for line in selected.stdout.splitlines()[1:]] == [CRASHING]
+
+
+def test_kubectl_auth_can_i(kubeconfig: Kubeconfig) -> None:
+    assert run_kubectl(kubeconfig, "auth", "can-i", "list", "pods", "-A").stdout.strip() == "yes"
+    refused = run_kubectl(kubeconfig, "auth", "can-i", "get", "secrets", "-n", "shop", check=False)
+    assert refused.returncode == 1 and refused.stdout.startswith("no")
 
 
 def test_kubectl_describe_pod_shows_its_events(kubeconfig: Kubeconfig) -> None:

@@ -232,3 +232,32 @@ prometheus.io/port: "8080"
 prometheus.io/path: /metrics
 {{- end }}
 {{- end }}
+
+{{- /* The kubeconfig Secret mounted into the MCP server for several contexts ("" without one). */ -}}
+{{- define "sre.kubeconfigSecret" -}}
+{{- if and .Values.mcp.contexts (not .Values.mcp.kubeconfig.existingSecret) -}}
+{{- fail "mcp.contexts needs mcp.kubeconfig.existingSecret: the name of a Secret you created holding a kubeconfig with those contexts (kubectl create secret generic NAME --from-file=config=KUBECONFIG)" -}}
+{{- end -}}
+{{- .Values.mcp.kubeconfig.existingSecret -}}
+{{- end -}}
+
+{{- /* Where the MCP server reads that kubeconfig, and where the orchestrator reads the MCP token as a file. */ -}}
+{{- define "sre.kubeconfigDir" -}}/etc/sre-orchestrator/kubeconfig{{- end -}}
+{{- define "sre.mcpTokenDir" -}}/var/run/secrets/sre-orchestrator/mcp{{- end -}}
+
+{{- /* SRE_CLUSTERS entries for mcp.contexts: each context a cluster read through this release's MCP server. */ -}}
+{{- define "sre.contextClusters" -}}
+{{- $url := printf "http://%s:%d/mcp" (include "sre.mcpName" .) (int .Values.mcp.service.port) -}}
+{{- $clusters := dict -}}
+{{- range .Values.mcp.contexts -}}
+{{- $name := .cluster | default .name -}}
+{{- if or (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $name)) (gt (len $name) 63) (eq $name "default") -}}
+{{- fail (printf "mcp.contexts: %q is no cluster name (letters, digits, - _ ., at most 63, not \"default\"): give that context a `cluster`" $name) -}}
+{{- end -}}
+{{- if or (hasKey $.Values.clusters $name) (hasKey $clusters $name) -}}
+{{- fail (printf "cluster %q is named twice (clusters and mcp.contexts): give the context another `cluster`" $name) -}}
+{{- end -}}
+{{- $_ := set $clusters $name (dict "url" $url "context" .name "token_file" (printf "%s/token" (include "sre.mcpTokenDir" $))) -}}
+{{- end -}}
+{{- toJson $clusters -}}
+{{- end -}}

@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 from mcp_servers.kubernetes.selectors import SelectorError
 
+from . import access_review
 from .auth import BearerTokenMiddleware
 from .catalog import ServedResource, served
 from .discovery import SERVER_VERSION, api_group, api_group_list, api_resource_list, api_versions
@@ -44,6 +45,7 @@ def build_app(clusters: Mapping[str, SnapshotBackend], *, token: str, faults: Fa
     }
     cluster_routes = [Route(path + slash, endpoint) for path, endpoint in documents.items() for slash in ("", "/")]
     cluster_routes += [
+        Route(f"/apis/{access_review.GROUP_VERSION}/{access_review.RESOURCE}", self_access_review, methods=["POST"]),
         Route("/api/{version}/{path:path}", resources),
         Route("/apis/{group}/{version}/{path:path}", resources),
     ]
@@ -103,6 +105,15 @@ async def resource_list(request: Request) -> Response:
     if document is None:
         raise ApiError(404, _NO_SUCH_PATH)
     return JSONResponse(document)
+
+
+async def self_access_review(request: Request) -> Response:
+    backend = _backend(request)
+    try:
+        review = access_review.parse_review(await request.body(), request.headers.get("content-type", ""))
+    except ValueError as exc:
+        raise ApiError.bad_request(f"cannot read the SelfSubjectAccessReview: {exc}") from exc
+    return JSONResponse(access_review.answer(backend, review), status_code=201)
 
 
 def resources(request: Request) -> Response:

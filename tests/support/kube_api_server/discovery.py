@@ -12,6 +12,7 @@ from typing import Any
 
 from mcp_servers.kubernetes.backends.snapshot import SnapshotBackend
 
+from . import access_review
 from .catalog import ServedResource, group_versions, served_in
 
 # Claim the same minor version as the installed kubectl so it prints no version-skew warning.
@@ -40,7 +41,8 @@ def api_versions(server_address: str) -> dict[str, Any]:
 
 def _named_groups(backend: SnapshotBackend) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
-    for group_version in group_versions(backend):
+    # Every cluster serves authorization.k8s.io (access reviews), whatever its snapshot holds.
+    for group_version in [*group_versions(backend), access_review.GROUP_VERSION]:
         group, _, version = group_version.rpartition("/")
         if group:
             groups.setdefault(group, []).append(version)
@@ -83,12 +85,9 @@ def _resource_entries(resource: ServedResource) -> list[dict[str, Any]]:
 
 
 def api_resource_list(backend: SnapshotBackend, group_version: str) -> dict[str, Any] | None:
-    resources = served_in(backend, group_version)
-    if not resources:
+    entries = [entry for resource in served_in(backend, group_version) for entry in _resource_entries(resource)]
+    if group_version == access_review.GROUP_VERSION:
+        entries.append(access_review.DISCOVERY_ENTRY)
+    if not entries:
         return None
-    return {
-        "kind": "APIResourceList",
-        "apiVersion": "v1",
-        "groupVersion": group_version,
-        "resources": [entry for resource in resources for entry in _resource_entries(resource)],
-    }
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": entries}

@@ -46,11 +46,12 @@ def _heavy_imports(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]
     [
         ["--help"],
         ["investigate", "--help"],
+        ["mcp", "--help"],
         ["serve", "--port", "not-a-number"],
         ["mcp", "--transport", "carrier-pigeon"],
         ["no-such-command"],
     ],
-    ids=["help", "subcommand-help", "bad-port", "bad-transport", "unknown-command"],
+    ids=["help", "subcommand-help", "mcp-help", "bad-port", "bad-transport", "unknown-command"],
 )
 def test_help_and_argument_errors_import_nothing_heavy(argv: list[str]) -> None:
     assert _heavy_imports(argv) == []
