@@ -119,8 +119,9 @@ async def test_a_postgres_database_of_version_1_is_upgraded(postgres_url: str) -
     with psycopg.connect(postgres_url, autocommit=True) as conn:  # back to what version 1 created
         conn.execute("DROP TABLE feedback")
         conn.execute("DROP TABLE notifications")
+        conn.execute("DROP TABLE ui_session_revocations")
         conn.execute("ALTER TABLE incidents DROP COLUMN notify_targets")
-        for column in ("verdict_rule", "verdict_category", "culprit"):
+        for column in ("verdict_rule", "verdict_category", "culprit", "description_redactions"):
             conn.execute(f"ALTER TABLE incidents DROP COLUMN {column}")  # type: ignore[arg-type]
         conn.execute("DELETE FROM sre_schema_version")
         conn.execute("INSERT INTO sre_schema_version VALUES (1)")
