@@ -16,31 +16,52 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import MovingWindowRateLimiter
 
 
 class LoginLimiter:
-    """Wrong tokens per client address within a moving window."""
+    """Wrong tokens per client address within a moving window.
+
+    `limits` (and the `deprecated`/`wrapt` it brings, ~2.4 MiB resident) is imported at the first
+    wrong token: a serve whose form never sees one does not carry it (bench/footprint.py)."""
 
     def __init__(self, max_failures: int, window_seconds: int) -> None:
-        self._failures = RateLimitItemPerSecond(max_failures, window_seconds)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._max_failures = max_failures
+        self._window_seconds = window_seconds
+        self._counting: tuple[RateLimitItem, MovingWindowRateLimiter] | None = None
 
     def retry_after(self, client: str) -> int | None:
         """Whole seconds the client must wait before it may try a token again; None when it may now."""
-        if self._limiter.test(self._failures, client):
+        if self._counting is None:
             return None
-        reset_at = self._limiter.get_window_stats(self._failures, client).reset_time
+        failures, limiter = self._counting
+        if limiter.test(failures, client):
+            return None
+        reset_at = limiter.get_window_stats(failures, client).reset_time
         return max(1, math.ceil(reset_at - time.time()))
 
     def failed(self, client: str) -> None:
-        self._limiter.hit(self._failures, client)
+        failures, limiter = self._start_counting()
+        limiter.hit(failures, client)
 
     def succeeded(self, client: str) -> None:
-        self._limiter.clear(self._failures, client)
+        if self._counting is not None:
+            failures, limiter = self._counting
+            limiter.clear(failures, client)
+
+    def _start_counting(self) -> tuple[RateLimitItem, MovingWindowRateLimiter]:
+        if self._counting is None:
+            from limits import RateLimitItemPerSecond
+            from limits.storage import MemoryStorage
+            from limits.strategies import MovingWindowRateLimiter
+
+            failures = RateLimitItemPerSecond(self._max_failures, self._window_seconds)
+            self._counting = (failures, MovingWindowRateLimiter(MemoryStorage()))
+        return self._counting
 
 
 def wait_message(seconds: int) -> str:
