@@ -30,22 +30,9 @@ from typing import Any
 from graphs.models import ChangeRecord, CollectedEvidence, TimelineEntry
 from mcp_servers.kubernetes.history_models import RevisionChange, RolloutHistory
 from mcp_servers.kubernetes.models import PodDiagnosis
+from mcp_servers.kubernetes.quantities import parse_quantity as quantity
 
 _CONTAINER_FIELD = re.compile(r"^(initContainers|containers)\[([^\]]*)\]\.(.+)$")
-_QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
-_SUFFIX = {
-    "": 1.0,
-    "m": 1e-3,
-    "k": 1e3,
-    "K": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-}
 _CONTAINER_ASPECTS = {
     "image": "image",
     "command": "command",
@@ -76,17 +63,6 @@ def _time(value: str | None) -> datetime | None:
         return None
     # The API server writes UTC with a Z; a value without a zone is read as UTC, not local time.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def quantity(value: str | None) -> float | None:
-    """A Kubernetes quantity ('512Mi', '1.5G', '250m') as a number; None when it is not one."""
-    match = _QUANTITY.match((value or "").strip())
-    if not match or match.group(2) not in _SUFFIX:
-        return None
-    try:
-        return float(match.group(1)) * _SUFFIX[match.group(2)]
-    except ValueError:
-        return None
 
 
 def _aspect(field: str) -> tuple[str | None, bool, str]:
