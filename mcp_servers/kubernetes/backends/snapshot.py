@@ -23,7 +23,7 @@ from mcp_servers.kubernetes.backend import (
     LogsUnavailableError,
     NotFoundError,
 )
-from mcp_servers.kubernetes.backends.snapshot_files import read_list
+from mcp_servers.kubernetes.backends.snapshot_files import first_matching, read_list
 from mcp_servers.kubernetes.backends.snapshot_resources import SnapshotResources
 from mcp_servers.kubernetes.resources import RESOURCES, ResourceName
 from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
@@ -87,16 +87,7 @@ class SnapshotBackend:
             namespaces: list[str | None] = [None]
         else:
             namespaces = [namespace] if namespace else list(self.namespaces())
-        page = ListPage()
-        for ns in namespaces:
-            for obj in self._objects(resource, ns):
-                if not matches(obj, labels, fields):
-                    continue
-                if len(page.items) == limit:
-                    page.truncated = True
-                    return page
-                page.items.append(obj)
-        return page
+        return first_matching((self._objects(resource, ns) for ns in namespaces), labels, fields, limit)
 
     def pages(
         self,

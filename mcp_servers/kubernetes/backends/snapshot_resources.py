@@ -24,11 +24,11 @@ from pathlib import Path
 from mcp_servers.kubernetes import printers
 from mcp_servers.kubernetes.backend import KubeObject, ListPage, NotFoundError
 from mcp_servers.kubernetes.backends.generic import QueryRefusedError, TablePage, TableRow
-from mcp_servers.kubernetes.backends.snapshot_files import ReadObjects, read_list
+from mcp_servers.kubernetes.backends.snapshot_files import ReadObjects, first_matching, read_list
 from mcp_servers.kubernetes.kinds import CRDS, NAMESPACES, WELL_KNOWN, ResourceType, custom_resource_types, field_labels
 from mcp_servers.kubernetes.kinds import printer_columns as crd_printer_columns
 from mcp_servers.kubernetes.resources import RESOURCES
-from mcp_servers.kubernetes.selectors import matches, parse_field_selector, parse_label_selector
+from mcp_servers.kubernetes.selectors import parse_field_selector, parse_label_selector
 
 
 class SnapshotResources:
@@ -119,16 +119,7 @@ class SnapshotResources:
             folders: list[str | None] = [namespace] if namespace else list(self._namespaces())
         else:
             folders = [None]
-        page = ListPage()
-        for folder in folders:
-            for obj in self._read(resource, folder):
-                if not matches(obj, labels, fields):
-                    continue
-                if len(page.items) == limit:
-                    page.truncated = True
-                    return page
-                page.items.append(obj)
-        return page
+        return first_matching((self._read(resource, folder) for folder in folders), labels, fields, limit)
 
     def object(self, resource: ResourceType, namespace: str | None, name: str) -> KubeObject:
         folder = namespace if resource.namespaced else None
