@@ -118,7 +118,9 @@ def run(settings: KubernetesServerSettings) -> int:
     gc.freeze()
     gc.enable()
     if settings.transport == "stdio":
-        server.run()
+        from common.mcp_stdio import serve_stdio
+
+        serve_stdio(server)
         return 0
     return _serve_http(settings, server, backend, tokens, namespace)
 

@@ -15,6 +15,7 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
+from common.mcp_stdio import serve_stdio
 from orchestrator.incidents.runner import describe_failure
 from orchestrator.incidents.service import IncidentService, InvestigatorFactory, Knowledge, load_service_knowledge
 from orchestrator.mcp.server import build_workflow_server
@@ -58,7 +59,7 @@ def run_stdio(settings: OrchestratorSettings) -> int:
         print(f"sre-orchestrator mcp-workflow: cannot start: {exc}", file=sys.stderr)
         return 2
     try:
-        create_stdio_server(settings, open_server_investigator, knowledge).run()
+        serve_stdio(create_stdio_server(settings, open_server_investigator, knowledge))
     except Exception as exc:  # the investigator could not open (no cluster credentials, say), or the store broke
         log.debug("mcp-workflow stopped", exc_info=exc)
         print(f"sre-orchestrator mcp-workflow: stopped: {describe_failure(exc)}", file=sys.stderr)
