@@ -198,9 +198,17 @@ class ClusterReader:
             pattern = compile_pattern(grep) if grep is not None else None
         except ValueError as exc:
             raise InvalidArgumentError(str(exc)) from exc
-        pod = self._pod(namespace, name)
-        container = _resolve_container(pod, container)
-        return self._logs(namespace, name, container, tail_lines, previous, max_bytes, pattern)
+        if container is None:
+            container = _resolve_container(self._pod(namespace, name), None)
+            return self._logs(namespace, name, container, tail_lines, previous, max_bytes, pattern)
+        # A named container's logs are read first, the pod only to explain a failure (which pod or
+        # container is missing): one GET instead of two for what an assistant asks most.
+        self._check_namespace(namespace)
+        try:
+            return self._logs(namespace, name, container, tail_lines, previous, max_bytes, pattern)
+        except LogsUnavailableError:
+            _resolve_container(self._pod(namespace, name), container)
+            raise
 
     def _logs(
         self,
