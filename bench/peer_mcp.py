@@ -14,6 +14,9 @@ both over stdio with the same MCP client (the python `mcp` SDK). It prints, in o
   the namespace, a Deployment, and everything about one failing pod), the calls each server
   needs, the bytes it answers (the text content a model reads; and the whole result, structured
   content included), and the latency of the whole question, median and p90 over N rounds;
+- a cold call as a person trying a server makes it: the MCP Inspector CLI (tests/support/inspector)
+  spawning the server for one `get_pod`, median of `--inspector-calls` (skipped when the
+  Inspector is not installed);
 - ratios ours/peer.
 
 The questions are derived from the snapshot, not named here: the pod is the one with the most
@@ -49,6 +52,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
+from inspector_cli import INSPECTOR_BIN, inspector_runner
 from kube_api_server import KubeApiServer
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolRequest, CallToolRequestParams, CallToolResult
@@ -229,6 +233,19 @@ class Answers:
     checked: bool = False  # the sizes and checks of the first round stand for all
 
 
+def inspector_times(server: Server, call: Call, calls: int, home: Path) -> list[float]:
+    """Seconds of `mcp-inspector --cli` calling one tool through a server it spawns, `calls` times."""
+    inspector = inspector_runner(home, env=server.params.env)
+    arguments = [part for key, value in call.arguments.items() for part in ("--tool-arg", f"{key}={value}")]
+    samples = []
+    for _ in range(calls):
+        run = inspector("--method", "tools/call", "--tool-name", call.tool, *arguments, "--", *server.command)
+        if run.returncode != 0 or call.arguments["name"] not in run.stdout:
+            raise RuntimeError(f"the Inspector's call through {server.name} failed:\n{run}")
+        samples.append(run.seconds)
+    return samples
+
+
 async def start_times(server: Server, starts: int) -> list[float]:
     samples = []
     for _ in range(starts):
@@ -311,14 +328,20 @@ def ratio(ours: float, peer: float) -> str:
     return f"{ours / peer:.2f}x" if peer else "-"
 
 
-def print_start(starts: dict[str, list[float]], rss: dict[str, float]) -> None:
+def print_start(starts: dict[str, list[float]], rss: dict[str, float], cold: dict[str, list[float]]) -> None:
     print(f"\n{'':<26} {'ours':>10} {'peer':>10} {'ours/peer':>10}")
-    medians = {name: statistics.median(values) for name, values in starts.items()}
-    print(f"{'start to tools/list, ms':<26} {medians['ours']:>10.0f} {medians['peer']:>10.0f} "
-          f"{ratio(medians['ours'], medians['peer']):>10}")  # fmt: skip
-    spread = {name: f"{min(v):.0f}-{max(v):.0f}" for name, v in starts.items()}
-    print(f"{'  (min-max)':<26} {spread['ours']:>10} {spread['peer']:>10}")
+    _print_spread("start to tools/list, ms", starts, "{:.0f}")
     print(f"{'idle RSS, MiB':<26} {rss['ours']:>10.1f} {rss['peer']:>10.1f} {ratio(rss['ours'], rss['peer']):>10}")
+    if cold:
+        _print_spread("Inspector CLI get_pod, s", cold, "{:.2f}")
+
+
+def _print_spread(title: str, samples: dict[str, list[float]], number: str) -> None:
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"{title:<26} {number.format(medians['ours']):>10} {number.format(medians['peer']):>10} "
+          f"{ratio(medians['ours'], medians['peer']):>10}")  # fmt: skip
+    spread = {name: f"{number.format(min(v))}-{number.format(max(v))}" for name, v in samples.items()}
+    print(f"{'  (min-max)':<26} {spread['ours']:>10} {spread['peer']:>10}")
 
 
 def print_questions(asked: list[Question], results: dict[tuple[str, str], Answers], title: str) -> list[str]:
@@ -348,7 +371,8 @@ def main() -> int:
     parser.add_argument("--snapshot", type=Path, default=ROOT / "knowledge" / "demo" / "cluster")
     parser.add_argument("--starts", type=int, default=10, help="server starts timed for each (default 10)")
     parser.add_argument("--rounds", type=int, default=30, help="times each question is asked (default 30)")
-    parser.add_argument("--paced-rounds", type=int, default=8, help="rounds of the paced pass (default 8)")
+    parser.add_argument("--paced-rounds", type=int, default=30, help="rounds of the paced pass (default 30)")
+    parser.add_argument("--inspector-calls", type=int, default=5, help="cold Inspector CLI calls each (default 5)")
     args = parser.parse_args()
     peer = ensure_peer()
     version = subprocess.run([peer, "--version"], capture_output=True, text=True, check=True).stdout.strip()
@@ -363,9 +387,16 @@ def main() -> int:
         by_name = {s.name: s for s in servers(peer, kubeconfig.path, kubeconfig.context, Path(work))}
         starts = {name: anyio.run(start_times, server, args.starts) for name, server in by_name.items()}
         rss = {name: anyio.run(idle_rss_mib, server) for name, server in by_name.items()}
+        cold = {}
+        if INSPECTOR_BIN.exists() and args.inspector_calls > 0:
+            home = Path(work) / "inspector-home"
+            cold = {
+                name: inspector_times(server, asked[0].calls[name][0], args.inspector_calls, home)
+                for name, server in by_name.items()
+            }
         bursts = anyio.run(ask_all, by_name, asked, args.rounds)
         paced = anyio.run(functools.partial(ask_all, paced=True), by_name, asked, args.paced_rounds)
-    print_start(starts, rss)
+    print_start(starts, rss, cold)
     problems = print_questions(asked, bursts, f"back to back, {args.rounds} rounds")
     problems += print_questions(asked, paced, f"paced (the peer's rate limiter refilled), {args.paced_rounds} rounds")
     print(f"\nload average at the end: {_load()}")
