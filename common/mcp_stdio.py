@@ -2,7 +2,7 @@
 
 The SDK's stdio transport reads and writes through anyio's thread-backed files, so every request
 and every answer crosses a worker thread; after a pause between calls (the way an assistant
-asks), those hand-offs cost ~0.4 ms a call (`bench/mcp_startup.py` prints get_pod paced). Here
+asks), those hand-offs cost ~0.4 ms a call (`bench/peer_mcp.py` prints the paced calls). Here
 the SDK's own `stdio_server` still parses, validates and writes every message: it is handed
 line streams over asyncio pipe transports instead. What the SDK's transport does besides is kept:
 while serving, fd 0 reads /dev/null and fd 1 writes to stderr, so a library that prints cannot
@@ -68,7 +68,7 @@ class _LineReader:
         while True:
             try:
                 line = await self._reader.readline()
-            except ValueError:  # longer than MAX_MESSAGE_BYTES: the SDK answers it as unparseable
+            except ValueError:  # longer than MAX_MESSAGE_BYTES: dropped, as the SDK drops a line it cannot parse
                 yield ""
                 continue
             if not line:
