@@ -12,6 +12,7 @@ from typing import Annotated
 from mcp.server import MCPServer
 from mcp.types import CallToolResult
 
+from common.mcp_arguments import refuse_unknown_arguments
 from common.mcp_logging import sdk_logging_setup_skipped
 from common.mcp_tools import READ_ONLY
 from common.version import package_version
@@ -58,4 +59,5 @@ def build_server(readers: ClusterReader | ContextReaders) -> MCPServer:
         """The clusters (kubeconfig contexts) this server reads, the default first; never credentials."""
         return contexts.list_contexts()
 
+    refuse_unknown_arguments(server)
     return server

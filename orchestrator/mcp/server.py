@@ -31,6 +31,7 @@ from pydantic import Field, StringConstraints, ValidationError
 
 from common.errors import validation_problems
 from common.kubernetes_names import DNS_LABEL, DNS_SUBDOMAIN, kubernetes_name
+from common.mcp_arguments import refuse_unknown_arguments
 from common.mcp_logging import sdk_logging_setup_skipped
 from common.mcp_tools import READ_ONLY, tool_result
 from common.version import package_version
@@ -346,6 +347,7 @@ def build_workflow_server(
         )
         resource(getattr(tools, method_name))
     server.prompt(title="Triage an incident", description=inspect.getdoc(triage))(triage)
+    refuse_unknown_arguments(server)
     return server
 
 

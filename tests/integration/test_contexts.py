@@ -101,6 +101,11 @@ def test_one_context_keeps_the_tools_as_they_were(kubeconfig: Path) -> None:
         create_server(KubernetesServerSettings(kubeconfig=kubeconfig, kube_context="east")), [("list_contexts", {})]
     )
     assert all("context" not in tool.input_schema["properties"] for tool in tools)
+    (_, refused) = _call(
+        create_server(KubernetesServerSettings(kubeconfig=kubeconfig, kube_context="east")),
+        [("list_pods", {"context": "west"})],
+    )
+    assert refused.is_error and "list_pods has no argument 'context'" in refused.content[0].text
     assert contexts.structured_content["contexts"] == [
         {"name": "east", "default": True, "backend": "live", "allowed_namespaces": None}
     ]

@@ -90,6 +90,19 @@ def test_logs_are_bounded_by_lines_and_bytes() -> None:
             {"namespace": "warehouse", "name": POD, "container": "nope"},
             "container 'nope' is not in pod",
         ),
+        # The SDK's argument models ignore unknown keys: these would list every namespace, return
+        # the default 100 lines, or answer from this cluster whatever the context named.
+        (
+            "list_pods",
+            {"namespce": "warehouse"},
+            "list_pods has no argument 'namespce'; its arguments are: field_selector, label_selector, limit, namespace",
+        ),
+        ("get_pod_logs", {"namespace": "warehouse", "name": POD, "tail": 5}, "get_pod_logs has no argument 'tail'"),
+        (
+            "get_pod",
+            {"namespace": "warehouse", "name": POD, "context": "prod"},
+            "get_pod has no argument 'context' (this server reads one cluster; list_contexts names it)",
+        ),
     ],
 )
 def test_bad_arguments_and_missing_objects_are_tool_errors_that_say_what(

@@ -234,6 +234,11 @@ async def test_investigate_without_wait_answers_at_once_and_get_incident_waits(t
         pytest.param({"namespace": "shop"}, ["description", "required"], id="no-description"),
         pytest.param({"description": "x", "wait_seconds": 500}, ["wait_seconds", "120"], id="wait-too-long"),
         pytest.param(
+            {"description": "x", "namespce": "shop"},
+            ["investigate has no argument 'namespce'", "its arguments are:", "namespace"],
+            id="misspelled-argument",
+        ),
+        pytest.param(
             {"description": "x", "cluster": "prod-eu"},
             ["unknown cluster 'prod-eu'", "no clusters configured"],
             id="other-cluster",
