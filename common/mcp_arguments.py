@@ -41,12 +41,13 @@ class _UnknownArguments:
         name, arguments = params.get("name"), params.get("arguments")
         if not isinstance(name, str) or not isinstance(arguments, Mapping):
             return None  # a malformed call or no arguments: the SDK's own validation answers it
-        accepted = (await self._names()).get(name)
+        tools = await self._names()
+        accepted = tools.get(name)
         unknown = sorted(set(arguments) - accepted) if accepted is not None else []
         if not unknown:
             return None  # an unknown tool is the SDK's to report
         takes = ", ".join(sorted(accepted)) if accepted else "none"
-        hint = _CONTEXT_HINT if "context" in unknown and "list_contexts" in (await self._names()) else ""
+        hint = _CONTEXT_HINT if "context" in unknown and "list_contexts" in tools else ""
         return f"{name} has no argument {', '.join(map(repr, unknown))}{hint}; its arguments are: {takes}"
 
     async def _names(self) -> dict[str, frozenset[str]]:
