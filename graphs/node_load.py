@@ -3,10 +3,12 @@
 Contract: `neighbours(cluster, diagnosis)` returns, for a pod evicted because "the node was low
 on resource: memory", the heaviest pods by memory (metrics.k8s.io, as `kubectl top pod -A
 --sort-by=memory`) that run on the same node, with what they request and whether they are
-limited; otherwise nothing, and no tool is called. Two calls plus one `get_pod` per heavy pod,
-at most `_HEAVIEST`: bounded on any cluster. A cluster without the metrics API gives a note
-and no neighbours; the eviction then stands on its own. Whether a neighbour is the cause is the
-rules' decision (`knowledge/rules/nodes.yaml`), not this module's.
+limited; otherwise nothing, and no tool is called. One `top_pods` call for the `_LOOKED_AT`
+heaviest pods of the cluster, then one `get_pod` for each in turn (which node it is on) until
+`_HEAVIEST` on the target's node are found: at most `_LOOKED_AT` reads on any cluster. A cluster
+without the metrics API gives a note and no neighbours; the eviction then stands on its own.
+Whether a neighbour is the cause is the rules' decision (`knowledge/rules/nodes.yaml`), not
+this module's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mcp_servers.kubernetes.models import PodDiagnosis
 from mcp_servers.kubernetes.quantities import byte_count
 
 _HEAVIEST = 5
+_LOOKED_AT = 4 * _HEAVIEST  # the heaviest of the cluster are not all on the one node
 _EVICTED_FOR_MEMORY = re.compile(r"low on resource: memory", re.IGNORECASE)
 
 
@@ -27,7 +30,7 @@ async def neighbours(cluster: ClusterTools, diagnosis: PodDiagnosis, notes: list
     if pod.reason != "Evicted" or not pod.node or not _EVICTED_FOR_MEMORY.search(pod.message or ""):
         return []
     try:
-        heaviest = (await cluster.top_pods(limit=_HEAVIEST * 4)).pods
+        heaviest = (await cluster.top_pods(limit=_LOOKED_AT)).pods
     except ToolCallError as exc:
         notes.append(f"the memory use of the pods on node {pod.node} could not be read: {exc.message}")
         return []
