@@ -35,8 +35,9 @@ from orchestrator import logs
 from orchestrator.access_log import AccessLog
 from orchestrator.app import create_app
 from orchestrator.incidents.investigator import open_server_investigator
+from orchestrator.log_settings import LogSettings
 from orchestrator.log_writer import LineWriter
-from orchestrator.settings import LogSettings, OrchestratorSettings
+from orchestrator.settings import OrchestratorSettings
 
 DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
 

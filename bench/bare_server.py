@@ -22,8 +22,9 @@ from starlette.types import ASGIApp
 
 from orchestrator import logs
 from orchestrator.access_log import AccessLog
+from orchestrator.log_settings import LogSettings
 from orchestrator.serve import uvicorn_config
-from orchestrator.settings import LogSettings, OrchestratorSettings
+from orchestrator.settings import OrchestratorSettings
 
 body = Path(sys.argv[1]).read_bytes()
 

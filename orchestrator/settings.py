@@ -9,7 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.config import CommaList, read_tokens, split_comma_list
 from graphs.llm.settings import LLMSettings
-from orchestrator.log_settings import LogSettings  # noqa: F401 (re-exported: it was defined here)
 from orchestrator.models import DEFAULT_CLUSTER, ClusterName
 from orchestrator.notify_settings import NotifySettings
 
