@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kube_api_server import Kubeconfig
-from paths import ROOT
+from paths import DEMO_CLUSTER
 
 from mcp_servers.kubernetes.backend import BackendError
 from mcp_servers.kubernetes.backends import live_http
@@ -35,7 +35,7 @@ print(json.dumps({
 @pytest.fixture
 def exec_kubeconfig(kubeconfig_for: Callable[..., Kubeconfig], tmp_path: Path) -> tuple[Kubeconfig, Path]:
     """The demo cluster's kubeconfig with its token handed out by an exec plugin reading `token`."""
-    kubeconfig = kubeconfig_for(ROOT / "knowledge" / "demo" / "cluster")
+    kubeconfig = kubeconfig_for(DEMO_CLUSTER)
     document = yaml.safe_load(kubeconfig.path.read_text(encoding="utf-8"))
     user = document["users"][0]["user"]
     (tmp_path / "token").write_text(user.pop("token"), encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
-from paths import ROOT
+from paths import DEMO_CLUSTER, ROOT
 from processes import CLI
 
 from common.mcp_stdio import MAX_MESSAGE_BYTES
@@ -78,7 +78,7 @@ def test_an_oversized_line_is_dropped_and_the_next_request_answered(tmp_path: Pa
         b'{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {"pad": "' + b"x" * MAX_MESSAGE_BYTES + b'"}}\n'
     )
     server = subprocess.Popen(
-        [*CLI, "mcp", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")],
+        [*CLI, "mcp", "--snapshot", str(DEMO_CLUSTER)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -102,7 +102,7 @@ def test_a_regular_file_on_stdin_is_served_by_the_sdk_transport(tmp_path: Path) 
     requests.write_bytes(_lines(INITIALIZE, INITIALIZED, TOOLS_LIST))
     with requests.open("rb") as stdin:
         done = subprocess.run(
-            [*CLI, "mcp", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")],
+            [*CLI, "mcp", "--snapshot", str(DEMO_CLUSTER)],
             stdin=stdin,
             capture_output=True,
             env=_env(),

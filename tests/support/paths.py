@@ -8,3 +8,4 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 SUPPORT = TESTS / "support"
 SCENARIOS = TESTS / "scenarios"
+DEMO_CLUSTER = ROOT / "knowledge" / "demo" / "cluster"  # the bundled snapshot the demo and README use

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from paths import ROOT
+from paths import DEMO_CLUSTER
 
 HEAVY = ("mcp", "langgraph", "langchain_core", "langchain_openai", "openai", "kubernetes", "uvicorn", "cel")
 PROBE = """
@@ -59,7 +59,7 @@ def test_help_and_argument_errors_import_nothing_heavy(argv: list[str]) -> None:
 
 def test_the_probe_sees_what_a_command_imports() -> None:
     """The same probe on `tool` (which lists the Kubernetes tools in-process) finds the MCP SDK."""
-    assert "mcp" in _heavy_imports(["tool", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")])
+    assert "mcp" in _heavy_imports(["tool", "--snapshot", str(DEMO_CLUSTER)])
 
 
 def test_the_kubernetes_tools_over_a_snapshot_start_without_the_kubernetes_client() -> None:
@@ -67,7 +67,7 @@ def test_the_kubernetes_tools_over_a_snapshot_start_without_the_kubernetes_clien
     closes: it has loaded the MCP SDK by then, but neither the Kubernetes client (a snapshot needs
     no cluster) nor the investigation's packages (its log settings once came with them)."""
     imported = _heavy_imports(
-        ["mcp", "--snapshot", str(ROOT / "knowledge" / "demo" / "cluster")],
+        ["mcp", "--snapshot", str(DEMO_CLUSTER)],
         (*HEAVY, "graphs", "knowledge", "jinja2", "psycopg"),
     )
     assert "mcp" in imported, "the server did not start"
